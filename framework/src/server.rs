@@ -1,0 +1,603 @@
+//! The `tfplugin6.Provider` gRPC service, dispatching to a [`Provider`] and its resources.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use futures::FutureExt;
+use tfplugin_proto::tfplugin6 as pb;
+use tfplugin_proto::tfplugin6::provider_server::Provider as PbProvider;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use crate::adapter::{DynDataSource, DynResource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::path::AttrPath;
+use crate::resource::{to_model, Model};
+use crate::schema::{block_for, Schema};
+use crate::types::Type;
+use crate::value::Value;
+
+/// A provider: its configuration model, how to configure it, and what it offers.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider block's model.
+    type Config: Model;
+    /// What `configure` produces and every resource operation receives.
+    type Client: Send + Sync + 'static;
+
+    /// Provider type name (`mlops`); resource names start with it.
+    const NAME: &'static str;
+
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    async fn configure(
+        &self,
+        config: Self::Config,
+        terraform_version: &str,
+    ) -> Result<Self::Client, Diagnostics>;
+
+    fn resources(&self) -> Vec<Box<dyn DynResource<Self::Client>>>;
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Self::Client>>>;
+}
+
+/// The provider's schema and all resource/data-source schemas, for docs and tests.
+pub struct Schemas {
+    pub provider: Schema,
+    pub resources: Vec<(String, Schema)>,
+    pub data_sources: Vec<(String, Schema)>,
+}
+
+/// Collect all schemas of a provider.
+pub fn schemas<P: Provider>(p: &P) -> Schemas {
+    let provider = Schema {
+        version: 0,
+        block: block_for::<P::Config>().unwrap_or_else(|e| panic!("provider config: {e}")),
+    };
+    let mut resources: Vec<_> = p
+        .resources()
+        .into_iter()
+        .map(|r| (r.type_name().to_string(), r.schema().clone()))
+        .collect();
+    resources.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut data_sources: Vec<_> = p
+        .data_sources()
+        .into_iter()
+        .map(|d| (d.type_name().to_string(), d.schema().clone()))
+        .collect();
+    data_sources.sort_by(|a, b| a.0.cmp(&b.0));
+    Schemas {
+        provider,
+        resources,
+        data_sources,
+    }
+}
+
+/// The gRPC service state.
+pub struct ProviderService<P: Provider> {
+    provider: Arc<P>,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: HashMap<String, Box<dyn DynResource<P::Client>>>,
+    data_sources: HashMap<String, Box<dyn DynDataSource<P::Client>>>,
+    schema_response: pb::get_provider_schema::Response,
+    client: RwLock<Option<Arc<P::Client>>>,
+    cancel: CancellationToken,
+}
+
+impl<P: Provider> ProviderService<P> {
+    pub fn new(provider: P, cancel: CancellationToken) -> Self {
+        let provider_schema = Schema {
+            version: 0,
+            block: block_for::<P::Config>().unwrap_or_else(|e| panic!("provider config: {e}")),
+        };
+        let resources: HashMap<_, _> = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name().to_string(), r))
+            .collect();
+        let data_sources: HashMap<_, _> = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name().to_string(), d))
+            .collect();
+        let to_pb = |s: &Schema| pb::Schema {
+            version: s.version,
+            block: Some(s.block.to_proto()),
+        };
+        let schema_response = pb::get_provider_schema::Response {
+            provider: Some(to_pb(&provider_schema)),
+            resource_schemas: resources
+                .iter()
+                .map(|(k, r)| (k.clone(), to_pb(r.schema())))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(k, d)| (k.clone(), to_pb(d.schema())))
+                .collect(),
+            provider_meta: Some(pb::Schema {
+                version: 0,
+                block: Some(pb::schema::Block::default()),
+            }),
+            server_capabilities: Some(pb::ServerCapabilities {
+                plan_destroy: true,
+                get_provider_schema_optional: false,
+                move_resource_state: false,
+                generate_resource_config: false,
+            }),
+            ..Default::default()
+        };
+        ProviderService {
+            provider_type: provider_schema.block.implied_type(),
+            provider: Arc::new(provider),
+            provider_schema,
+            resources,
+            data_sources,
+            schema_response,
+            client: RwLock::new(None),
+            cancel,
+        }
+    }
+
+    fn resource(&self, name: &str) -> Result<&dyn DynResource<P::Client>, Diagnostics> {
+        self.resources
+            .get(name)
+            .map(|b| b.as_ref())
+            .ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&dyn DynDataSource<P::Client>, Diagnostics> {
+        self.data_sources
+            .get(name)
+            .map(|b| b.as_ref())
+            .ok_or_else(|| unknown_type("data source", name))
+    }
+
+    fn client(&self) -> Result<Arc<P::Client>, Diagnostics> {
+        self.client
+            .read()
+            .ok()
+            .and_then(|c| c.clone())
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Provider not configured",
+                    "The provider was used before ConfigureProvider. This is a bug in Terraform or the provider.",
+                )
+                .into()
+            })
+    }
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} named {name:?}."),
+    )
+    .into()
+}
+
+fn decode(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics> {
+    match dv {
+        None => Ok(Value::Null),
+        Some(d) => Value::from_dynamic(&d.msgpack, &d.json, ty).map_err(|e| {
+            Diagnostic::error("Malformed value from Terraform", e.message.clone())
+                .at(e.path)
+                .into()
+        }),
+    }
+}
+
+fn encode(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: v.to_msgpack(ty),
+        json: vec![],
+    })
+}
+
+/// Run a handler body, turning a panic into an error diagnostic instead of a dead provider.
+async fn guarded<T, F>(what: &str, fut: F, on_panic: impl FnOnce(Diagnostics) -> T) -> T
+where
+    F: std::future::Future<Output = T>,
+{
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(t) => t,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(rpc = what, panic = %msg, "provider panicked");
+            on_panic(
+                Diagnostic::error(
+                    "Provider internal error",
+                    format!("The provider failed in {what}: {msg}. Please report this bug."),
+                )
+                .into(),
+            )
+        }
+    }
+}
+
+macro_rules! try_diags {
+    ($e:expr, $resp:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(d) => {
+                let d: Diagnostics = d;
+                let mut r = $resp;
+                r.diagnostics = d.to_proto();
+                return r;
+            }
+        }
+    };
+}
+
+#[tonic::async_trait]
+impl<P: Provider> PbProvider for ProviderService<P> {
+    async fn get_metadata(
+        &self,
+        _req: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        let mut resources: Vec<_> = self.resources.keys().cloned().collect();
+        resources.sort();
+        let mut data: Vec<_> = self.data_sources.keys().cloned().collect();
+        data.sort();
+        Ok(Response::new(pb::get_metadata::Response {
+            server_capabilities: self.schema_response.server_capabilities,
+            resources: resources
+                .into_iter()
+                .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
+                .collect(),
+            data_sources: data
+                .into_iter()
+                .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _req: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+        tracing::debug!("serving provider schema");
+        Ok(Response::new(self.schema_response.clone()))
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _req: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Ok(Response::new(Default::default()))
+    }
+
+    async fn validate_provider_config(
+        &self,
+        req: Request<pb::validate_provider_config::Request>,
+    ) -> Result<Response<pb::validate_provider_config::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ValidateProviderConfig",
+            async {
+                let empty = pb::validate_provider_config::Response::default();
+                let cfg = try_diags!(decode(req.config.as_ref(), &self.provider_type), empty);
+                let mut diags = Diagnostics::new();
+                self.provider_schema
+                    .block
+                    .validate(&cfg, &mut AttrPath::root(), &mut diags);
+                self.provider.validate(&cfg, &mut diags);
+                pb::validate_provider_config::Response {
+                    diagnostics: diags.to_proto(),
+                }
+            },
+            |d| pb::validate_provider_config::Response {
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn configure_provider(
+        &self,
+        req: Request<pb::configure_provider::Request>,
+    ) -> Result<Response<pb::configure_provider::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ConfigureProvider",
+            async {
+                let empty = pb::configure_provider::Response::default();
+                let cfg = try_diags!(decode(req.config.as_ref(), &self.provider_type), empty);
+                let model: P::Config = try_diags!(to_model(&cfg), empty);
+                tracing::debug!(terraform_version = %req.terraform_version, "configuring provider");
+                let client = try_diags!(
+                    self.provider.configure(model, &req.terraform_version).await,
+                    empty
+                );
+                if let Ok(mut slot) = self.client.write() {
+                    *slot = Some(Arc::new(client));
+                }
+                empty
+            },
+            |d| pb::configure_provider::Response {
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn validate_resource_config(
+        &self,
+        req: Request<pb::validate_resource_config::Request>,
+    ) -> Result<Response<pb::validate_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ValidateResourceConfig",
+            async {
+                let empty = pb::validate_resource_config::Response::default();
+                let r = try_diags!(self.resource(&req.type_name), empty);
+                let ty = r.schema().block.implied_type();
+                let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                pb::validate_resource_config::Response {
+                    diagnostics: r.validate(&cfg).to_proto(),
+                }
+            },
+            |d| pb::validate_resource_config::Response {
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn validate_data_resource_config(
+        &self,
+        req: Request<pb::validate_data_resource_config::Request>,
+    ) -> Result<Response<pb::validate_data_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ValidateDataResourceConfig",
+            async {
+                let empty = pb::validate_data_resource_config::Response::default();
+                let d = try_diags!(self.data_source(&req.type_name), empty);
+                let ty = d.schema().block.implied_type();
+                let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                pb::validate_data_resource_config::Response {
+                    diagnostics: d.validate(&cfg).to_proto(),
+                }
+            },
+            |d| pb::validate_data_resource_config::Response {
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "UpgradeResourceState",
+            async {
+                let empty = pb::upgrade_resource_state::Response::default();
+                let r = try_diags!(self.resource(&req.type_name), empty);
+                let ty = r.schema().block.implied_type();
+                let raw = req.raw_state.map(|s| s.json).unwrap_or_default();
+                if raw.is_empty() {
+                    return pb::upgrade_resource_state::Response {
+                        upgraded_state: encode(&Value::Null, &ty),
+                        diagnostics: vec![],
+                    };
+                }
+                let v = try_diags!(r.upgrade(req.version, &raw), empty);
+                pb::upgrade_resource_state::Response {
+                    upgraded_state: encode(&v, &ty),
+                    diagnostics: vec![],
+                }
+            },
+            |d| pb::upgrade_resource_state::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn read_resource(
+        &self,
+        req: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ReadResource",
+            async {
+                let passthrough = pb::read_resource::Response {
+                    new_state: req.current_state.clone(),
+                    private: req.private.clone(),
+                    ..Default::default()
+                };
+                let r = try_diags!(self.resource(&req.type_name), passthrough);
+                let ty = r.schema().block.implied_type();
+                let cur = try_diags!(decode(req.current_state.as_ref(), &ty), passthrough);
+                let client = try_diags!(self.client(), passthrough);
+                let out = r.read(client, self.cancel.clone(), cur, &req.private).await;
+                pb::read_resource::Response {
+                    new_state: encode(&out.state, &ty),
+                    private: out.private,
+                    diagnostics: out.diags.to_proto(),
+                    ..Default::default()
+                }
+            },
+            |d| pb::read_resource::Response {
+                new_state: req.current_state.clone(),
+                private: req.private.clone(),
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "PlanResourceChange",
+            async {
+                let empty = pb::plan_resource_change::Response::default();
+                let r = try_diags!(self.resource(&req.type_name), empty);
+                let ty = r.schema().block.implied_type();
+                let prior = try_diags!(decode(req.prior_state.as_ref(), &ty), empty);
+                let proposed = try_diags!(decode(req.proposed_new_state.as_ref(), &ty), empty);
+                let config = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let out = r.plan(prior, proposed, config, &req.prior_private);
+                pb::plan_resource_change::Response {
+                    planned_state: encode(&out.planned, &ty),
+                    requires_replace: out.requires_replace.iter().map(AttrPath::to_proto).collect(),
+                    planned_private: out.private,
+                    diagnostics: out.diags.to_proto(),
+                    ..Default::default()
+                }
+            },
+            |d| pb::plan_resource_change::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ApplyResourceChange",
+            async {
+                let keep_prior = pb::apply_resource_change::Response {
+                    new_state: req.prior_state.clone(),
+                    private: req.planned_private.clone(),
+                    ..Default::default()
+                };
+                let r = try_diags!(self.resource(&req.type_name), keep_prior);
+                let ty = r.schema().block.implied_type();
+                let prior = try_diags!(decode(req.prior_state.as_ref(), &ty), keep_prior);
+                let planned = try_diags!(decode(req.planned_state.as_ref(), &ty), keep_prior);
+                let client = try_diags!(self.client(), keep_prior);
+                let out = r
+                    .apply(client, self.cancel.clone(), prior, planned, &req.planned_private)
+                    .await;
+                pb::apply_resource_change::Response {
+                    new_state: encode(&out.state, &ty),
+                    private: out.private,
+                    diagnostics: out.diags.to_proto(),
+                    ..Default::default()
+                }
+            },
+            |d| pb::apply_resource_change::Response {
+                // keep tracking whatever existed before
+                new_state: req.prior_state.clone(),
+                private: req.planned_private.clone(),
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Result<Response<pb::import_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ImportResourceState",
+            async {
+                let empty = pb::import_resource_state::Response::default();
+                let r = try_diags!(self.resource(&req.type_name), empty);
+                let ty = r.schema().block.implied_type();
+                let client = try_diags!(self.client(), empty);
+                let out = r.import(client, self.cancel.clone(), &req.id).await;
+                if out.diags.has_errors() || out.state.is_null() {
+                    return pb::import_resource_state::Response {
+                        diagnostics: out.diags.to_proto(),
+                        ..Default::default()
+                    };
+                }
+                pb::import_resource_state::Response {
+                    imported_resources: vec![pb::import_resource_state::ImportedResource {
+                        type_name: req.type_name.clone(),
+                        state: encode(&out.state, &ty),
+                        private: out.private,
+                        identity: None,
+                    }],
+                    diagnostics: out.diags.to_proto(),
+                    deferred: None,
+                }
+            },
+            |d| pb::import_resource_state::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Result<Response<pb::read_data_source::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ReadDataSource",
+            async {
+                let empty = pb::read_data_source::Response::default();
+                let d = try_diags!(self.data_source(&req.type_name), empty);
+                let ty = d.schema().block.implied_type();
+                let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let client = try_diags!(self.client(), empty);
+                let out = d.read(client, self.cancel.clone(), cfg).await;
+                pb::read_data_source::Response {
+                    state: if out.diags.has_errors() {
+                        None
+                    } else {
+                        encode(&out.state, &ty)
+                    },
+                    diagnostics: out.diags.to_proto(),
+                    deferred: None,
+                }
+            },
+            |d| pb::read_data_source::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn stop_provider(
+        &self,
+        _req: Request<pb::stop_provider::Request>,
+    ) -> Result<Response<pb::stop_provider::Response>, Status> {
+        tracing::info!("StopProvider: cancelling in-flight operations");
+        self.cancel.cancel();
+        Ok(Response::new(pb::stop_provider::Response {
+            error: String::new(),
+        }))
+    }
+}

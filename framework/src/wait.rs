@@ -1,0 +1,139 @@
+//! Waiting for remote state changes with a timeout, cancellation (StopProvider) and
+//! progress logs.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::timeouts::format_duration;
+
+/// One observation while waiting.
+pub enum Check<T> {
+    /// Finished, with a result.
+    Done(T),
+    /// Not yet; the string describes the current status for the progress log.
+    Pending(String),
+}
+
+/// Polling intervals: start small, back off to `max`.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        // MLOPS_POLL_INTERVAL_MS shortens polling against local emulators.
+        let initial = std::env::var("MLOPS_POLL_INTERVAL_MS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(2));
+        Backoff {
+            initial,
+            max: std::cmp::max(initial, Duration::from_secs(20)),
+        }
+    }
+}
+
+/// Poll until `check` says done, the timeout passes, or the provider is stopped.
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    backoff: Backoff,
+    mut check: F,
+) -> Result<T, Diagnostics>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Check<T>, Diagnostics>>,
+{
+    let start = Instant::now();
+    let mut interval = backoff.initial;
+    loop {
+        let status = tokio::select! {
+            r = check() => r?,
+            _ = cancel.cancelled() => return Err(cancelled(what)),
+        };
+        match status {
+            Check::Done(t) => {
+                tracing::info!(what, elapsed = %format_duration(start.elapsed()), "done waiting");
+                return Ok(t);
+            }
+            Check::Pending(s) => {
+                let elapsed = start.elapsed();
+                if elapsed >= timeout {
+                    return Err(Diagnostic::error(
+                        format!("Timed out waiting for {what}"),
+                        format!(
+                            "Still {s} after {}. Raise the timeout in the resource's `timeouts` block if this operation legitimately takes longer; the object is kept in state.",
+                            format_duration(elapsed)
+                        ),
+                    )
+                    .into());
+                }
+                tracing::info!(what, status = %s, elapsed = %format_duration(elapsed), "still waiting");
+                let sleep = std::cmp::min(interval, timeout.saturating_sub(elapsed));
+                tokio::select! {
+                    _ = tokio::time::sleep(sleep) => {}
+                    _ = cancel.cancelled() => return Err(cancelled(what)),
+                }
+                interval = std::cmp::min(interval * 2, backoff.max);
+            }
+        }
+    }
+}
+
+/// The diagnostic for an operation interrupted by StopProvider.
+pub fn cancelled(what: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Operation cancelled",
+        format!("Terraform stopped the provider while waiting for {what}. The object is kept in state; run apply again to continue."),
+    )
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn times_out_and_cancels() {
+        let cancel = CancellationToken::new();
+        let b = Backoff {
+            initial: Duration::from_millis(5),
+            max: Duration::from_millis(10),
+        };
+        let r: Result<(), _> = wait_for("x", Duration::from_millis(40), &cancel, b, || async {
+            Ok(Check::Pending("Creating".into()))
+        })
+        .await;
+        assert!(r.unwrap_err().0[0].summary.contains("Timed out"));
+
+        let c2 = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            c2.cancel();
+        });
+        let t = Instant::now();
+        let r: Result<(), _> = wait_for("y", Duration::from_secs(60), &cancel, b, || async {
+            Ok(Check::Pending("Creating".into()))
+        })
+        .await;
+        assert!(r.unwrap_err().0[0].summary.contains("cancelled"));
+        assert!(t.elapsed() < Duration::from_secs(2));
+
+        let mut n = 0;
+        let r = wait_for("z", Duration::from_secs(5), &CancellationToken::new(), b, || {
+            n += 1;
+            let done = n >= 3;
+            async move { Ok(if done { Check::Done(n) } else { Check::Pending("p".into()) }) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(r, 3);
+    }
+}
