@@ -38,7 +38,14 @@ pub trait DynResource<C>: Send + Sync {
     fn schema(&self) -> &Schema;
     fn validate(&self, config: &Value) -> Diagnostics;
     fn upgrade(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics>;
-    fn plan(&self, prior: Value, proposed: Value, config: Value, private: &[u8]) -> PlanOut;
+    fn plan(
+        &self,
+        client: Option<&C>,
+        prior: Value,
+        proposed: Value,
+        config: Value,
+        private: &[u8],
+    ) -> PlanOut;
     async fn apply(
         &self,
         client: Arc<C>,
@@ -320,7 +327,14 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         })
     }
 
-    fn plan(&self, prior: Value, proposed: Value, config: Value, private: &[u8]) -> PlanOut {
+    fn plan(
+        &self,
+        client: Option<&R::Client>,
+        prior: Value,
+        proposed: Value,
+        config: Value,
+        private: &[u8],
+    ) -> PlanOut {
         let mut diags = Diagnostics::new();
         let mut priv_state = decode_private(private);
         if proposed.is_null() {
@@ -345,6 +359,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             requires_replace.extend(changed.into_iter().filter(|(_, rr)| *rr).map(|(p, _)| p));
         }
         self.r.modify_plan(PlanCtx {
+            client,
             prior: &prior,
             config: &config,
             planned: &mut planned,

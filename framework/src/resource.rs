@@ -70,7 +70,11 @@ impl<S> From<Diagnostic> for Failure<S> {
 }
 
 /// Plan-time view for a resource's own plan modification.
-pub struct PlanCtx<'a> {
+pub struct PlanCtx<'a, C> {
+    /// The configured client, when the provider is configured (it is for every plan
+    /// Terraform makes after ConfigureProvider). Plan modification must not call APIs
+    /// unless really needed; this is mainly for provider-level settings (default tags).
+    pub client: Option<&'a C>,
     /// Prior state (null on create).
     pub prior: &'a Value,
     /// Configuration (may hold unknowns).
@@ -105,7 +109,7 @@ pub trait Resource: Send + Sync + 'static {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Adjust the plan (value level; runs at plan and again at apply).
-    fn modify_plan(&self, _plan: PlanCtx<'_>) {}
+    fn modify_plan(&self, _plan: PlanCtx<'_, Self::Client>) {}
 
     async fn create(
         &self,

@@ -460,7 +460,8 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let prior = try_diags!(decode(req.prior_state.as_ref(), &ty), empty);
                 let proposed = try_diags!(decode(req.proposed_new_state.as_ref(), &ty), empty);
                 let config = try_diags!(decode(req.config.as_ref(), &ty), empty);
-                let out = r.plan(prior, proposed, config, &req.prior_private);
+                let client = self.client().ok();
+                let out = r.plan(client.as_deref(), prior, proposed, config, &req.prior_private);
                 pb::plan_resource_change::Response {
                     planned_state: encode(&out.planned, &ty),
                     requires_replace: out.requires_replace.iter().map(AttrPath::to_proto).collect(),

@@ -97,11 +97,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mlops_emulator: invalid port {args.port}", file=sys.stderr)
         return 2
 
+    serving: dict[str, Any] = {}
+
     def _stop(signum: int, frame: Any) -> None:
-        raise _Shutdown()
+        server = serving.get("server")
+        if server is None:  # still starting up
+            raise _Shutdown()
+        # Never raise out of the handler while serving: socketserver would catch
+        # the exception inside request dispatch and keep serving.  shutdown()
+        # blocks until serve_forever() returns, so it runs in its own thread.
+        threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()
 
     signal.signal(signal.SIGTERM, _stop)
-    import faulthandler; faulthandler.register(signal.SIGUSR1)  # DEBUG-TMP
     signal.signal(signal.SIGINT, _stop)
 
     from werkzeug.serving import make_server
@@ -121,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threaded=True,
             request_handler=RequestHandler,
         )
+        serving["server"] = server
     except _Shutdown:
         return 0
     except OSError as exc:

@@ -185,6 +185,10 @@ def test_group_policy_errors(sm):
         sm.put_model_package_group_policy(ModelPackageGroupName="p", ResourcePolicy="{not json")
     with aws_error("ValidationException", "must be a JSON object"):
         sm.put_model_package_group_policy(ModelPackageGroupName="p", ResourcePolicy="[]")
+    # PolicyString's pattern is ".*" and, as on AWS (Java regex semantics), "."
+    # does not match a line break: send policies as single-line JSON.
+    with aws_error("ValidationException", "at 'resourcePolicy' failed to satisfy constraint: Member must satisfy regular expression pattern: .*"):
+        sm.put_model_package_group_policy(ModelPackageGroupName="p", ResourcePolicy=json.dumps(json.loads(POLICY), indent=2))
     with aws_error("ValidationException", "Member must have length less than or equal to 20480"):
         sm.put_model_package_group_policy(ModelPackageGroupName="p", ResourcePolicy=" " * 20481)
 

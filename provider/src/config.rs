@@ -1,0 +1,110 @@
+//! The provider block.
+
+use std::collections::BTreeMap;
+
+use mlops_framework::{AttrPath, Diagnostics, Value};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The `mlops` provider manages the MLOps lifecycle on Amazon SageMaker: model registry,
+/// pipelines, serving and monitoring.
+///
+/// Credentials come from the standard AWS chain (environment, shared config and credentials
+/// files with `profile`, SSO, web identity such as GitLab CI OIDC via
+/// `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, container and instance metadata), optionally
+/// followed by `assume_role`.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderConfig {
+    /// AWS region, e.g. `eu-west-1`. Defaults to `AWS_REGION` / `AWS_DEFAULT_REGION` or the
+    /// profile's region.
+    #[schemars(regex(pattern = r"^[a-z]{2}(-[a-z]+)+-\d$"))]
+    pub region: Option<String>,
+
+    /// Named profile from the shared AWS config and credentials files.
+    pub profile: Option<String>,
+
+    /// Static access key ID. Prefer the credential chain; useful for local emulators.
+    #[schemars(extend("x-tf" = ["sensitive"]))]
+    pub access_key: Option<String>,
+
+    /// Static secret access key (with `access_key`).
+    #[schemars(extend("x-tf" = ["sensitive"]))]
+    pub secret_key: Option<String>,
+
+    /// Session token for temporary static credentials.
+    #[schemars(extend("x-tf" = ["sensitive"]))]
+    pub token: Option<String>,
+
+    /// Base URL for every AWS service endpoint (e.g. a local emulator at
+    /// `http://127.0.0.1:5000`). Also read from `AWS_ENDPOINT_URL`.
+    #[schemars(regex(pattern = r"^https?://[^\s/]+(/.*)?$"))]
+    pub endpoint_url: Option<String>,
+
+    /// Maximum attempts for each API call; throttling and transient server errors are retried
+    /// with exponential backoff and jitter. Default 10.
+    #[schemars(range(min = 1, max = 100))]
+    pub max_retries: Option<i64>,
+
+    /// Role to assume after resolving the base credentials.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub assume_role: Option<AssumeRole>,
+
+    /// Per-service endpoint overrides (win over `endpoint_url`). Also read from
+    /// `AWS_ENDPOINT_URL_<SERVICE>`.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub endpoints: Option<Endpoints>,
+
+    /// Tags added to every taggable object the provider creates; resource `tags` win on
+    /// conflicts.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub default_tags: Option<DefaultTags>,
+}
+
+/// Role assumption with STS AssumeRole.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct AssumeRole {
+    /// ARN of the IAM role to assume.
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$"))]
+    pub role_arn: String,
+    /// Session name shown in CloudTrail. Default `terraform-provider-mlops`.
+    #[schemars(regex(pattern = r"^[\w+=,.@-]{2,64}$"))]
+    pub session_name: Option<String>,
+    /// External ID required by the role's trust policy.
+    #[schemars(extend("x-tf" = ["sensitive"]), length(min = 2, max = 1224))]
+    pub external_id: Option<String>,
+}
+
+/// Endpoint overrides per service.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Endpoints {
+    /// SageMaker API endpoint.
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub sagemaker: Option<String>,
+    /// STS endpoint (used by `assume_role`).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub sts: Option<String>,
+}
+
+/// Tags for every object.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct DefaultTags {
+    /// Key/value tags.
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// Cross-field checks of the provider block.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    let ak = config.attr("access_key");
+    let sk = config.attr("secret_key");
+    if ak.is_unknown() || sk.is_unknown() {
+        return;
+    }
+    if ak.is_null() != sk.is_null() {
+        let missing = if ak.is_null() { "access_key" } else { "secret_key" };
+        diags.error_at(
+            AttrPath::attr(missing),
+            "Incomplete static credentials",
+            "access_key and secret_key must be set together.",
+        );
+    }
+}

@@ -1,0 +1,52 @@
+//! terraform-provider-mlops: the MLOps lifecycle on SageMaker as Terraform resources.
+
+pub mod aws;
+pub mod config;
+pub mod data_sources;
+pub mod docs;
+pub mod resources;
+pub mod validation;
+
+use mlops_framework::{
+    async_trait, data_source, resource, Diagnostics, DynDataSource, DynResource, Provider, Value,
+};
+
+pub use aws::Clients;
+pub use config::ProviderConfig;
+
+/// Where Terraform finds this provider (`source = "mlops/mlops"`).
+pub const REGISTRY_ADDRESS: &str = "registry.terraform.io/mlops/mlops";
+
+/// The provider.
+#[derive(Default)]
+pub struct MlopsProvider;
+
+#[async_trait]
+impl Provider for MlopsProvider {
+    type Config = ProviderConfig;
+    type Client = Clients;
+    const NAME: &'static str = "mlops";
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        config::validate(config, diags);
+    }
+
+    async fn configure(
+        &self,
+        config: ProviderConfig,
+        terraform_version: &str,
+    ) -> Result<Clients, Diagnostics> {
+        aws::configure(config, terraform_version).await
+    }
+
+    fn resources(&self) -> Vec<Box<dyn DynResource<Clients>>> {
+        vec![
+            resource(resources::model_package_group::ModelPackageGroup),
+            resource(resources::model_package::ModelPackage),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Clients>>> {
+        vec![data_source(data_sources::model_package::ModelPackageLookup)]
+    }
+}

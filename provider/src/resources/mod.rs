@@ -1,0 +1,4 @@
+//! Managed resources.
+
+pub mod model_package;
+pub mod model_package_group;
