@@ -143,7 +143,12 @@ fn overlay_config(config: &Value, result: &Value) -> Value {
         (Value::Null, r) => r.clone(),
         (Value::Object(c), Value::Object(r)) => Value::Object(
             r.iter()
-                .map(|(k, rv)| (k.clone(), overlay_config(c.get(k).unwrap_or(&Value::Null), rv)))
+                .map(|(k, rv)| {
+                    (
+                        k.clone(),
+                        overlay_config(c.get(k).unwrap_or(&Value::Null), rv),
+                    )
+                })
                 .collect(),
         ),
         (c, _) => c.clone(),
@@ -203,11 +208,18 @@ fn plan_block(
         }
         let cfg = config.attr(&b.name);
         let prior_b = prior.attr(&b.name).clone();
-        let Some(slot) = pm.get_mut(&b.name) else { continue };
+        let Some(slot) = pm.get_mut(&b.name) else {
+            continue;
+        };
         match (b.nesting, slot) {
-            (Nesting::Single, s @ Value::Object(_)) => {
-                plan_block(&b.block, cfg, &prior_b, s, creating || prior_b.is_null(), updating)
-            }
+            (Nesting::Single, s @ Value::Object(_)) => plan_block(
+                &b.block,
+                cfg,
+                &prior_b,
+                s,
+                creating || prior_b.is_null(),
+                updating,
+            ),
             (Nesting::List, Value::List(items)) => {
                 let cfg_items = match cfg {
                     Value::List(c) => c.clone(),
@@ -230,12 +242,21 @@ fn plan_block(
 }
 
 /// Attribute paths (top level and single nested blocks) whose value differs.
-fn changed_paths(block: &Block, prior: &Value, planned: &Value, prefix: &AttrPath, out: &mut Vec<(AttrPath, bool)>) {
+fn changed_paths(
+    block: &Block,
+    prior: &Value,
+    planned: &Value,
+    prefix: &AttrPath,
+    out: &mut Vec<(AttrPath, bool)>,
+) {
     for a in &block.attributes {
         let p = prior.attr(&a.name);
         let n = planned.attr(&a.name);
         if !p.semantic_eq(n) || (n.is_unknown() && !p.is_unknown()) {
-            out.push((prefix.child(PathStep::Attr(a.name.clone())), a.requires_replace));
+            out.push((
+                prefix.child(PathStep::Attr(a.name.clone())),
+                a.requires_replace,
+            ));
         }
     }
     for b in &block.blocks {
@@ -262,7 +283,14 @@ fn without_timeouts(v: &Value) -> Value {
 }
 
 impl<R: Resource> ResourceAdapter<R> {
-    fn ctx(&self, client: Arc<R::Client>, cancel: CancellationToken, op: Op, tblock: &Value, private: &[u8]) -> Ctx<R::Client> {
+    fn ctx(
+        &self,
+        client: Arc<R::Client>,
+        cancel: CancellationToken,
+        op: Op,
+        tblock: &Value,
+        private: &[u8],
+    ) -> Ctx<R::Client> {
         Ctx {
             client,
             cancel,
@@ -304,7 +332,10 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
 
     fn upgrade(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics> {
         let j: serde_json::Value = serde_json::from_slice(raw_json).map_err(|e| {
-            Diagnostics::from(Diagnostic::error("Stored state is not valid JSON", e.to_string()))
+            Diagnostics::from(Diagnostic::error(
+                "Stored state is not valid JSON",
+                e.to_string(),
+            ))
         })?;
         let j = if version < R::SCHEMA_VERSION {
             self.r.upgrade(version, j)?
@@ -347,14 +378,34 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         }
         let creating = prior.is_null();
         let mut planned = proposed;
-        plan_block(&self.schema.block, &config, &prior, &mut planned, creating, false);
+        plan_block(
+            &self.schema.block,
+            &config,
+            &prior,
+            &mut planned,
+            creating,
+            false,
+        );
         let mut requires_replace = Vec::new();
         if !creating {
             let mut changed = Vec::new();
-            changed_paths(&self.schema.block, &prior, &planned, &AttrPath::root(), &mut changed);
+            changed_paths(
+                &self.schema.block,
+                &prior,
+                &planned,
+                &AttrPath::root(),
+                &mut changed,
+            );
             if !changed.is_empty() {
                 // The object will be updated: computed values may change.
-                plan_block(&self.schema.block, &config, &prior, &mut planned, false, true);
+                plan_block(
+                    &self.schema.block,
+                    &config,
+                    &prior,
+                    &mut planned,
+                    false,
+                    true,
+                );
             }
             requires_replace.extend(changed.into_iter().filter(|(_, rr)| *rr).map(|(p, _)| p));
         }
@@ -388,7 +439,13 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         let mut diags = Diagnostics::new();
         // Delete.
         if planned.is_null() {
-            let mut ctx = self.ctx(client, cancel, Op::Delete, prior.attr(Timeouts::BLOCK), private);
+            let mut ctx = self.ctx(
+                client,
+                cancel,
+                Op::Delete,
+                prior.attr(Timeouts::BLOCK),
+                private,
+            );
             let result = match to_model::<R::State>(&prior) {
                 Ok(s) => self.r.delete(&mut ctx, s).await,
                 Err(d) => Err(d),
@@ -452,7 +509,10 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
                     diags: d,
                 },
             },
-            Err(Failure { partial, diags: mut d }) => {
+            Err(Failure {
+                partial,
+                diags: mut d,
+            }) => {
                 let state = match partial.map(|p| self.encode(&p, &tblock)) {
                     Some(Ok(v)) => reconcile(&planned, &v).unknowns_to_null(),
                     Some(Err(e)) => {
@@ -525,7 +585,12 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         }
     }
 
-    async fn import(&self, client: Arc<R::Client>, cancel: CancellationToken, id: &str) -> StateOut {
+    async fn import(
+        &self,
+        client: Arc<R::Client>,
+        cancel: CancellationToken,
+        id: &str,
+    ) -> StateOut {
         let mut ctx = self.ctx(client, cancel, Op::Read, &Value::Null, &[]);
         match self.r.import(&mut ctx, id).await {
             Ok(s) => match self.encode(&s, &Value::Null) {
@@ -568,7 +633,12 @@ impl<D: DataSource> DynDataSource<D::Client> for DataSourceAdapter<D> {
         diags
     }
 
-    async fn read(&self, client: Arc<D::Client>, cancel: CancellationToken, config: Value) -> StateOut {
+    async fn read(
+        &self,
+        client: Arc<D::Client>,
+        cancel: CancellationToken,
+        config: Value,
+    ) -> StateOut {
         let mut ctx = Ctx {
             client,
             cancel,

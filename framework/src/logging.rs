@@ -75,7 +75,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
         let max = if is_ours(meta.target()) {
             self.level
         } else {
-            std::cmp::max(self.level, Level::INFO)
+            std::cmp::min(self.level, Level::INFO)
         };
         *meta.level() <= max
     }
@@ -100,7 +100,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
         );
         line.insert(
             "@message".into(),
-            f.0.remove("@message").unwrap_or(Json::String(String::new())),
+            f.0.remove("@message")
+                .unwrap_or(Json::String(String::new())),
         );
         line.insert("@module".into(), Json::String("mlops".into()));
         let ts = time::OffsetDateTime::now_utc()
@@ -117,8 +118,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
 
 /// Install the logger. Debug mode logs at INFO by default so a human sees progress.
 pub fn init(debug: bool) {
-    let level = level_from_env(|k| std::env::var(k).ok())
-        .or(if debug { Some(Level::INFO) } else { None });
+    let level =
+        level_from_env(|k| std::env::var(k).ok()).or(if debug { Some(Level::INFO) } else { None });
     let Some(level) = level else { return };
     let subscriber = tracing_subscriber::registry().with(HclogLayer { level });
     let _ = tracing::subscriber::set_global_default(subscriber);
@@ -131,10 +132,18 @@ mod tests {
     #[test]
     fn levels() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(a, _)| *a == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(a, _)| *a == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert_eq!(level_from_env(env(&[])), None);
-        assert_eq!(level_from_env(env(&[("TF_LOG", "debug")])), Some(Level::DEBUG));
+        assert_eq!(
+            level_from_env(env(&[("TF_LOG", "debug")])),
+            Some(Level::DEBUG)
+        );
         assert_eq!(
             level_from_env(env(&[("TF_LOG", "debug"), ("TF_LOG_PROVIDER", "ERROR")])),
             Some(Level::ERROR)

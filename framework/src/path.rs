@@ -26,7 +26,12 @@ impl AttrPath {
 
     /// A path of attribute names, e.g. `AttrPath::attrs(["assume_role", "role_arn"])`.
     pub fn attrs<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Self {
-        AttrPath(names.into_iter().map(|n| PathStep::Attr(n.into())).collect())
+        AttrPath(
+            names
+                .into_iter()
+                .map(|n| PathStep::Attr(n.into()))
+                .collect(),
+        )
     }
 
     pub fn attr(name: impl Into<String>) -> Self {

@@ -161,10 +161,7 @@ impl AsyncWrite for TlsConn {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.0).poll_flush(cx)
     }
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
     }
     fn poll_write_vectored(
@@ -206,7 +203,10 @@ fn socket_path(dir: &std::path::Path) -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    dir.join(format!("plugin-mlops-{}-{nanos:x}.sock", std::process::id()))
+    dir.join(format!(
+        "plugin-mlops-{}-{nanos:x}.sock",
+        std::process::id()
+    ))
 }
 
 /// Serve the provider until the controller's Shutdown (or `stop` is cancelled).
@@ -250,16 +250,26 @@ pub async fn serve<P: Provider>(
 
     // go-plugin servers ignore interrupts: Terraform handles Ctrl-C and calls StopProvider.
     // In debug mode an interrupt ends the server.
-    if let Ok(mut sigint) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+    if let Ok(mut sigint) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+    {
         let debug = opts.debug;
         let stop = stop.clone();
         tokio::spawn(async move {
-            while sigint.recv().await.is_some() {
-                if debug {
-                    stop.cancel();
-                    break;
+            loop {
+                tokio::select! {
+                    s = sigint.recv() => {
+                        if s.is_none() {
+                            break;
+                        }
+                        if debug {
+                            stop.cancel();
+                            break;
+                        }
+                        tracing::debug!("interrupt ignored; waiting for Terraform to stop the provider");
+                    }
+                    _ = stop.cancelled() => break,
                 }
-                tracing::debug!("interrupt ignored; waiting for Terraform to stop the provider");
             }
         });
     }
@@ -328,7 +338,11 @@ fn tls_incoming(
     let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
     tokio::spawn(async move {
         loop {
-            let (stream, _) = match listener.accept().await {
+            let accepted = tokio::select! {
+                r = listener.accept() => r,
+                _ = tx.closed() => break,
+            };
+            let (stream, _) = match accepted {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -347,9 +361,6 @@ fn tls_incoming(
                     Err(_) => tracing::warn!("TLS handshake timed out"),
                 }
             });
-            if tx.is_closed() {
-                break;
-            }
         }
     });
     tokio_stream::wrappers::ReceiverStream::new(rx)

@@ -131,12 +131,18 @@ pub trait Resource: Send + Sync + 'static {
         planned: Self::State,
     ) -> Result<Self::State, Failure<Self::State>>;
 
-    async fn delete(&self, ctx: &mut Ctx<Self::Client>, current: Self::State)
-        -> Result<(), Diagnostics>;
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Self::Client>,
+        current: Self::State,
+    ) -> Result<(), Diagnostics>;
 
     /// Turn an import ID into a state that `read` can complete.
-    async fn import(&self, ctx: &mut Ctx<Self::Client>, id: &str)
-        -> Result<Self::State, Diagnostics>;
+    async fn import(
+        &self,
+        ctx: &mut Ctx<Self::Client>,
+        id: &str,
+    ) -> Result<Self::State, Diagnostics>;
 
     /// Upgrade a raw JSON state written with an older schema version.
     fn upgrade(&self, _from_version: i64, raw: Json) -> Result<Json, Diagnostics> {
@@ -187,7 +193,9 @@ pub fn to_model<M: Model>(v: &Value) -> Result<M, Diagnostics> {
     serde_json::from_value(j).map_err(|e| {
         Diagnostic::error(
             "Provider could not decode a value",
-            format!("The value does not fit the provider's model: {e}. This is a bug in the provider."),
+            format!(
+                "The value does not fit the provider's model: {e}. This is a bug in the provider."
+            ),
         )
         .into()
     })
@@ -196,7 +204,10 @@ pub fn to_model<M: Model>(v: &Value) -> Result<M, Diagnostics> {
 /// Encode a model as a value of the given schema.
 pub fn from_model<M: Model>(m: &M, schema: &Schema) -> Result<Value, Diagnostics> {
     let j = serde_json::to_value(m).map_err(|e| {
-        Diagnostics::from(Diagnostic::error("Provider could not encode a value", e.to_string()))
+        Diagnostics::from(Diagnostic::error(
+            "Provider could not encode a value",
+            e.to_string(),
+        ))
     })?;
     Value::from_model_json(&j, &schema.block.implied_type()).map_err(|e| {
         Diagnostic::error(

@@ -205,8 +205,13 @@ impl Block {
                         Nesting::Set => pb::schema::nested_block::NestingMode::Set,
                         Nesting::Map => pb::schema::nested_block::NestingMode::Map,
                     } as i32,
+                    // Terraform wants both 0 (optional) or both 1 (required) for SINGLE.
                     min_items: b.min_items as i64,
-                    max_items: b.max_items as i64,
+                    max_items: if b.nesting == Nesting::Single {
+                        b.min_items as i64
+                    } else {
+                        b.max_items as i64
+                    },
                 })
                 .collect(),
             description: self.description.clone(),
@@ -252,7 +257,11 @@ impl Block {
     }
 
     /// Visit every attribute with its path (blocks of SINGLE nesting only are descended).
-    pub fn walk_attributes<'a>(&'a self, prefix: &AttrPath, f: &mut dyn FnMut(&AttrPath, &'a Attribute)) {
+    pub fn walk_attributes<'a>(
+        &'a self,
+        prefix: &AttrPath,
+        f: &mut dyn FnMut(&AttrPath, &'a Attribute),
+    ) {
         for a in &self.attributes {
             f(&prefix.child(PathStep::Attr(a.name.clone())), a);
         }
@@ -265,7 +274,13 @@ impl Block {
     }
 }
 
-fn check_rules(rules: &[Rule], v: &Value, path: &AttrPath, diags: &mut Diagnostics, sensitive: bool) {
+fn check_rules(
+    rules: &[Rule],
+    v: &Value,
+    path: &AttrPath,
+    diags: &mut Diagnostics,
+    sensitive: bool,
+) {
     if v.is_unknown() || v.is_null() {
         return;
     }
@@ -291,13 +306,19 @@ fn check_rules(rules: &[Rule], v: &Value, path: &AttrPath, diags: &mut Diagnosti
                 .error_at(
                     path.clone(),
                     "Invalid attribute value",
-                    format!("{path} must be at least {n} characters long, got {}.", s.chars().count()),
+                    format!(
+                        "{path} must be at least {n} characters long, got {}.",
+                        s.chars().count()
+                    ),
                 ),
             (Rule::MaxLength(n), Value::String(s)) if (s.chars().count() as u64) > *n => diags
                 .error_at(
                     path.clone(),
                     "Invalid attribute value",
-                    format!("{path} must be at most {n} characters long, got {}.", s.chars().count()),
+                    format!(
+                        "{path} must be at most {n} characters long, got {}.",
+                        s.chars().count()
+                    ),
                 ),
             (Rule::OneOf(opts), Value::String(s)) if !opts.iter().any(|o| o == s) => diags
                 .error_at(
@@ -319,20 +340,18 @@ fn check_rules(rules: &[Rule], v: &Value, path: &AttrPath, diags: &mut Diagnosti
                 "Invalid attribute value",
                 format!("{path} must be at most {m}, got {n}."),
             ),
-            (Rule::MinItems(n), Value::List(x) | Value::Set(x)) if (x.len() as u64) < *n => {
-                diags.error_at(
+            (Rule::MinItems(n), Value::List(x) | Value::Set(x)) if (x.len() as u64) < *n => diags
+                .error_at(
                     path.clone(),
                     "Invalid attribute value",
                     format!("{path} needs at least {n} elements, got {}.", x.len()),
-                )
-            }
-            (Rule::MaxItems(n), Value::List(x) | Value::Set(x)) if (x.len() as u64) > *n => {
-                diags.error_at(
+                ),
+            (Rule::MaxItems(n), Value::List(x) | Value::Set(x)) if (x.len() as u64) > *n => diags
+                .error_at(
                     path.clone(),
                     "Invalid attribute value",
                     format!("{path} allows at most {n} elements, got {}.", x.len()),
-                )
-            }
+                ),
             (Rule::MinItems(n), Value::Map(x)) if (x.len() as u64) < *n => diags.error_at(
                 path.clone(),
                 "Invalid attribute value",
@@ -345,12 +364,24 @@ fn check_rules(rules: &[Rule], v: &Value, path: &AttrPath, diags: &mut Diagnosti
             ),
             (Rule::Elements(inner), Value::List(x) | Value::Set(x) | Value::Tuple(x)) => {
                 for (i, e) in x.iter().enumerate() {
-                    check_rules(inner, e, &path.child(PathStep::Index(i as i64)), diags, sensitive);
+                    check_rules(
+                        inner,
+                        e,
+                        &path.child(PathStep::Index(i as i64)),
+                        diags,
+                        sensitive,
+                    );
                 }
             }
             (Rule::Elements(inner), Value::Map(m)) => {
                 for (k, e) in m {
-                    check_rules(inner, e, &path.child(PathStep::Key(k.clone())), diags, sensitive);
+                    check_rules(
+                        inner,
+                        e,
+                        &path.child(PathStep::Key(k.clone())),
+                        diags,
+                        sensitive,
+                    );
                 }
             }
             _ => {}
@@ -384,7 +415,11 @@ struct Conv<'a> {
 fn flags(p: &Json) -> BTreeSet<String> {
     p.get("x-tf")
         .and_then(Json::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -447,14 +482,22 @@ impl<'a> Conv<'a> {
     fn type_names(p: &Json) -> Vec<&str> {
         match p.get("type") {
             Some(Json::String(s)) => vec![s.as_str()],
-            Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).filter(|s| *s != "null").collect(),
+            Some(Json::Array(a)) => a
+                .iter()
+                .filter_map(Json::as_str)
+                .filter(|s| *s != "null")
+                .collect(),
             _ => vec![],
         }
     }
 
     fn enum_values(p: &Json) -> Option<Vec<String>> {
         if let Some(Json::Array(e)) = p.get("enum") {
-            return Some(e.iter().filter_map(|x| x.as_str().map(String::from)).collect());
+            return Some(
+                e.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect(),
+            );
         }
         if let Some(Json::Array(vs)) = p.get("oneOf").or_else(|| p.get("anyOf")) {
             let mut out = vec![];
@@ -637,8 +680,7 @@ impl<'a> Conv<'a> {
             let default = p.get("x-tf-default").cloned();
             let computed_only = f.contains("computed");
             let opt_computed = f.contains("optional_computed") || default.is_some();
-            let is_required =
-                required.contains(name.as_str()) && !computed_only && !opt_computed;
+            let is_required = required.contains(name.as_str()) && !computed_only && !opt_computed;
             block.attributes.push(Attribute {
                 name: name.clone(),
                 ty,
@@ -743,7 +785,10 @@ mod tests {
         obj.insert("tags".to_string(), Value::UNKNOWN);
         let mut d = Diagnostics::new();
         b.validate(&Value::Object(obj.clone()), &mut AttrPath::root(), &mut d);
-        let paths: Vec<String> = d.0.iter().map(|x| x.path.clone().unwrap().to_string()).collect();
+        let paths: Vec<String> =
+            d.0.iter()
+                .map(|x| x.path.clone().unwrap().to_string())
+                .collect();
         assert_eq!(paths, ["name", "name", "status", "count"]);
         // unknown values are never errors
         obj.insert("name".to_string(), Value::UNKNOWN);

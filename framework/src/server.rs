@@ -461,10 +461,20 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let proposed = try_diags!(decode(req.proposed_new_state.as_ref(), &ty), empty);
                 let config = try_diags!(decode(req.config.as_ref(), &ty), empty);
                 let client = self.client().ok();
-                let out = r.plan(client.as_deref(), prior, proposed, config, &req.prior_private);
+                let out = r.plan(
+                    client.as_deref(),
+                    prior,
+                    proposed,
+                    config,
+                    &req.prior_private,
+                );
                 pb::plan_resource_change::Response {
                     planned_state: encode(&out.planned, &ty),
-                    requires_replace: out.requires_replace.iter().map(AttrPath::to_proto).collect(),
+                    requires_replace: out
+                        .requires_replace
+                        .iter()
+                        .map(AttrPath::to_proto)
+                        .collect(),
                     planned_private: out.private,
                     diagnostics: out.diags.to_proto(),
                     ..Default::default()
@@ -498,7 +508,13 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let planned = try_diags!(decode(req.planned_state.as_ref(), &ty), keep_prior);
                 let client = try_diags!(self.client(), keep_prior);
                 let out = r
-                    .apply(client, self.cancel.clone(), prior, planned, &req.planned_private)
+                    .apply(
+                        client,
+                        self.cancel.clone(),
+                        prior,
+                        planned,
+                        &req.planned_private,
+                    )
                     .await;
                 pb::apply_resource_change::Response {
                     new_state: encode(&out.state, &ty),

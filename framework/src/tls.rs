@@ -139,10 +139,14 @@ pub fn server_config(
     client_cert_pem: &str,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let verifier = PinnedClientCert::from_pem(client_cert_pem)?;
-    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(vec![identity.cert_der.clone()], identity.key_der.clone_key())?;
+    let mut cfg =
+        rustls::ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
+            .with_safe_default_protocol_versions()?
+            .with_client_cert_verifier(Arc::new(verifier))
+            .with_single_cert(
+                vec![identity.cert_der.clone()],
+                identity.key_der.clone_key(),
+            )?;
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(cfg))
 }

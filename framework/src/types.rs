@@ -58,8 +58,10 @@ impl Type {
             Type::Set(t) => json!(["set", t.to_json()]),
             Type::Map(t) => json!(["map", t.to_json()]),
             Type::Object { attrs, optional } => {
-                let m: serde_json::Map<String, Json> =
-                    attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                let m: serde_json::Map<String, Json> = attrs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
                 if optional.is_empty() {
                     json!(["object", m])
                 } else {
@@ -117,7 +119,10 @@ impl Type {
                             .as_array()
                             .ok_or_else(|| TypeError("tuple elements must be a list".into()))?;
                         Ok(Type::Tuple(
-                            items.iter().map(Type::from_json).collect::<Result<_, _>>()?,
+                            items
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
                         ))
                     }
                     other => Err(TypeError(format!("unknown type kind {other:?}"))),
@@ -158,7 +163,10 @@ mod tests {
             attrs: [
                 ("a".to_string(), Type::list(Type::String)),
                 ("b".to_string(), Type::map(Type::set(Type::Number))),
-                ("c".to_string(), Type::Tuple(vec![Type::Bool, Type::Dynamic])),
+                (
+                    "c".to_string(),
+                    Type::Tuple(vec![Type::Bool, Type::Dynamic]),
+                ),
             ]
             .into_iter()
             .collect(),

@@ -159,7 +159,9 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown { .. } => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             Value::Dynamic(_, v) => v.is_wholly_known(),
             _ => true,
@@ -392,7 +394,9 @@ impl Value {
                 let m = mp.as_map().ok_or_else(|| derr(path, "expected map"))?;
                 let mut out = BTreeMap::new();
                 for (k, v) in m {
-                    let k = k.as_str().ok_or_else(|| derr(path, "map key must be a string"))?;
+                    let k = k
+                        .as_str()
+                        .ok_or_else(|| derr(path, "map key must be a string"))?;
                     path.push(PathStep::Key(k.to_string()));
                     out.insert(k.to_string(), Value::from_mp(v, et, path)?);
                     path.pop();
@@ -673,9 +677,7 @@ impl Value {
         match self {
             Value::Null | Value::Unknown { .. } => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => {
-                serde_json::from_str::<Json>(&n.to_string()).unwrap_or(Json::Null)
-            }
+            Value::Number(n) => serde_json::from_str::<Json>(&n.to_string()).unwrap_or(Json::Null),
             Value::String(s) => Json::String(s.clone()),
             Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
                 Json::Array(v.iter().map(Value::to_model_json).collect())
@@ -833,7 +835,8 @@ mod tests {
             any::<f64>()
                 .prop_filter("finite", |f| f.is_finite())
                 .prop_map(|f| Number::from_f64_exact(f).unwrap()),
-            (any::<i128>(), 0i64..40).prop_map(|(m, s)| Number(BigDecimal::new(m.into(), s).normalized())),
+            (any::<i128>(), 0i64..40)
+                .prop_map(|(m, s)| Number(BigDecimal::new(m.into(), s).normalized())),
         ]
     }
 

@@ -127,11 +127,23 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(2));
 
         let mut n = 0;
-        let r = wait_for("z", Duration::from_secs(5), &CancellationToken::new(), b, || {
-            n += 1;
-            let done = n >= 3;
-            async move { Ok(if done { Check::Done(n) } else { Check::Pending("p".into()) }) }
-        })
+        let r = wait_for(
+            "z",
+            Duration::from_secs(5),
+            &CancellationToken::new(),
+            b,
+            || {
+                n += 1;
+                let done = n >= 3;
+                async move {
+                    Ok(if done {
+                        Check::Done(n)
+                    } else {
+                        Check::Pending("p".into())
+                    })
+                }
+            },
+        )
         .await
         .unwrap();
         assert_eq!(r, 3);

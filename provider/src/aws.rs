@@ -24,7 +24,10 @@ pub struct Clients {
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 
 /// Build the clients from the provider block and the standard AWS chain.
-pub async fn configure(cfg: ProviderConfig, terraform_version: &str) -> Result<Clients, Diagnostics> {
+pub async fn configure(
+    cfg: ProviderConfig,
+    terraform_version: &str,
+) -> Result<Clients, Diagnostics> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(r) = &cfg.region {
         loader = loader.region(Region::new(r.clone()));
@@ -95,10 +98,7 @@ pub async fn configure(cfg: ProviderConfig, terraform_version: &str) -> Result<C
     Ok(Clients {
         sagemaker: aws_sdk_sagemaker::Client::from_conf(sm.build()),
         region,
-        default_tags: cfg
-            .default_tags
-            .and_then(|d| d.tags)
-            .unwrap_or_default(),
+        default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
     })
 }
 
@@ -116,7 +116,9 @@ pub fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
             code == "ResourceNotFound"
                 || code == "ResourceNotFoundException"
                 || (code == "ValidationException"
-                    && (msg.contains("does not exist") || msg.contains("not found")))
+                    && (msg.contains("does not exist")
+                        || msg.contains("not found")
+                        || msg.contains("cannot find")))
         }
         None => false,
     }
@@ -242,9 +244,7 @@ pub fn user_tags(
 ) -> Option<BTreeMap<String, String>> {
     let out: BTreeMap<String, String> = remote
         .iter()
-        .filter(|(k, v)| {
-            prior.is_some_and(|p| p.contains_key(*k)) || defaults.get(*k) != Some(*v)
-        })
+        .filter(|(k, v)| prior.is_some_and(|p| p.contains_key(*k)) || defaults.get(*k) != Some(*v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if out.is_empty() && prior.is_none_or(|p| p.is_empty()) {
@@ -270,7 +270,9 @@ pub fn plan_tags_all(plan: &mut PlanCtx<'_, Clients>) {
         all.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     let planned_all = Value::Map(all);
-    let Some(obj) = plan.planned.as_object_mut() else { return };
+    let Some(obj) = plan.planned.as_object_mut() else {
+        return;
+    };
     let prior_all = plan.prior.attr("tags_all");
     obj.insert(
         "tags_all".into(),

@@ -100,7 +100,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         return;
     }
     if ak.is_null() != sk.is_null() {
-        let missing = if ak.is_null() { "access_key" } else { "secret_key" };
+        let missing = if ak.is_null() {
+            "access_key"
+        } else {
+            "secret_key"
+        };
         diags.error_at(
             AttrPath::attr(missing),
             "Incomplete static credentials",

@@ -67,7 +67,11 @@ fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> St
     let mut nested = Vec::new();
     collect_nested(&schema.block, "", &mut nested);
     for (anchor, b) in nested {
-        let _ = writeln!(md, "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n", anchor.replace("--", "."));
+        let _ = writeln!(
+            md,
+            "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n",
+            anchor.replace("--", ".")
+        );
         block_doc(&mut md, b, false);
     }
     md.trim_end().to_string() + "\n"
@@ -96,7 +100,12 @@ fn attr_line(a: &Attribute) -> String {
     if let Some(d) = &a.default {
         notes.push(format!("default `{d}`"));
     }
-    format!("- `{}` ({}) {}", a.name, notes.join(", "), a.description.replace('\n', " "))
+    format!(
+        "- `{}` ({}) {}",
+        a.name,
+        notes.join(", "),
+        a.description.replace('\n', " ")
+    )
 }
 
 fn block_doc(md: &mut String, b: &Block, provider: bool) {
@@ -130,7 +139,11 @@ fn block_doc(md: &mut String, b: &Block, provider: bool) {
                 md,
                 "- `{}` ({nesting}{}) {} (see [below for nested schema](#nestedblock--{}))",
                 nb.name,
-                if nb.requires_replace { ", forces replacement" } else { "" },
+                if nb.requires_replace {
+                    ", forces replacement"
+                } else {
+                    ""
+                },
                 nb.description.replace('\n', " "),
                 nb.name
             );

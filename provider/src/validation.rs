@@ -4,8 +4,7 @@
 /// `EntityName`: 1-63 characters, alphanumerics and single/multiple hyphens inside.
 pub const ENTITY_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 /// `ArnOrName` for model package groups.
-pub const GROUP_ARN_OR_NAME: &str =
-    r"^(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package-group/)?[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
+pub const GROUP_ARN_OR_NAME: &str = r"^(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package-group/)?[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 /// `EntityDescription`.
 pub const ENTITY_DESCRIPTION: &str = r"^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$";
 /// `ContainerImage`: no whitespace, 1-255.
@@ -23,7 +22,9 @@ use mlops_framework::{AttrPath, Diagnostics, PathStep, Value};
 /// Tag keys and values (`TagKey`: 1-128 of letters, digits, spaces and `_.:/=+-@`, not
 /// starting with `aws:`; `TagValue`: up to 256), at most 50 tags.
 pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
-    let Value::Map(m) = config.attr(attr) else { return };
+    let Value::Map(m) = config.attr(attr) else {
+        return;
+    };
     let key_re = regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$").expect("static regex");
     if m.len() > 50 {
         diags.error_at(
@@ -43,7 +44,11 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
         }
         if let Some(s) = v.as_str() {
             if s.chars().count() > 256 {
-                diags.error_at(path, "Invalid tag value", format!("The value of tag {k:?} is longer than 256 characters."));
+                diags.error_at(
+                    path,
+                    "Invalid tag value",
+                    format!("The value of tag {k:?} is longer than 256 characters."),
+                );
             }
         }
     }

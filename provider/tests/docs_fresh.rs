@@ -6,7 +6,10 @@ use std::path::PathBuf;
 fn docs_are_generated_from_the_schema() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let pages = terraform_provider_mlops::docs::render_all(&root.join("examples"));
-    assert!(pages.len() >= 4, "expected provider, 2 resources and a data source");
+    assert!(
+        pages.len() >= 4,
+        "expected provider, 2 resources and a data source"
+    );
     let mut stale = Vec::new();
     for (rel, md) in &pages {
         let on_disk = std::fs::read_to_string(root.join("docs").join(rel)).unwrap_or_default();

@@ -128,7 +128,8 @@ impl DataSource for ModelPackageLookup {
                 .await
                 .map_err(|e| Diagnostics::from(api_error("ListModelPackages", &group, &e)))?;
             for s in resp.model_package_summary_list() {
-                let (Some(v), Some(arn)) = (s.model_package_version(), s.model_package_arn()) else {
+                let (Some(v), Some(arn)) = (s.model_package_version(), s.model_package_arn())
+                else {
                     continue;
                 };
                 let wanted = match cfg.version {
@@ -148,8 +149,8 @@ impl DataSource for ModelPackageLookup {
             let what = match (cfg.version, status) {
                 (Some(v), Some(s)) => format!("version {v} with approval status {s:?}"),
                 (Some(v), None) => format!("version {v}"),
-                (None, Some(s)) => format!("a version with approval status {s:?}"),
-                (None, None) => "any version".to_string(),
+                (None, Some(s)) => format!("version with approval status {s:?}"),
+                (None, None) => "versions".to_string(),
             };
             return Err(Diagnostic::error(
                 "No matching model version",
@@ -167,12 +168,17 @@ impl DataSource for ModelPackageLookup {
             .await
             .map_err(|e| {
                 if is_not_found(&e) {
-                    Diagnostic::error("Model version disappeared", format!("{arn} was deleted while being read."))
+                    Diagnostic::error(
+                        "Model version disappeared",
+                        format!("{arn} was deleted while being read."),
+                    )
                 } else {
                     api_error("DescribeModelPackage", &arn, &e)
                 }
             })?;
-        let container = d.inference_specification().and_then(|s| s.containers().first());
+        let container = d
+            .inference_specification()
+            .and_then(|s| s.containers().first());
         Ok(ModelPackageLookupModel {
             arn: Some(arn),
             version_number: d.model_package_version().map(i64::from),

@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp,
-    update_tags, user_tags, Clients,
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp, update_tags,
+    user_tags, Clients,
 };
 use crate::validation::{
     validate_tags, CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, MODEL_PACKAGE_ARN,
@@ -164,21 +164,21 @@ fn metrics_source(uri: &Option<String>) -> Option<MetricsSource> {
 }
 
 fn sdk_metrics(m: &Metrics) -> ModelMetrics {
-    let mq = (m.model_quality_statistics.is_some() || m.model_quality_constraints.is_some())
-        .then(|| {
+    let mq = (m.model_quality_statistics.is_some() || m.model_quality_constraints.is_some()).then(
+        || {
             ModelQuality::builder()
                 .set_statistics(metrics_source(&m.model_quality_statistics))
                 .set_constraints(metrics_source(&m.model_quality_constraints))
                 .build()
-        });
-    let dq = (m.data_quality_statistics.is_some() || m.data_quality_constraints.is_some()).then(
-        || {
+        },
+    );
+    let dq =
+        (m.data_quality_statistics.is_some() || m.data_quality_constraints.is_some()).then(|| {
             ModelDataQuality::builder()
                 .set_statistics(metrics_source(&m.data_quality_statistics))
                 .set_constraints(metrics_source(&m.data_quality_constraints))
                 .build()
-        },
-    );
+        });
     ModelMetrics::builder()
         .set_model_quality(mq)
         .set_model_data_quality(dq)
@@ -240,7 +240,9 @@ pub(crate) fn state_from(
             }
             _ => group,
         },
-        image: container.map(|c| c.image().unwrap_or_default().to_string()).unwrap_or_default(),
+        image: container
+            .map(|c| c.image().unwrap_or_default().to_string())
+            .unwrap_or_default(),
         model_data_url: container
             .and_then(|c| c.model_data_url())
             .unwrap_or_default()
@@ -356,12 +358,7 @@ impl Resource for ModelPackage {
         let container = ModelPackageContainerDefinition::builder()
             .image(&planned.image)
             .model_data_url(&planned.model_data_url)
-            .set_environment(
-                planned
-                    .environment
-                    .clone()
-                    .map(|e| e.into_iter().collect()),
-            )
+            .set_environment(planned.environment.clone().map(|e| e.into_iter().collect()))
             .build();
         let spec = InferenceSpecification::builder()
             .containers(container)
@@ -433,7 +430,11 @@ impl Resource for ModelPackage {
                 .await
                 .map_err(fail)?;
         }
-        if let Some(desc) = planned.approval_description.as_ref().filter(|d| !d.is_empty()) {
+        if let Some(desc) = planned
+            .approval_description
+            .as_ref()
+            .filter(|d| !d.is_empty())
+        {
             sm.update_model_package()
                 .model_package_arn(&arn)
                 .model_approval_status(status.sdk())
@@ -445,7 +446,11 @@ impl Resource for ModelPackage {
         match self.read_remote(&c, &arn, Some(&planned)).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(fail(
-                Diagnostic::error("Model version vanished", format!("{arn} could not be read back.")).into(),
+                Diagnostic::error(
+                    "Model version vanished",
+                    format!("{arn} could not be read back."),
+                )
+                .into(),
             )),
             Err(d) => Err(fail(d)),
         }
@@ -503,7 +508,9 @@ impl Resource for ModelPackage {
         let want = merge_tags(&c.default_tags, planned.tags.as_ref());
         let have = prior.tags_all.clone().unwrap_or_default();
         if want != have {
-            update_tags(&c.sagemaker, &arn, &have, &want).await.map_err(keep)?;
+            update_tags(&c.sagemaker, &arn, &have, &want)
+                .await
+                .map_err(keep)?;
         }
         match self.read_remote(&c, &arn, Some(&planned)).await {
             Ok(Some(s)) => Ok(s),
@@ -515,12 +522,22 @@ impl Resource for ModelPackage {
         }
     }
 
-    async fn delete(&self, ctx: &mut Ctx<Clients>, current: ModelPackageState) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: ModelPackageState,
+    ) -> Result<(), Diagnostics> {
         let c = ctx.client.clone();
         let Some(arn) = current.arn.clone() else {
             return Ok(());
         };
-        match c.sagemaker.delete_model_package().model_package_name(&arn).send().await {
+        match c
+            .sagemaker
+            .delete_model_package()
+            .model_package_name(&arn)
+            .send()
+            .await
+        {
             Ok(_) => {}
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(api_error("DeleteModelPackage", &arn, &e).into()),
@@ -532,7 +549,12 @@ impl Resource for ModelPackage {
             &ctx.cancel,
             Backoff::default(),
             || async {
-                match sm.describe_model_package().model_package_name(&arn).send().await {
+                match sm
+                    .describe_model_package()
+                    .model_package_name(&arn)
+                    .send()
+                    .await
+                {
                     Err(e) if is_not_found(&e) => Ok(Check::Done(())),
                     Err(e) => Err(api_error("DescribeModelPackage", &arn, &e).into()),
                     Ok(d) => Ok(Check::Pending(
@@ -546,7 +568,11 @@ impl Resource for ModelPackage {
         .await
     }
 
-    async fn import(&self, ctx: &mut Ctx<Clients>, id: &str) -> Result<ModelPackageState, Diagnostics> {
+    async fn import(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        id: &str,
+    ) -> Result<ModelPackageState, Diagnostics> {
         let re = regex::Regex::new(MODEL_PACKAGE_ARN).expect("static regex");
         if !re.is_match(id) {
             return Err(Diagnostic::error(

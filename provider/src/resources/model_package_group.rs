@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::aws::{
-    api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags,
-    timestamp, update_tags, user_tags, Clients,
+    api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, timestamp,
+    update_tags, user_tags, Clients,
 };
 use crate::validation::{validate_tags, ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
 
@@ -181,17 +181,21 @@ impl ModelPackageGroup {
         {
             Ok(p) => p.resource_policy().map(String::from),
             Err(e) if is_not_found(&e) || error_code(&e) == Some("ResourceNotFound") => None,
-            Err(e) => {
-                return Err(api_error("GetModelPackageGroupPolicy", &prior.name, &e).into())
-            }
+            Err(e) => return Err(api_error("GetModelPackageGroupPolicy", &prior.name, &e).into()),
         };
-        let accounts = policy.as_deref().map(accounts_in_policy).unwrap_or_default();
+        let accounts = policy
+            .as_deref()
+            .map(accounts_in_policy)
+            .unwrap_or_default();
         let description = d
             .model_package_group_description()
             .filter(|s| !s.is_empty())
             .map(String::from);
         Ok(Some(ModelPackageGroupState {
-            name: d.model_package_group_name().unwrap_or(&prior.name).to_string(),
+            name: d
+                .model_package_group_name()
+                .unwrap_or(&prior.name)
+                .to_string(),
             // keep the user's "" spelling when SageMaker returns nothing
             description: match (&prior.description, description) {
                 (Some(p), None) if p.is_empty() => Some(String::new()),
@@ -321,7 +325,10 @@ impl Resource for ModelPackageGroup {
             .send()
             .await
             .map_err(|e| Failure::new(api_error("CreateModelPackageGroup", &name, &e)))?;
-        let arn = resp.model_package_group_arn().unwrap_or_default().to_string();
+        let arn = resp
+            .model_package_group_arn()
+            .unwrap_or_default()
+            .to_string();
         tracing::info!(name = %name, arn = %arn, "model package group created");
         // From here on the group exists: failures keep it in state (tainted).
         let partial = ModelPackageGroupState {
@@ -341,7 +348,9 @@ impl Resource for ModelPackageGroup {
                     .model_package_group_name(&name)
                     .send()
                     .await
-                    .map_err(|e| Diagnostics::from(api_error("DescribeModelPackageGroup", &name, &e)))?;
+                    .map_err(|e| {
+                        Diagnostics::from(api_error("DescribeModelPackageGroup", &name, &e))
+                    })?;
                 match d.model_package_group_status() {
                     Some(ModelPackageGroupStatus::Completed) | None => Ok(Check::Done(())),
                     Some(ModelPackageGroupStatus::Failed) => Err(Diagnostic::error(
@@ -355,8 +364,14 @@ impl Resource for ModelPackageGroup {
         )
         .await
         .map_err(fail)?;
-        if let Some(accts) = planned.shared_with_accounts.as_ref().filter(|a| !a.is_empty()) {
-            self.put_policy(&c, &name, &arn, accts).await.map_err(fail)?;
+        if let Some(accts) = planned
+            .shared_with_accounts
+            .as_ref()
+            .filter(|a| !a.is_empty())
+        {
+            self.put_policy(&c, &name, &arn, accts)
+                .await
+                .map_err(fail)?;
         }
         match self.read_remote(&c, &planned).await {
             Ok(Some(s)) => Ok(s),
@@ -395,7 +410,9 @@ impl Resource for ModelPackageGroup {
         let want = merge_tags(&c.default_tags, planned.tags.as_ref());
         let have = prior.tags_all.clone().unwrap_or_default();
         if want != have {
-            update_tags(&c.sagemaker, &arn, &have, &want).await.map_err(keep)?;
+            update_tags(&c.sagemaker, &arn, &have, &want)
+                .await
+                .map_err(keep)?;
         }
         let want_accts = planned.shared_with_accounts.clone().unwrap_or_default();
         let have_accts = prior.shared_with_accounts.clone().unwrap_or_default();
@@ -444,7 +461,12 @@ impl Resource for ModelPackageGroup {
             }
             tracing::info!(name = %name, count = versions.len(), "force_destroy: deleting model versions");
             for arn in &versions {
-                match sm.delete_model_package().model_package_name(arn).send().await {
+                match sm
+                    .delete_model_package()
+                    .model_package_name(arn)
+                    .send()
+                    .await
+                {
                     Ok(_) => {}
                     Err(e) if is_not_found(&e) => {}
                     Err(e) => return Err(api_error("DeleteModelPackage", arn, &e).into()),
@@ -467,7 +489,9 @@ impl Resource for ModelPackageGroup {
                     Err(e) if is_not_found(&e) => return Ok(Check::Done(())),
                     // versions still being deleted
                     Err(e) if error_code(&e) == Some("ConflictException") => {
-                        return Ok(Check::Pending("waiting for its versions to be deleted".into()))
+                        return Ok(Check::Pending(
+                            "waiting for its versions to be deleted".into(),
+                        ))
                     }
                     Err(e) => return Err(api_error("DeleteModelPackageGroup", &name, &e).into()),
                 }

@@ -1,0 +1,167 @@
+//! The local AWS emulator (acceptance-tests/emulator, moto-based), one per test case, on a
+//! free port on 127.0.0.1, with its control API (faults, request log, reset).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value as Json;
+
+use crate::repo_root;
+
+/// A running emulator; killed on drop.
+pub struct Emulator {
+    child: Child,
+    pub port: u16,
+}
+
+impl Emulator {
+    /// Start the emulator from the project virtualenv (`scripts/setup-python.sh`).
+    pub fn start() -> Result<Self> {
+        let python = std::env::var("MLOPS_PYTHON")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| repo_root().join(".venv/bin/python"));
+        if !python.exists() {
+            bail!(
+                "{} is missing: run scripts/setup-python.sh first (scripts/test.sh does)",
+                python.display()
+            );
+        }
+        let mut child = Command::new(&python)
+            .args(["-m", "mlops_emulator", "--host", "127.0.0.1", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the emulator")?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let port = loop {
+            match lines.next() {
+                Some(Ok(l)) => {
+                    if let Some(p) = l.strip_prefix("MLOPS_EMULATOR_READY port=") {
+                        break p.trim().parse::<u16>()?;
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    bail!("emulator exited before it was ready");
+                }
+            }
+        };
+        // keep draining stdout so the emulator never blocks on a full pipe
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Emulator { child, port })
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A minimal HTTP/1.1 exchange with the control API.
+    fn http(&self, method: &str, path: &str, body: Option<&Json>) -> Result<Json> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut resp = Vec::new();
+        s.read_to_end(&mut resp)?;
+        let text = String::from_utf8_lossy(&resp);
+        let (head, payload) = text
+            .split_once("\r\n\r\n")
+            .ok_or_else(|| anyhow!("bad HTTP response"))?;
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let payload = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(payload)
+        } else {
+            payload.to_string()
+        };
+        if !(200..300).contains(&status) {
+            bail!("{method} {path}: HTTP {status}: {payload}");
+        }
+        if payload.trim().is_empty() {
+            return Ok(Json::Null);
+        }
+        serde_json::from_str(&payload).with_context(|| format!("{method} {path}: {payload}"))
+    }
+
+    /// Add a fault rule, e.g. `{"operation": "CreateModelPackage", "kind": "throttle", "count": 3}`.
+    pub fn fault(&self, rule: Json) -> Result<()> {
+        self.http("POST", "/_emulator/faults", Some(&rule))
+            .map(|_| ())
+    }
+
+    pub fn clear_faults(&self) -> Result<()> {
+        self.http("DELETE", "/_emulator/faults", None).map(|_| ())
+    }
+
+    /// Calls per `service.Operation` since the last reset.
+    pub fn calls(&self) -> Result<BTreeMap<String, u64>> {
+        let j = self.http("GET", "/_emulator/requests/summary", None)?;
+        Ok(j.as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub fn clear_requests(&self) -> Result<()> {
+        self.http("DELETE", "/_emulator/requests", None).map(|_| ())
+    }
+
+    pub fn reset(&self) -> Result<()> {
+        self.http("POST", "/_emulator/reset", None).map(|_| ())
+    }
+
+    /// A SageMaker SDK client for the emulator (for checks and out-of-band changes).
+    pub fn sagemaker(&self, rt: &tokio::runtime::Runtime) -> aws_sdk_sagemaker::Client {
+        let endpoint = self.endpoint();
+        rt.block_on(async move {
+            let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("us-east-1"))
+                .credentials_provider(aws_credential_types::Credentials::new(
+                    "test", "test", None, None, "tests",
+                ))
+                .endpoint_url(endpoint)
+                .load()
+                .await;
+            aws_sdk_sagemaker::Client::new(&conf)
+        })
+    }
+}
+
+fn dechunk(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
