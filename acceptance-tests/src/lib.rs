@@ -429,15 +429,12 @@ impl TestCase {
             } else if step.plan_only {
                 let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
                 match &step.expect_error {
-                    Some(re) => {
-                        if r.code == 0 || !re.is_match(&r.all()) {
-                            bail!(
-                                "step {n}: expected plan to fail matching {re}, got exit {}:\n{}",
-                                r.code,
-                                r.all()
-                            );
-                        }
-                    }
+                    Some(re) if r.code == 0 || !re.is_match(&r.all()) => bail!(
+                        "step {n}: expected plan to fail matching {re}, got exit {}:\n{}",
+                        r.code,
+                        r.all()
+                    ),
+                    Some(_) => {}
                     None if r.code != 0 => bail!("step {n}: plan failed:\n{}", r.all()),
                     None => {}
                 }

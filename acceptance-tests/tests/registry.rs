@@ -17,7 +17,7 @@ fn version(label: &str, extra: &str) -> String {
 }
 
 /// No group may be left in the emulator.
-fn nothing_left() -> Box<dyn Fn(&acceptance_tests::StepCtx) -> Result<()>> {
+fn nothing_left() -> acceptance_tests::Check {
     Box::new(|ctx| {
         let sm = ctx.sagemaker();
         let groups = ctx.rt.block_on(sm.list_model_package_groups().send())?;

@@ -1,0 +1,13 @@
+provider "mlops" {
+  region = "eu-west-1"
+
+  # Optional: assume a deployment role (e.g. from GitLab CI with OIDC web identity).
+  assume_role {
+    role_arn     = "arn:aws:iam::123456789012:role/mlops-deployer"
+    session_name = "gitlab-ci"
+  }
+
+  default_tags {
+    tags = { team = "ml-platform" }
+  }
+}

