@@ -12,10 +12,9 @@ Subcommands:
            protobuf wire-format reader below, enough to check it is a real schema
            (resource / data source names, no error diagnostics).
 
-  stats    Print median/min/max (JSON) of numbers given on the command line.
-
-  report   Turn the JSON results file written by perf.sh into the markdown table (stdout),
-           optionally rewriting docs/performance.md.
+  report   Read what perf.sh left in its work dir (startup_*.json, plan_*.txt,
+           emulator_summary.json) and PERF_* environment variables, print the markdown table,
+           and with --write-doc FILE replace the generated block of that file.
 
 Only the standard library is used outside `startup`.
 """
@@ -109,6 +108,19 @@ def read_status(pid: int) -> dict:
     return vals
 
 
+def cpu_ms(pid: int) -> float | None:
+    """CPU time (user + system, all live threads) the process has used so far, from
+    /proc/<pid>/task/*/schedstat (nanoseconds on the CPU), in ms."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError):
+        return None
+    return total / 1e6
+
+
 def make_client_cert(tmp: str) -> tuple[str, str]:
     """A throwaway ECDSA client certificate like the one Terraform makes for AutoMTLS
     (Terraform uses P-521; P-256 here is enough to exercise the same server code path)."""
@@ -149,7 +161,13 @@ def one_startup(grpc, binary: str, sockdir: str, idle_s: float, tls: tuple[str, 
             raise RuntimeError(f"unexpected handshake line {line!r}")
         target = "unix:" + parts[3]
         if tls is None:
-            channel = grpc.insecure_channel(target)
+            # grpc-python's default :authority for unix: targets is the percent-encoded
+            # socket path, which the provider's HTTP/2 server (h2) answers with RST_STREAM
+            # PROTOCOL_ERROR for some paths; Terraform's Go client never sends such an
+            # authority, so send a plain one (as the TLS branch does via the override).
+            channel = grpc.insecure_channel(target, options=[
+                ("grpc.default_authority", "localhost"),
+                ("grpc.max_receive_message_length", 256 << 20)])
         else:
             der = base64.b64decode(parts[5] + "=" * (-len(parts[5]) % 4))
             server_pem = (b"-----BEGIN CERTIFICATE-----\n"
@@ -167,6 +185,7 @@ def one_startup(grpc, binary: str, sockdir: str, idle_s: float, tls: tuple[str, 
         get_schema = channel.unary_unary("/tfplugin6.Provider/GetProviderSchema")
         resp = get_schema(b"", timeout=30)
         t2 = time.perf_counter()
+        cpu_at_schema = cpu_ms(proc.pid)
         # A second call on the warm connection: how much of t2-t1 is the RPC itself.
         get_schema(b"", timeout=30)
         t3 = time.perf_counter()
@@ -189,6 +208,7 @@ def one_startup(grpc, binary: str, sockdir: str, idle_s: float, tls: tuple[str, 
             "handshake_ms": (t1 - t0) * 1e3,
             "schema_ms": (t2 - t0) * 1e3,
             "first_rpc_ms": (t2 - t1) * 1e3,
+            "cpu_ms": cpu_at_schema,
             "second_rpc_ms": (t3 - t2) * 1e3,
             "rss_kb": mem.get("VmRSS"),
             "hwm_kb": mem.get("VmHWM"),
@@ -214,10 +234,20 @@ def cmd_startup(a) -> int:
         # One discarded warm-up run: initialises grpc's core in this process (its first
         # channel costs several ms that a Terraform process would not pay per provider).
         one_startup(grpc, a.binary, tmp, 0.0, tls)
-        runs = [one_startup(grpc, a.binary, tmp, a.idle, tls) for _ in range(a.runs)]
+        runs = []
+        failures = []
+        while len(runs) < a.runs:
+            try:
+                runs.append(one_startup(grpc, a.binary, tmp, a.idle, tls))
+            except Exception as e:  # noqa: BLE001 -- recorded, retried, and fatal after 3
+                failures.append(repr(e)[:500])
+                print(f"perf: startup run failed: {failures[-1]}", file=sys.stderr)
+                if len(failures) >= 3:
+                    raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    json.dump({"tls": bool(a.tls), "idle_s": a.idle, "runs": runs}, sys.stdout, indent=1)
+    json.dump({"tls": bool(a.tls), "idle_s": a.idle, "runs": runs, "failures": failures},
+              sys.stdout, indent=1)
     print()
     return 0
 
@@ -233,103 +263,227 @@ def stats(xs):
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)}
 
 
-def cmd_stats(a) -> int:
-    print(json.dumps(stats(a.values)))
-    return 0
-
-
-def fmt_ms(s, digits=1):
+def fmt_range(s, digits=1, unit=""):
     if s is None:
         return "n/a"
     f = f"{{:.{digits}f}}"
-    return f"{f.format(s['median'])} ({f.format(s['min'])} – {f.format(s['max'])})"
+    return f"{f.format(s['median'])}{unit} ({f.format(s['min'])} – {f.format(s['max'])})"
 
 
-def fmt_mib(s):
-    if s is None:
-        return "n/a"
-    return (f"{s['median'] / 1024:.1f} MiB ({s['min'] / 1024:.1f} – {s['max'] / 1024:.1f})")
+def read_numbers(path: str) -> list[float]:
+    try:
+        with open(path) as f:
+            return [float(x) for x in f.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def parse_tf_log(path: str) -> dict | None:
+    """Provider launches in a TF_LOG=debug Terraform log: for each `plugin started` of the
+    mlops provider, the wait for its handshake (the next `using plugin` line) and its lifetime
+    (until its `plugin process exited`), from the log's millisecond timestamps."""
+    import datetime as dt  # noqa: PLC0415
+
+    def ts(line):
+        try:
+            return dt.datetime.strptime(line[:23], "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+        except ValueError:
+            return None
+
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.readlines()
+    except FileNotFoundError:
+        return None
+    stamps = [t for t in (ts(x) for x in lines) if t is not None]
+    launches = []
+    cur = None
+    for line in lines:
+        t = ts(line)
+        if t is None:
+            continue
+        if "plugin started" in line and "terraform-provider-mlops" in line:
+            pid = line.rsplit("pid=", 1)[-1].strip()
+            cur = {"pid": pid, "start": t, "handshake": None, "exit": None}
+            launches.append(cur)
+        elif "using plugin" in line and cur is not None and cur["handshake"] is None:
+            cur["handshake"] = t
+        elif "plugin process exited" in line and "terraform-provider-mlops" in line:
+            pid = line.rsplit("id=", 1)[-1].strip()
+            for la in launches:
+                if la["pid"] == pid and la["exit"] is None:
+                    la["exit"] = t
+    return {
+        "span_ms": (stamps[-1] - stamps[0]) * 1e3 if stamps else None,
+        "handshake_ms": [(la["handshake"] - la["start"]) * 1e3 for la in launches if la["handshake"]],
+        "lifetime_ms": [(la["exit"] - la["start"]) * 1e3 for la in launches if la["exit"]],
+    }
+
+
+def load_results(d: str) -> dict:
+    env = os.environ
+    r = {
+        "size": int(env["PERF_SIZE"]),
+        "nres": int(env["PERF_NRES"]),
+        "launches": env.get("PERF_LAUNCHES", "n/a"),
+        "mlops_plans": env.get("PERF_MLOPS_PLANS", "n/a"),
+        "machine": {
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "nproc": os.cpu_count(),
+            "cpu": env.get("PERF_CPU", "unknown"),
+            "kernel": os.uname().release,
+            "mem": "unknown",
+            "terraform": env.get("PERF_TF", "unknown"),
+            "rustc": env.get("PERF_RUSTC", "unknown"),
+            "commit": env.get("PERF_COMMIT", "unknown"),
+            "load_before": env.get("PERF_LOAD_BEFORE", "?"),
+            "load_after": env.get("PERF_LOAD_AFTER", "?"),
+            "wall_s": env.get("PERF_WALL", "?"),
+        },
+    }
+    try:
+        r["machine"]["nproc"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        pass
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                r["machine"]["mem"] = f"{int(line.split()[1]) / 1048576:.1f} GiB"
+    for mode in ("plain", "tls"):
+        try:
+            with open(os.path.join(d, f"startup_{mode}.json")) as f:
+                r[f"startup_{mode}"] = json.load(f)
+        except FileNotFoundError:
+            pass
+    for k in ("mlops", "tfdata", "mlops1", "tfdata1"):
+        r[f"plan_{k}"] = read_numbers(os.path.join(d, f"plan_{k}.txt"))
+    r["tflog"] = parse_tf_log(os.path.join(d, "tf-debug.log"))
+    try:
+        with open(os.path.join(d, "emulator_summary.json")) as f:
+            r["emulator_summary"] = json.load(f)
+    except (FileNotFoundError, ValueError):
+        r["emulator_summary"] = None
+    return r
 
 
 def build_table(r: dict) -> str:
     rows = []
-    size = r["binary"]["size_bytes"]
-    rows.append(("Release binary size", f"{size:,} bytes = {size / 1048576:.2f} MiB", "stripped, opt-level \"s\""))
-    for label, key in (("plain gRPC (TF_DISABLE_PLUGIN_TLS=1)", "startup_plain"),
-                       ("AutoMTLS (PLUGIN_CLIENT_CERT, as Terraform launches it)", "startup_tls")):
-        s = r.get(key)
+    size = r["size"]
+    rows.append(("Release binary size", f"{size:,} bytes = {size / 1048576:.2f} MiB",
+                 "`target/release/terraform-provider-mlops` (release profile: opt-level \"s\", stripped)"))
+    for mode, label in (("plain", "plain gRPC (`TF_DISABLE_PLUGIN_TLS=1`)"),
+                        ("tls", "AutoMTLS (`PLUGIN_CLIENT_CERT`, as Terraform starts it)")):
+        s = r.get(f"startup_{mode}")
         if not s:
             continue
         runs = s["runs"]
         n = len(runs)
         rows.append((f"Start → schema served, {label}",
-                     fmt_ms(stats([x["schema_ms"] for x in runs])) + " ms",
-                     f"median (min – max), N={n}"))
-        rows.append((f"  of which spawn → handshake line",
-                     fmt_ms(stats([x["handshake_ms"] for x in runs])) + " ms", ""))
-        rows.append((f"  of which handshake → first GetProviderSchema response",
-                     fmt_ms(stats([x["first_rpc_ms"] for x in runs])) + " ms",
-                     "connect + HTTP/2 setup" + (" + TLS handshake" if s.get("tls") else "") + " + RPC"))
-        rows.append((f"  a second GetProviderSchema on the open connection",
-                     fmt_ms(stats([x["second_rpc_ms"] for x in runs]), 2) + " ms",
-                     f"response {runs[0]['schema_bytes']:,} bytes"))
-        rows.append((f"Idle RSS after schema + {s['idle_s']:g} s idle ({'mTLS' if s.get('tls') else 'plain'})",
-                     fmt_mib(stats([x["rss_kb"] for x in runs])),
-                     f"VmRSS; VmHWM {fmt_mib(stats([x['hwm_kb'] for x in runs]))}; "
+                     fmt_range(stats([x["schema_ms"] for x in runs]), unit=" ms"),
+                     f"median (min – max) of {n} runs: spawn → handshake line → GetProviderSchema response"))
+        rows.append(("  ↳ spawn → handshake line",
+                     fmt_range(stats([x["handshake_ms"] for x in runs]), unit=" ms"), ""))
+        rows.append(("  ↳ handshake → first GetProviderSchema response",
+                     fmt_range(stats([x["first_rpc_ms"] for x in runs]), unit=" ms"),
+                     "connect, HTTP/2 setup" + (", TLS handshake" if s.get("tls") else "") + ", RPC"))
+        rows.append(("  ↳ provider CPU time until schema served",
+                     fmt_range(stats([x["cpu_ms"] for x in runs]), unit=" ms"),
+                     "user+sys of all its threads (`/proc/<pid>/task/*/schedstat`); insensitive to other load"))
+        rows.append(("  ↳ a second GetProviderSchema on the open connection",
+                     fmt_range(stats([x["second_rpc_ms"] for x in runs]), 2, " ms"),
+                     f"response is {runs[0]['schema_bytes']:,} bytes"))
+        rss = stats([x["rss_kb"] for x in runs])
+        hwm = stats([x["hwm_kb"] for x in runs])
+        rows.append((f"Idle memory after schema + {s['idle_s']:g} s idle ({'mTLS' if s.get('tls') else 'plain'})",
+                     f"VmRSS {rss['median'] / 1024:.1f} MiB ({rss['min'] / 1024:.1f} – {rss['max'] / 1024:.1f})",
+                     f"VmHWM (peak) {hwm['median'] / 1024:.1f} MiB ({hwm['min'] / 1024:.1f} – {hwm['max'] / 1024:.1f}); "
                      f"{runs[0]['threads']} threads"))
-    p = r.get("plan")
-    if p:
-        n = p["resources"]
-        m = stats(p["mlops_s"])
-        t = stats(p["tfdata_s"])
+    n = r["nres"]
+    m, t = stats(r["plan_mlops"]), stats(r["plan_tfdata"])
+    if m and t:
         rows.append((f"`terraform plan -refresh=false`, {n} × `terraform_data` (core floor)",
-                     f"{t['median']:.2f} s ({t['min']:.2f} – {t['max']:.2f})",
-                     f"median (min – max), {t['n']} runs"))
+                     fmt_range(t, 2, " s"), f"median (min – max) of {t['n']} runs"))
         rows.append((f"`terraform plan -refresh=false`, {n} × `mlops_model_package_group`",
-                     f"{m['median']:.2f} s ({m['min']:.2f} – {m['max']:.2f})",
-                     f"median (min – max), {m['n']} runs, alternating with the row above"))
-        rows.append(("Ratio mlops / terraform_data (medians)",
+                     fmt_range(m, 2, " s"), f"median (min – max) of {m['n']} runs, alternating (ABBA) with the row above"))
+        rows.append(("  ↳ ratio mlops / terraform_data (medians)",
                      f"{m['median'] / t['median']:.2f}×",
-                     f"difference {m['median'] - t['median']:+.2f} s = "
-                     f"{(m['median'] - t['median']) / n * 1e3:+.2f} ms per resource if all attributed to resources"))
-        if p.get("mlops1_s") and p.get("tfdata1_s"):
-            m1 = stats(p["mlops1_s"])
-            t1 = stats(p["tfdata1_s"])
-            rows.append(("Same plans with 1 resource: mlops vs terraform_data",
-                         f"{m1['median']:.2f} s vs {t1['median']:.2f} s",
-                         f"fixed cost of using the provider ≈ {m1['median'] - t1['median']:+.2f} s"))
-        rows.append(("Provider processes started per mlops plan",
-                     str(p.get("provider_launches", "n/a")),
-                     "counted from TF_LOG=debug \"plugin started\" lines in one extra plan"))
-        summ = p.get("emulator_summary")
-        rows.append(("Emulator API requests during all mlops plans",
-                     str(sum(summ.values())) if isinstance(summ, dict) else "n/a",
-                     "`GET /_emulator/requests/summary` = `" + json.dumps(summ) + "`"))
-    out = ["| what | result | notes |", "| --- | --- | --- |"]
+                     f"difference {m['median'] - t['median']:+.2f} s"))
+    m1, t1 = stats(r["plan_mlops1"]), stats(r["plan_tfdata1"])
+    if m1 and t1:
+        rows.append(("`terraform plan -refresh=false`, 1 × `terraform_data`",
+                     fmt_range(t1, 2, " s"), f"median (min – max) of {t1['n']} runs"))
+        rows.append(("`terraform plan -refresh=false`, 1 × `mlops_model_package_group`",
+                     fmt_range(m1, 2, " s"), f"median (min – max) of {m1['n']} runs; "
+                     f"fixed cost of using the provider ≈ {m1['median'] - t1['median']:+.2f} s"))
+        if m and t:
+            per = ((m["median"] - m1["median"]) - (t["median"] - t1["median"])) / max(n - 1, 1) * 1e3
+            rows.append(("  ↳ marginal cost per extra mlops resource over terraform_data",
+                         f"{per:+.2f} ms",
+                         f"((mlops{n} − mlops1) − (tfdata{n} − tfdata1)) / {n - 1}, medians"))
+    tl = r.get("tflog")
+    if tl and tl["handshake_ms"]:
+        hs = ", ".join(f"{x:.0f}" for x in tl["handshake_ms"])
+        life = ", ".join(f"{x:.0f}" for x in tl["lifetime_ms"])
+        rows.append((f"Provider processes started by one mlops plan ({n} resources)",
+                     str(len(tl["handshake_ms"])),
+                     "from an extra, untimed `TF_LOG=debug` plan: `plugin started` lines for the provider"))
+        rows.append(("  ↳ Terraform's wait for each handshake line (mTLS)", f"{hs} ms",
+                     "`plugin started` → `using plugin` in that log (ms timestamps; debug logging on)"))
+        rows.append(("  ↳ each provider process's lifetime", f"{life} ms",
+                     f"`plugin started` → `plugin process exited`; the log spans {tl['span_ms']:.0f} ms"))
+    else:
+        rows.append(("Provider processes started by one mlops plan", str(r["launches"]),
+                     "`plugin started` lines for the provider in a `TF_LOG=debug` plan (untimed extra run)"))
+    summ = r["emulator_summary"]
+    total = sum(summ.values()) if isinstance(summ, dict) else "n/a"
+    rows.append((f"Emulator API requests during all {r['mlops_plans']} mlops plans", str(total),
+                 "`GET /_emulator/requests/summary` → `" + json.dumps(summ) + "`"))
+    out = ["| measurement | result | notes |", "| --- | --- | --- |"]
     for a, b, c in rows:
         out.append(f"| {a} | {b} | {c} |")
     return "\n".join(out) + "\n"
 
 
+BEGIN = "<!-- perf.sh:begin (generated by scripts/perf.sh --write-doc; edits inside are overwritten) -->"
+END = "<!-- perf.sh:end -->"
+
+
+def generated_block(r: dict, table: str) -> str:
+    m = r["machine"]
+    return "\n".join([
+        BEGIN,
+        "",
+        f"Run: {m['date']}, commit {m['commit']}, script wall time {m['wall_s']} s (build excluded).",
+        "",
+        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem']} RAM, Linux {m['kernel']}; "
+        f"{m['terraform']}; {m['rustc']}. "
+        f"Load average (1/5/15 min) {m['load_before']} at the start and {m['load_after']} at the end.",
+        "",
+        table.rstrip("\n"),
+        "",
+        END,
+    ])
+
+
 def cmd_report(a) -> int:
-    with open(a.results) as f:
-        r = json.load(f)
+    r = load_results(a.dir)
     table = build_table(r)
     sys.stdout.write(table)
+    m = r["machine"]
+    sys.stdout.write(f"\n{m['nproc']} CPUs ({m['cpu']}), {m['date']}, load {m['load_before']} → {m['load_after']}\n")
     if a.write_doc:
-        with open(a.template) as f:
-            tpl = f.read()
-        m = r["machine"]
-        doc = (tpl.replace("@@TABLE@@", table.rstrip("\n"))
-               .replace("@@DATE@@", m["date"])
-               .replace("@@NPROC@@", str(m["nproc"]))
-               .replace("@@CPU@@", m["cpu"])
-               .replace("@@MEM@@", m["mem"])
-               .replace("@@KERNEL@@", m["kernel"])
-               .replace("@@TFVERSION@@", m["terraform"])
-               .replace("@@COMMIT@@", m["commit"])
-               .replace("@@RUSTC@@", m["rustc"])
-               .replace("@@WALL@@", str(r.get("wall_s", "n/a"))))
+        block = generated_block(r, table)
+        try:
+            with open(a.write_doc) as f:
+                doc = f.read()
+        except FileNotFoundError:
+            doc = ""
+        if BEGIN in doc and END in doc:
+            head, rest = doc.split(BEGIN, 1)
+            _, tail = rest.split(END, 1)
+            doc = head + block + tail
+        else:
+            doc = ("# Performance\n\nGenerated by `scripts/perf.sh --write-doc`.\n\n" + block + "\n")
         with open(a.write_doc, "w") as f:
             f.write(doc)
         print(f"perf: wrote {a.write_doc}", file=sys.stderr)
@@ -346,16 +500,14 @@ def main() -> int:
     s.add_argument("--tls", action="store_true")
     s.add_argument("--tmp", default=None)
     s.set_defaults(fn=cmd_startup)
-    s = sub.add_parser("stats")
-    s.add_argument("values", nargs="*")
-    s.set_defaults(fn=cmd_stats)
     s = sub.add_parser("report")
-    s.add_argument("--results", required=True)
+    s.add_argument("--dir", required=True)
     s.add_argument("--write-doc", default=None)
-    s.add_argument("--template", default=None)
     s.set_defaults(fn=cmd_report)
     a = ap.parse_args()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # perf.sh's trap sends SIGTERM: exit through the finally-blocks that kill the provider.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     return a.fn(a)
 
 

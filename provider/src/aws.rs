@@ -43,6 +43,14 @@ pub async fn configure(
             None,
             "mlops-provider-config",
         ));
+    } else if let Some(p) = &cfg.profile {
+        // An explicit profile wins over credentials in the environment (as in the AWS
+        // provider); the profile may itself use SSO, credential_process or role chaining.
+        loader = loader.credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
     }
     if let Some(url) = &cfg.endpoint_url {
         loader = loader.endpoint_url(url);
