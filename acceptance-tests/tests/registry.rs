@@ -537,3 +537,21 @@ fn failed_create_is_tracked_and_tainted() -> Result<()> {
         .context("destroy")?;
     Ok(())
 }
+
+#[test]
+fn unknown_values_at_plan_time_are_not_errors() -> Result<()> {
+    // The name is only known at apply (it depends on another resource's computed id):
+    // validation must skip it at plan and check it once known.
+    TestCase::new("unknown at plan")
+        .step(Step {
+            config: "resource \"terraform_data\" \"suffix\" {\n  input = \"x\"\n}\nresource \"mlops_model_package_group\" \"g\" {\n  name = \"grp-${terraform_data.suffix.id}\"\n  tags = { source = terraform_data.suffix.id }\n}\n".into(),
+            expect_plan: Some(re(r"(?s)mlops_model_package_group\.g will be created.*name\s+= \(known after apply\)")),
+            check: Some(Box::new(|ctx| {
+                let name = ctx.state.str("mlops_model_package_group.g", "name")?;
+                ensure!(name.starts_with("grp-") && name.len() == 40, "{name}");
+                Ok(())
+            })),
+            ..Default::default()
+        })
+        .run()
+}
