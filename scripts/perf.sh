@@ -6,8 +6,9 @@
 #   3. idle memory (VmRSS / VmHWM) after the schema was served and 1 s of idling
 #   4. `terraform plan -refresh=false` wall time, 200 x mlops_model_package_group (against a
 #      started emulator) versus 200 x terraform_data (Terraform core's floor), alternating;
-#      plus the same with 1 resource each, provider launches per plan, and the emulator's
-#      request count after all plans (no API calls are expected at plan time)
+#      plus the same with 1 resource each, the 200 groups with a tag each, provider launches
+#      per plan, and the emulator's request count after all plans (no API calls are expected
+#      at plan time)
 #   5. a markdown table on stdout; with --write-doc the generated block of
 #      docs/performance.md is rewritten (the hand-written text around it is kept)
 #
@@ -15,8 +16,11 @@
 # Environment:
 #   PERF_SKIP_BUILD=1     use the existing target/release/terraform-provider-mlops
 #   PERF_RUNS=10          startup runs per mode
-#   PERF_PLAN_REPS=5      timed plans per configuration (after one untimed warm-up each)
+#   PERF_PLAN_REPS=5      timed plans of each 200-resource configuration (after one untimed
+#                         warm-up each), alternating mlops / terraform_data
 #   PERF_SMALL_REPS=3     timed plans of the 1-resource configurations (0 skips them)
+#   PERF_TAGGED_REPS=3    timed plans of the big mlops configuration with `tags = { team = "ml" }`
+#                         on every group (0 skips them)
 #   PERF_RESOURCES=200    resources in the big configurations
 #   PERF_GRPC_VENV=dir    venv with grpcio for the gRPC client (default /tmp/mlops-perf-grpc-venv,
 #                         created on first use with `pip install grpcio` and kept as a cache)
@@ -30,7 +34,7 @@ WRITE_DOC=0
 for arg in "$@"; do
     case "$arg" in
         --write-doc) WRITE_DOC=1 ;;
-        -h|--help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) echo "perf: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -38,6 +42,7 @@ done
 RUNS="${PERF_RUNS:-10}"
 REPS="${PERF_PLAN_REPS:-5}"
 SMALL_REPS="${PERF_SMALL_REPS:-3}"
+TAGGED_REPS="${PERF_TAGGED_REPS:-3}"
 NRES="${PERF_RESOURCES:-200}"
 GRPC_VENV="${PERF_GRPC_VENV:-/tmp/mlops-perf-grpc-venv}"
 PYTHON="${PYTHON:-python3}"
@@ -46,7 +51,6 @@ TF="$REPO/scripts/terraform"
 MEASURE="$REPO/scripts/perf_measure.py"
 VPY="$REPO/.venv/bin/python"
 
-T_START=$(date +%s)
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mlops-perf.XXXXXX")"
 EMU_PID=""
 CHILD=""
@@ -93,14 +97,17 @@ if [[ "${PERF_SKIP_BUILD:-0}" != "1" ]]; then
 fi
 [[ -x "$BIN" ]] || { log "$BIN not found (build it or unset PERF_SKIP_BUILD)"; exit 1; }
 SIZE=$(stat -c %s "$BIN")
+T_START=$(date +%s)   # the reported wall time excludes the build
 log "binary: $SIZE bytes"
 
 # --- Python environments ---------------------------------------------------------------------
 run "$REPO/scripts/setup-python.sh"
 if ! "$GRPC_VENV/bin/python" -c 'import grpc' 2>/dev/null; then
-    log "creating $GRPC_VENV with grpcio (gRPC client for the startup measurement)"
-    rm -rf "$GRPC_VENV"
-    run "$PYTHON" -m venv "$GRPC_VENV"
+    if [[ -e "$GRPC_VENV" && ! -f "$GRPC_VENV/pyvenv.cfg" ]]; then
+        log "$GRPC_VENV exists and is not a venv; set PERF_GRPC_VENV to another path"; exit 1
+    fi
+    log "installing grpcio into $GRPC_VENV (gRPC client for the startup measurement)"
+    [[ -x "$GRPC_VENV/bin/python" ]] || run "$PYTHON" -m venv "$GRPC_VENV"
     run "$GRPC_VENV/bin/python" -m pip install --quiet --disable-pip-version-check 'grpcio==1.85.1'
 fi
 GPY="$GRPC_VENV/bin/python"
@@ -166,7 +173,7 @@ make_config() {
     local dir="$1" kind="$2" n="$3" i id
     mkdir -p "$dir"
     {
-        if [[ "$kind" == mlops ]]; then
+        if [[ "$kind" == mlops* ]]; then
             cat <<'EOF'
 terraform {
   required_providers {
@@ -186,6 +193,8 @@ EOF
             printf -v id '%03d' "$i"
             if [[ "$kind" == mlops ]]; then
                 printf '\nresource "mlops_model_package_group" "g%s" {\n  name = "g-%s"\n}\n' "$id" "$id"
+            elif [[ "$kind" == mlops-tags ]]; then
+                printf '\nresource "mlops_model_package_group" "g%s" {\n  name = "g-%s"\n  tags = { team = "ml" }\n}\n' "$id" "$id"
             else
                 printf '\nresource "terraform_data" "g%s" {\n  input = "g-%s"\n}\n' "$id" "$id"
             fi
@@ -211,12 +220,15 @@ plan_once() {
     LAST="$s"
 }
 
-log "terraform init (4 working dirs)"
+log "terraform init (one working dir per configuration)"
 make_config "$WORK/tfdata" tfdata "$NRES"
 make_config "$WORK/mlops" mlops "$NRES"
 if (( SMALL_REPS > 0 )); then
     make_config "$WORK/tfdata1" tfdata 1
     make_config "$WORK/mlops1" mlops 1
+fi
+if (( TAGGED_REPS > 0 )); then
+    make_config "$WORK/mlopstags" mlops-tags "$NRES"
 fi
 
 curl -fsS -X DELETE "$EMU/_emulator/requests" > /dev/null
@@ -246,6 +258,16 @@ if (( SMALL_REPS > 0 )); then
             plan_once "$WORK/$k" 1 "$WORK/plan_$k.txt"
             log "plan $r/$SMALL_REPS $k (1 resource): $LAST s"
         done
+    done
+fi
+
+: > "$WORK/plan_mlopstags.txt"
+if (( TAGGED_REPS > 0 )); then
+    # The same groups, each with one tag (a common real-world shape).
+    plan_once "$WORK/mlopstags" "$NRES"
+    for ((r = 1; r <= TAGGED_REPS; r++)); do
+        plan_once "$WORK/mlopstags" "$NRES" "$WORK/plan_mlopstags.txt"
+        log "plan $r/$TAGGED_REPS mlopstags ($NRES resources with tags): $LAST s"
     done
 fi
 

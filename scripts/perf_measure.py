@@ -12,7 +12,7 @@ Subcommands:
            protobuf wire-format reader below, enough to check it is a real schema
            (resource / data source names, no error diagnostics).
 
-  report   Read what perf.sh left in its work dir (startup_*.json, plan_*.txt,
+  report   Read what perf.sh left in its work dir (startup_*.json, plan_*.txt, tf-debug.log,
            emulator_summary.json) and PERF_* environment variables, print the markdown table,
            and with --write-doc FILE replace the generated block of that file.
 
@@ -355,7 +355,7 @@ def load_results(d: str) -> dict:
                 r[f"startup_{mode}"] = json.load(f)
         except FileNotFoundError:
             pass
-    for k in ("mlops", "tfdata", "mlops1", "tfdata1"):
+    for k in ("mlops", "tfdata", "mlops1", "tfdata1", "mlopstags"):
         r[f"plan_{k}"] = read_numbers(os.path.join(d, f"plan_{k}.txt"))
     r["tflog"] = parse_tf_log(os.path.join(d, "tf-debug.log"))
     try:
@@ -408,6 +408,13 @@ def build_table(r: dict) -> str:
         rows.append(("  ↳ ratio mlops / terraform_data (medians)",
                      f"{m['median'] / t['median']:.2f}×",
                      f"difference {m['median'] - t['median']:+.2f} s"))
+    mt = stats(r["plan_mlopstags"])
+    if mt and t:
+        rows.append((f"`terraform plan -refresh=false`, {n} × `mlops_model_package_group` "
+                     "with `tags = { team = \"ml\" }`",
+                     fmt_range(mt, 2, " s"),
+                     f"median (min – max) of {mt['n']} runs (after the rows above); "
+                     f"{mt['median'] / t['median']:.1f}× the terraform_data floor"))
     m1, t1 = stats(r["plan_mlops1"]), stats(r["plan_tfdata1"])
     if m1 and t1:
         rows.append(("`terraform plan -refresh=false`, 1 × `terraform_data`",

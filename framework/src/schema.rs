@@ -20,6 +20,7 @@
 //! and from enums; the framework enforces them at validate time, skipping unknown values.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 use serde_json::Value as Json;
@@ -39,10 +40,44 @@ pub enum Nesting {
     Map,
 }
 
+/// A regular expression compiled on first use: a provider process serves one or two RPCs, so
+/// compiling every schema pattern at start-up would cost more than the work itself.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    src: String,
+    compiled: Arc<OnceLock<Result<Regex, String>>>,
+}
+
+impl Pattern {
+    pub fn new(src: &str) -> Self {
+        Pattern {
+            src: src.to_string(),
+            compiled: Arc::new(OnceLock::new()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.src
+    }
+
+    /// The compiled expression (an invalid one is reported by [`Block::check_patterns`]).
+    pub fn regex(&self) -> Result<&Regex, &str> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.src).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| e.as_str())
+    }
+
+    /// True when the value matches (an invalid pattern matches nothing).
+    pub fn is_match(&self, s: &str) -> bool {
+        self.regex().is_ok_and(|re| re.is_match(s))
+    }
+}
+
 /// A validation rule for one attribute (or collection element).
 #[derive(Clone, Debug)]
 pub enum Rule {
-    Pattern(Regex),
+    Pattern(Pattern),
     MinLength(u64),
     MaxLength(u64),
     OneOf(Vec<String>),
@@ -254,6 +289,30 @@ impl Block {
             }
             path.pop();
         }
+    }
+
+    /// Compile every pattern of the schema now; a test calls this so that an invalid
+    /// pattern fails the build rather than a user's plan.
+    pub fn check_patterns(&self) -> Result<(), SchemaError> {
+        fn rules(rs: &[Rule], at: &str) -> Result<(), SchemaError> {
+            for r in rs {
+                match r {
+                    Rule::Pattern(p) => {
+                        p.regex().map_err(|e| serr(at, e.to_string()))?;
+                    }
+                    Rule::Elements(inner) => rules(inner, at)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        for a in &self.attributes {
+            rules(&a.rules, &a.name)?;
+        }
+        for b in &self.blocks {
+            b.block.check_patterns()?;
+        }
+        Ok(())
     }
 
     /// Visit every attribute with its path (blocks of SINGLE nesting only are descended).
@@ -530,8 +589,7 @@ impl<'a> Conv<'a> {
         let ty = match tn.first().copied() {
             Some("string") => {
                 if let Some(pat) = p.get("pattern").and_then(Json::as_str) {
-                    let re = Regex::new(pat).map_err(|e| serr(at, e.to_string()))?;
-                    rules.push(Rule::Pattern(re));
+                    rules.push(Rule::Pattern(Pattern::new(pat)));
                 }
                 if let Some(n) = p.get("minLength").and_then(Json::as_u64) {
                     rules.push(Rule::MinLength(n));
@@ -773,6 +831,15 @@ mod tests {
         assert!(assume.block.attribute("external_id").unwrap().sensitive);
         assert_eq!(assume.block.description, "An inner block.");
         assert_eq!(b.nested("items").unwrap().nesting, Nesting::List);
+    }
+
+    #[test]
+    fn invalid_patterns_are_found_by_check_patterns() {
+        let b = block_for::<Thing>().unwrap();
+        b.check_patterns().unwrap();
+        let mut bad = b.clone();
+        bad.attributes[0].rules = vec![Rule::Pattern(Pattern::new("(unclosed"))];
+        assert!(bad.check_patterns().is_err());
     }
 
     #[test]

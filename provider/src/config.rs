@@ -67,7 +67,7 @@ pub struct AssumeRole {
     #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$"))]
     pub role_arn: String,
     /// Session name shown in CloudTrail. Default `terraform-provider-mlops`.
-    #[schemars(regex(pattern = r"^[\w+=,.@-]{2,64}$"))]
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_+=,.@-]+$"), length(min = 2, max = 64))]
     pub session_name: Option<String>,
     /// External ID required by the role's trust policy.
     #[schemars(extend("x-tf" = ["sensitive"]), length(min = 2, max = 1224))]

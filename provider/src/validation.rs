@@ -7,17 +7,28 @@ pub const ENTITY_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 pub const GROUP_ARN_OR_NAME: &str = r"^(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package-group/)?[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 /// `EntityDescription`.
 pub const ENTITY_DESCRIPTION: &str = r"^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]*$";
-/// `ContainerImage`: no whitespace, 1-255.
-pub const CONTAINER_IMAGE: &str = r"^\S{1,255}$";
+/// `ContainerImage`: no whitespace (1-255 checked by length).
+pub const CONTAINER_IMAGE: &str = r"^\S+$";
 /// `Url` for model artifacts and metrics: s3:// or https://.
 pub const S3_OR_HTTPS_URL: &str = r"^(https|s3)://([^/]+)/?(.*)$";
 /// `ModelPackageArn`.
 pub const MODEL_PACKAGE_ARN: &str =
-    r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]{9,16}:[0-9]{12}:model-package/\S{1,2048}$";
+    r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]{9,16}:[0-9]{12}:model-package/\S+$";
 /// AWS account ID.
 pub const ACCOUNT_ID: &str = r"^[0-9]{12}$";
 
+use std::sync::LazyLock;
+
 use mlops_framework::{AttrPath, Diagnostics, PathStep, Value};
+use regex::Regex;
+
+/// Compiled once per process.
+pub static ENTITY_NAME_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(ENTITY_NAME).expect("static regex"));
+pub static MODEL_PACKAGE_ARN_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(MODEL_PACKAGE_ARN).expect("static regex"));
+static TAG_KEY_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$").expect("static regex"));
 
 /// Tag keys and values (`TagKey`: 1-128 of letters, digits, spaces and `_.:/=+-@`, not
 /// starting with `aws:`; `TagValue`: up to 256), at most 50 tags.
@@ -25,7 +36,6 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
     let Value::Map(m) = config.attr(attr) else {
         return;
     };
-    let key_re = regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$").expect("static regex");
     if m.len() > 50 {
         diags.error_at(
             AttrPath::attr(attr),
@@ -35,7 +45,11 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
     }
     for (k, v) in m {
         let path = AttrPath(vec![PathStep::Attr(attr.into()), PathStep::Key(k.clone())]);
-        if !key_re.is_match(k) || k.to_ascii_lowercase().starts_with("aws:") {
+        let len = k.chars().count();
+        if !(1..=128).contains(&len)
+            || !TAG_KEY_RE.is_match(k)
+            || k.to_ascii_lowercase().starts_with("aws:")
+        {
             diags.error_at(
                 path.clone(),
                 "Invalid tag key",
@@ -50,6 +64,39 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
                     format!("The value of tag {k:?} is longer than 256 characters."),
                 );
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rewritten EntityName pattern plus the 1-63 length rule accepts exactly what
+    /// botocore's pattern accepts.
+    #[test]
+    fn entity_name_matches_botocore() {
+        let botocore = Regex::new(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$").unwrap();
+        let long = "a".repeat(63);
+        let too_long = "a".repeat(64);
+        for name in [
+            "a",
+            "churn",
+            "churn-model",
+            "a--b",
+            "A1-b2-C3",
+            "-a",
+            "a-",
+            "a_b",
+            "",
+            "a b",
+            long.as_str(),
+            too_long.as_str(),
+            "x-y-",
+            "9",
+        ] {
+            let ours = (1..=63).contains(&name.len()) && ENTITY_NAME_RE.is_match(name);
+            assert_eq!(ours, botocore.is_match(name), "{name:?}");
         }
     }
 }

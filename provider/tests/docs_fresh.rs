@@ -22,3 +22,15 @@ fn docs_are_generated_from_the_schema() {
         "docs are stale: {stale:?}. Run `cargo run -p terraform-provider-mlops --bin gen-docs` and commit docs/."
     );
 }
+
+#[test]
+fn every_schema_pattern_compiles() {
+    let s = mlops_framework::schemas(&terraform_provider_mlops::MlopsProvider);
+    s.provider.block.check_patterns().expect("provider");
+    for (name, schema) in s.resources.iter().chain(s.data_sources.iter()) {
+        schema
+            .block
+            .check_patterns()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}

@@ -20,7 +20,7 @@ use crate::aws::{
     user_tags, Clients,
 };
 use crate::validation::{
-    validate_tags, CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, MODEL_PACKAGE_ARN,
+    validate_tags, CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, MODEL_PACKAGE_ARN_RE,
     S3_OR_HTTPS_URL,
 };
 
@@ -89,7 +89,7 @@ pub struct ModelPackageState {
     pub model_package_group_name: String,
 
     /// Inference container image URI (e.g. an ECR image).
-    #[schemars(regex(pattern = CONTAINER_IMAGE))]
+    #[schemars(regex(pattern = CONTAINER_IMAGE), length(min = 1, max = 255))]
     #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub image: String,
 
@@ -573,8 +573,7 @@ impl Resource for ModelPackage {
         ctx: &mut Ctx<Clients>,
         id: &str,
     ) -> Result<ModelPackageState, Diagnostics> {
-        let re = regex::Regex::new(MODEL_PACKAGE_ARN).expect("static regex");
-        if !re.is_match(id) {
+        if id.len() > 2048 || !MODEL_PACKAGE_ARN_RE.is_match(id) {
             return Err(Diagnostic::error(
                 "Invalid import ID",
                 format!("Import a model version by its ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); got {id:?}."),

@@ -15,7 +15,9 @@ use crate::aws::{
     api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, timestamp,
     update_tags, user_tags, Clients,
 };
-use crate::validation::{validate_tags, ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
+use crate::validation::{
+    validate_tags, ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME, ENTITY_NAME_RE,
+};
 
 /// A model registry group (SageMaker model package group): the place where a model's
 /// versions are registered, reviewed and approved. Versions are registered with
@@ -519,8 +521,7 @@ impl Resource for ModelPackageGroup {
         _ctx: &mut Ctx<Clients>,
         id: &str,
     ) -> Result<ModelPackageGroupState, Diagnostics> {
-        let re = regex::Regex::new(ENTITY_NAME).expect("static regex");
-        if !re.is_match(id) {
+        if !(1..=63).contains(&id.len()) || !ENTITY_NAME_RE.is_match(id) {
             return Err(Diagnostic::error(
                 "Invalid import ID",
                 format!("Import a model package group by its name (1-63 letters, digits and hyphens); got {id:?}."),
