@@ -318,6 +318,8 @@ pub struct Step {
     pub expect_error: Option<Regex>,
     /// Only plan (with expect_error: the plan must fail). No apply.
     pub plan_only: bool,
+    /// Only refresh (`apply -refresh-only`): state follows the remote objects, nothing changes.
+    pub refresh_only: bool,
     /// Allow a non-empty plan after apply.
     pub allow_non_empty_plan: bool,
     /// Import this address with this id (after `state rm`), then verify every attribute
@@ -426,6 +428,15 @@ impl TestCase {
             }
             if let Some((addr, id, ignore)) = &step.import {
                 import_verify(ws, addr, id, ignore).with_context(|| format!("step {n}: import"))?;
+            } else if step.refresh_only {
+                ws.tf_ok(&[
+                    "apply",
+                    "-refresh-only",
+                    "-auto-approve",
+                    "-no-color",
+                    "-input=false",
+                ])
+                .with_context(|| format!("step {n}: refresh"))?;
             } else if step.plan_only {
                 let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
                 match &step.expect_error {

@@ -555,3 +555,52 @@ fn unknown_values_at_plan_time_are_not_errors() -> Result<()> {
         })
         .run()
 }
+
+#[test]
+fn version_deleted_out_of_band_is_dropped_on_refresh_and_recreated() -> Result<()> {
+    let cfg = format!(
+        "{}{}",
+        group("gone", "  force_destroy = true\n"),
+        version("v1", "  approval_status = \"Approved\"\n")
+    );
+    let mut tc = TestCase::new("version deleted out of band");
+    tc.check_destroyed = Some(nothing_left());
+    tc.step(Step {
+        config: cfg.clone(),
+        ..Default::default()
+    })
+    .step(Step {
+        config: cfg.clone(),
+        before: Some(Box::new(|ctx| {
+            let arn = ctx.ws.state()?.str("mlops_model_package.v1", "arn")?;
+            ctx.rt.block_on(
+                ctx.sagemaker()
+                    .delete_model_package()
+                    .model_package_name(arn)
+                    .send(),
+            )?;
+            Ok(())
+        })),
+        refresh_only: true,
+        check: Some(Box::new(|ctx| {
+            ensure!(
+                !ctx.state.has("mlops_model_package.v1"),
+                "refresh must drop the deleted version"
+            );
+            ensure!(ctx.state.has("mlops_model_package_group.g"));
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: cfg,
+        expect_plan: Some(re(r"mlops_model_package\.v1 will be created")),
+        check: Some(Box::new(|ctx| {
+            // versions are never reused: the re-created one is version 2
+            ensure!(ctx.state.attr("mlops_model_package.v1", "version")? == 2);
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
