@@ -10,7 +10,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_sagemaker::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sagemaker::types::Tag;
-use mlops_framework::{AttrPath, Diagnostic, Diagnostics, PlanCtx, Value};
+use mlops_framework::{AttrPath, Check, Diagnostic, Diagnostics, PlanCtx, Value};
 
 use crate::config::ProviderConfig;
 
@@ -147,6 +147,27 @@ where
         None => format!("{op} for {subject} failed: {}", DisplayErrorContext(err)),
     };
     Diagnostic::error(format!("SageMaker {op} failed"), detail)
+}
+
+/// One poll while waiting for a deletion: the Describe call's answer becomes `Done` when the
+/// object is gone, otherwise `Pending` with its status.
+pub fn gone_check<T, E, R>(
+    op: &str,
+    subject: &str,
+    described: Result<T, SdkError<E, R>>,
+    status: impl FnOnce(&T) -> Option<String>,
+) -> Result<Check<()>, Diagnostics>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug,
+{
+    match described {
+        Err(e) if is_not_found(&e) => Ok(Check::Done(())),
+        Err(e) => Err(api_error(op, subject, &e).into()),
+        Ok(d) => Ok(Check::Pending(
+            status(&d).unwrap_or_else(|| "Deleting".into()),
+        )),
+    }
 }
 
 /// RFC 3339 text of an AWS timestamp.

@@ -16,8 +16,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp, update_tags,
-    user_tags, Clients,
+    api_error, gone_check, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp,
+    update_tags, user_tags, Clients,
 };
 use crate::validation::{
     validate_tags, CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, MODEL_PACKAGE_ARN_RE,
@@ -549,20 +549,15 @@ impl Resource for ModelPackage {
             &ctx.cancel,
             Backoff::default(),
             || async {
-                match sm
-                    .describe_model_package()
-                    .model_package_name(&arn)
-                    .send()
-                    .await
-                {
-                    Err(e) if is_not_found(&e) => Ok(Check::Done(())),
-                    Err(e) => Err(api_error("DescribeModelPackage", &arn, &e).into()),
-                    Ok(d) => Ok(Check::Pending(
-                        d.model_package_status()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_else(|| "Deleting".into()),
-                    )),
-                }
+                gone_check(
+                    "DescribeModelPackage",
+                    &arn,
+                    sm.describe_model_package()
+                        .model_package_name(&arn)
+                        .send()
+                        .await,
+                    |d| d.model_package_status().map(|s| s.as_str().to_string()),
+                )
             },
         )
         .await

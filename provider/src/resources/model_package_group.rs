@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::aws::{
-    api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, timestamp,
-    update_tags, user_tags, Clients,
+    api_error, error_code, gone_check, is_not_found, list_tags, merge_tags, plan_tags_all,
+    sdk_tags, timestamp, update_tags, user_tags, Clients,
 };
 use crate::validation::{
     validate_tags, ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME, ENTITY_NAME_RE,
@@ -497,20 +497,18 @@ impl Resource for ModelPackageGroup {
                     }
                     Err(e) => return Err(api_error("DeleteModelPackageGroup", &name, &e).into()),
                 }
-                match sm
-                    .describe_model_package_group()
-                    .model_package_group_name(&name)
-                    .send()
-                    .await
-                {
-                    Err(e) if is_not_found(&e) => Ok(Check::Done(())),
-                    Err(e) => Err(api_error("DescribeModelPackageGroup", &name, &e).into()),
-                    Ok(d) => Ok(Check::Pending(
+                gone_check(
+                    "DescribeModelPackageGroup",
+                    &name,
+                    sm.describe_model_package_group()
+                        .model_package_group_name(&name)
+                        .send()
+                        .await,
+                    |d| {
                         d.model_package_group_status()
                             .map(|s| s.as_str().to_string())
-                            .unwrap_or_else(|| "Deleting".into()),
-                    )),
-                }
+                    },
+                )
             },
         )
         .await
