@@ -57,6 +57,22 @@ impl<S> Failure<S> {
     }
 }
 
+impl<S> Failure<S> {
+    /// The object read back right after creating it must exist. A read error or a vanished
+    /// object both go through `fail`, which keeps what was created in state.
+    pub fn read_back(
+        read: Result<Option<S>, Diagnostics>,
+        vanished: impl FnOnce() -> Diagnostic,
+        fail: impl FnOnce(Diagnostics) -> Failure<S>,
+    ) -> Result<S, Failure<S>> {
+        match read {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(fail(vanished().into())),
+            Err(d) => Err(fail(d)),
+        }
+    }
+}
+
 impl<S> From<Diagnostics> for Failure<S> {
     fn from(d: Diagnostics) -> Self {
         Failure::new(d)

@@ -527,6 +527,23 @@ async fn assert_rejected(run: &Running, cfg: Arc<ClientConfig>) {
     }
 }
 
+/// After rejecting a client, the server still serves Terraform's certificate; then stop it.
+async fn assert_still_serves(
+    run: Running,
+    server_cert: &CertificateDer<'static>,
+    tf: &TerraformCert,
+) {
+    let ch = tls_channel(
+        &run.socket,
+        client_config(server_cert, Some(tf)),
+        Arc::new(Mutex::new(Vec::new())),
+    )
+    .await
+    .expect("TLS connect");
+    assert_schema_ok(&get_schema(ch).await.expect("GetProviderSchema"));
+    run.finish().await;
+}
+
 // ------------------------------------------------------------------ 1-3: AutoMTLS
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -589,15 +606,7 @@ async fn mtls_rejects_a_different_client_cert() {
         assert_rejected(&run, client_config(&server_cert, Some(&impostor))).await;
 
         // The server survives the rejected client and still serves Terraform.
-        let ch = tls_channel(
-            &run.socket,
-            client_config(&server_cert, Some(&tf)),
-            Arc::new(Mutex::new(Vec::new())),
-        )
-        .await
-        .expect("TLS connect");
-        assert_schema_ok(&get_schema(ch).await.expect("GetProviderSchema"));
-        run.finish().await;
+        assert_still_serves(run, &server_cert, &tf).await;
     })
     .await
     .expect("test timed out");
@@ -612,15 +621,7 @@ async fn mtls_rejects_a_client_without_cert() {
 
         assert_rejected(&run, client_config(&server_cert, None)).await;
 
-        let ch = tls_channel(
-            &run.socket,
-            client_config(&server_cert, Some(&tf)),
-            Arc::new(Mutex::new(Vec::new())),
-        )
-        .await
-        .expect("TLS connect");
-        assert_schema_ok(&get_schema(ch).await.expect("GetProviderSchema"));
-        run.finish().await;
+        assert_still_serves(run, &server_cert, &tf).await;
     })
     .await
     .expect("test timed out");

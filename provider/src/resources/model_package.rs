@@ -443,17 +443,16 @@ impl Resource for ModelPackage {
                 .await
                 .map_err(|e| fail(api_error("UpdateModelPackage", &arn, &e).into()))?;
         }
-        match self.read_remote(&c, &arn, Some(&planned)).await {
-            Ok(Some(s)) => Ok(s),
-            Ok(None) => Err(fail(
+        Failure::read_back(
+            self.read_remote(&c, &arn, Some(&planned)).await,
+            || {
                 Diagnostic::error(
                     "Model version vanished",
                     format!("{arn} could not be read back."),
                 )
-                .into(),
-            )),
-            Err(d) => Err(fail(d)),
-        }
+            },
+            fail,
+        )
     }
 
     async fn read(

@@ -375,17 +375,16 @@ impl Resource for ModelPackageGroup {
                 .await
                 .map_err(fail)?;
         }
-        match self.read_remote(&c, &planned).await {
-            Ok(Some(s)) => Ok(s),
-            Ok(None) => Err(fail(
+        Failure::read_back(
+            self.read_remote(&c, &planned).await,
+            || {
                 Diagnostic::error(
                     "Model package group vanished",
                     format!("Group {name} was created but could not be read back."),
                 )
-                .into(),
-            )),
-            Err(d) => Err(fail(d)),
-        }
+            },
+            fail,
+        )
     }
 
     async fn read(
