@@ -4,6 +4,7 @@ pub mod aws;
 pub mod config;
 pub mod data_sources;
 pub mod docs;
+pub mod pipeline;
 pub mod resources;
 pub mod validation;
 
@@ -43,6 +44,7 @@ impl Provider for MlopsProvider {
         vec![
             resource(resources::model_package_group::ModelPackageGroup),
             resource(resources::model_package::ModelPackage),
+            resource(resources::pipeline::Pipeline),
         ]
     }
 

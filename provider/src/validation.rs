@@ -14,6 +14,11 @@ pub const S3_OR_HTTPS_URL: &str = r"^(https|s3)://([^/]+)/?(.*)$";
 /// `ModelPackageArn`.
 pub const MODEL_PACKAGE_ARN: &str =
     r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]{9,16}:[0-9]{12}:model-package/\S+$";
+/// `PipelineName`: 1-256 alphanumerics and hyphens inside (botocore pattern rewritten
+/// without a counted repetition; the length is checked separately).
+pub const PIPELINE_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$";
+/// `RoleArn`.
+pub const ROLE_ARN: &str = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$";
 /// AWS account ID.
 pub const ACCOUNT_ID: &str = r"^[0-9]{12}$";
 
@@ -25,6 +30,8 @@ use regex::Regex;
 /// Compiled once per process.
 pub static ENTITY_NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(ENTITY_NAME).expect("static regex"));
+pub static GROUP_ARN_OR_NAME_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(GROUP_ARN_OR_NAME).expect("static regex"));
 pub static MODEL_PACKAGE_ARN_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(MODEL_PACKAGE_ARN).expect("static regex"));
 static TAG_KEY_RE: LazyLock<Regex> =

@@ -2,3 +2,5 @@
 
 pub mod model_package;
 pub mod model_package_group;
+pub mod pipeline;
+pub mod pipeline_events;

@@ -1,0 +1,634 @@
+//! `mlops_pipeline`: a SageMaker pipeline written as typed step blocks.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use mlops_framework::{
+    async_trait, resource::resource_schema, AttrPath, Ctx, Diagnostic, Diagnostics, Failure,
+    PlanCtx, Resource, Type, Value,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::aws::{
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
+    user_tags, Clients,
+};
+use crate::pipeline::{self, contains_unknown, Parameter, Spec, Step, UNKNOWN};
+use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
+
+/// A SageMaker pipeline, written as typed `step` blocks that the provider compiles into the
+/// pipeline definition (or as a raw `definition` for steps not modelled yet).
+///
+/// ## References
+/// Step values (attributes documented as *value*) may hold references in `{{ }}`:
+///
+/// | Write | Means |
+/// | --- | --- |
+/// | `{{ parameters.InputDataUrl }}` | a pipeline parameter |
+/// | `{{ execution.PipelineExecutionId }}` | a property of the running execution (`PipelineExecutionId`, `PipelineExecutionArn`, `PipelineName`, `PipelineArn`, `StartDateTime`, `CurrentDateTime`) |
+/// | `{{ steps.Preprocess.outputs.train }}` | the S3 URI of a processing step's output |
+/// | `{{ steps.Train.model_artifacts }}` | a training step's model artifact |
+/// | `{{ steps.Tune.best_model_artifacts }}` | the best model of a tuning step |
+/// | `{{ steps.CreateModel.model_name }}` | the model created by a `create_model` step |
+/// | `{{ steps.Register.model_package_arn }}` | the version registered by a `register_model` step |
+/// | `{{ steps.Transform.transform_output }}` | a transform step's output prefix |
+/// | `{{ steps.Evaluate.files.EvaluationReport.regression_metrics.mse.value }}` | a value in a step's property file (JSON path after the file name) |
+/// | `{{ steps.DataQuality.CalculatedBaselineStatistics }}` | any SageMaker property of the step (the job's Describe response, e.g. `ModelArtifacts.S3ModelArtifacts`) |
+///
+/// Text around references joins them: `"s3://bucket/{{ execution.PipelineExecutionId }}/out"`.
+/// A reference to a step or parameter that does not exist is an error at plan time, and
+/// references order the steps (as do `depends_on` and condition branches): cycles are
+/// rejected.
+///
+/// The compiled definition is `definition_json`; the plan shows a change to one step as a
+/// change to that step inside it.
+///
+/// Import with the pipeline name: `terraform import mlops_pipeline.training TrainingPipeline`.
+/// The step blocks cannot be read back from SageMaker: after an import the first plan adds
+/// them to state, and the apply calls no API when the compiled definition equals the
+/// imported one.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PipelineState {
+    /// Pipeline name (1-256 letters, digits and hyphens). Changing it replaces the pipeline.
+    #[schemars(regex(pattern = PIPELINE_NAME), length(min = 1, max = 256))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub name: String,
+
+    /// Name shown in SageMaker Studio.
+    #[schemars(regex(pattern = PIPELINE_NAME), length(min = 1, max = 256))]
+    pub display_name: Option<String>,
+
+    /// What the pipeline does.
+    #[schemars(length(max = 3072))]
+    pub description: Option<String>,
+
+    /// IAM role the pipeline runs as; also the default role of its job steps.
+    #[schemars(regex(pattern = ROLE_ARN), length(min = 20, max = 2048))]
+    pub role_arn: String,
+
+    /// Steps running at once at most.
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_parallel_steps: Option<i64>,
+
+    /// Bucket for processing outputs without a `destination`
+    /// (`s3://<bucket>/<pipeline>/<execution id>/<step>/output/<output>`).
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"))]
+    pub default_bucket: Option<String>,
+
+    /// Pipeline parameters.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub parameter: Option<Vec<Parameter>>,
+
+    /// The steps, in order.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub step: Option<Vec<Step>>,
+
+    /// A raw pipeline definition (JSON) instead of `step` and `parameter` blocks, for steps
+    /// the provider does not model yet.
+    pub definition: Option<String>,
+
+    /// Start an execution (with default parameters) after every create or update that changes
+    /// the definition, e.g. in CI. Its ARN is `last_execution_arn`.
+    #[schemars(extend("x-tf-default" = false))]
+    pub start_on_change: Option<bool>,
+
+    /// Tags of the pipeline. Provider `default_tags` are added; these win on conflicts.
+    pub tags: Option<BTreeMap<String, String>>,
+
+    /// All tags, including the provider's `default_tags`.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub tags_all: Option<BTreeMap<String, String>>,
+
+    /// ARN of the pipeline.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub arn: Option<String>,
+
+    /// The pipeline definition as SageMaker runs it (compiled from the blocks, or
+    /// `definition` normalised).
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub definition_json: Option<String>,
+
+    /// ARN of the execution started by `start_on_change`.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub last_execution_arn: Option<String>,
+}
+
+/// The resource.
+pub struct Pipeline;
+
+static CONFIG_TYPE: LazyLock<Type> =
+    LazyLock::new(|| resource_schema(&Pipeline).block.implied_type());
+
+/// Config value -> model, with unknown strings kept as [`UNKNOWN`]. `None` when an unknown
+/// sits where a string cannot stand for it (a list, a number, a dynamic block...).
+fn decode_config(config: &Value) -> Option<PipelineState> {
+    fn walk(v: &Value, t: &Type, opaque: &mut bool) -> Json {
+        match (v, t) {
+            (Value::Unknown { .. }, Type::String) => Json::String(UNKNOWN.into()),
+            (Value::Unknown { .. }, _) => {
+                *opaque = true;
+                Json::Null
+            }
+            (Value::Object(m), Type::Object { attrs, .. }) => Json::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let t = attrs.get(k).unwrap_or(&Type::Dynamic);
+                        (k.clone(), walk(v, t, opaque))
+                    })
+                    .collect(),
+            ),
+            (Value::List(xs) | Value::Set(xs), Type::List(t) | Type::Set(t)) => {
+                Json::Array(xs.iter().map(|x| walk(x, t, opaque)).collect())
+            }
+            (Value::Map(m), Type::Map(t)) => Json::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), walk(v, t, opaque)))
+                    .collect(),
+            ),
+            _ => v.to_model_json(),
+        }
+    }
+    let mut opaque = false;
+    let mut j = walk(config, &CONFIG_TYPE, &mut opaque);
+    if let Some(o) = j.as_object_mut() {
+        o.remove("timeouts");
+    }
+    if opaque {
+        return None;
+    }
+    serde_json::from_value(j).ok()
+}
+
+/// Compile the definition of a (possibly partly unknown) model: `Ok(None)` when it cannot be
+/// known yet.
+fn definition_of(m: &PipelineState, region: Option<&str>) -> Result<Option<String>, Diagnostics> {
+    let has_blocks = m.step.as_ref().is_some_and(|s| !s.is_empty())
+        || m.parameter.as_ref().is_some_and(|p| !p.is_empty());
+    match (&m.definition, has_blocks) {
+        (Some(_), true) => Err(Diagnostic::error(
+            "Conflicting definition",
+            "Write the pipeline either as step/parameter blocks or as a raw `definition`, not both.",
+        )
+        .at(AttrPath::attr("definition"))
+        .into()),
+        (None, false) => Err(Diagnostic::error(
+            "Pipeline without steps",
+            "Add at least one `step` block (or a raw `definition`).",
+        )
+        .at(AttrPath::attr("step"))
+        .into()),
+        (Some(d), false) => {
+            if d.contains(UNKNOWN) {
+                return Ok(None);
+            }
+            let j: Json = serde_json::from_str(d).map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error(
+                        "Invalid pipeline definition",
+                        format!("`definition` is not valid JSON: {e}."),
+                    )
+                    .at(AttrPath::attr("definition")),
+                )
+            })?;
+            if j.get("Steps").and_then(Json::as_array).is_none() {
+                return Err(Diagnostic::error(
+                    "Invalid pipeline definition",
+                    "`definition` must be a JSON object with a `Steps` list (SageMaker pipeline definition schema 2020-12-01).",
+                )
+                .at(AttrPath::attr("definition"))
+                .into());
+            }
+            Ok(Some(canonical(&j)))
+        }
+        (None, true) => {
+            let spec = Spec {
+                pipeline_name: &m.name,
+                role_arn: &m.role_arn,
+                default_bucket: m.default_bucket.as_deref(),
+                region,
+                parameters: m.parameter.as_deref().unwrap_or_default(),
+                steps: m.step.as_deref().unwrap_or_default(),
+            };
+            let j = pipeline::compile(&spec)?;
+            if contains_unknown(&j) || m.name.contains(UNKNOWN) {
+                return Ok(None);
+            }
+            Ok(Some(canonical(&j)))
+        }
+    }
+}
+
+/// The stored form of a definition: compact JSON.
+fn canonical(j: &Json) -> String {
+    serde_json::to_string(j).unwrap_or_default()
+}
+
+/// Same definition, whatever the formatting and key order.
+fn same_definition(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<Json>(a),
+        serde_json::from_str::<Json>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Names of declared parameters and steps (for trigger checks), when written as blocks.
+pub fn declared_names(m: &PipelineState) -> (Option<BTreeSet<String>>, Option<BTreeSet<String>>) {
+    if m.definition.is_some() {
+        return (None, None);
+    }
+    let p = m
+        .parameter
+        .iter()
+        .flatten()
+        .map(|p| p.name.clone())
+        .collect();
+    let s = m.step.iter().flatten().map(|s| s.name.clone()).collect();
+    (Some(p), Some(s))
+}
+
+impl Pipeline {
+    async fn read_remote(
+        &self,
+        c: &Clients,
+        prior: &PipelineState,
+    ) -> Result<Option<PipelineState>, Diagnostics> {
+        let d = match c
+            .sagemaker
+            .describe_pipeline()
+            .pipeline_name(&prior.name)
+            .send()
+            .await
+        {
+            Ok(d) => d,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(api_error("DescribePipeline", &prior.name, &e).into()),
+        };
+        if matches!(
+            d.pipeline_status(),
+            Some(aws_sdk_sagemaker::types::PipelineStatus::Deleting)
+        ) {
+            return Ok(None);
+        }
+        let arn = d.pipeline_arn().unwrap_or_default().to_string();
+        let remote_tags = list_tags(&c.sagemaker, &arn).await?;
+        let remote_def = d.pipeline_definition().unwrap_or_default();
+        let definition_json = match &prior.definition_json {
+            Some(ours) if same_definition(ours, remote_def) => Some(ours.clone()),
+            _ => serde_json::from_str::<Json>(remote_def)
+                .map(|j| canonical(&j))
+                .ok()
+                .or_else(|| Some(remote_def.to_string())),
+        };
+        let name = d.pipeline_name().unwrap_or(&prior.name).to_string();
+        // SageMaker shows the name as display name when none was set.
+        let display_name = d
+            .pipeline_display_name()
+            .filter(|x| !(prior.display_name.is_none() && *x == name))
+            .map(String::from);
+        Ok(Some(PipelineState {
+            display_name,
+            description: d
+                .pipeline_description()
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+            role_arn: d.role_arn().unwrap_or_default().to_string(),
+            max_parallel_steps: d
+                .parallelism_configuration()
+                .and_then(|p| p.max_parallel_execution_steps().map(i64::from)),
+            tags: user_tags(&remote_tags, &c.default_tags, prior.tags.as_ref()),
+            tags_all: Some(remote_tags),
+            arn: Some(arn),
+            definition_json,
+            name,
+            ..prior.clone()
+        }))
+    }
+
+    fn parallelism(
+        m: &PipelineState,
+    ) -> Option<aws_sdk_sagemaker::types::ParallelismConfiguration> {
+        let n = i32::try_from(m.max_parallel_steps?).ok()?;
+        aws_sdk_sagemaker::types::ParallelismConfiguration::builder()
+            .max_parallel_execution_steps(n)
+            .build()
+            .into()
+    }
+
+    async fn start(&self, c: &Clients, name: &str) -> Result<String, Diagnostics> {
+        let r = c
+            .sagemaker
+            .start_pipeline_execution()
+            .pipeline_name(name)
+            .pipeline_execution_description("Started by terraform-provider-mlops (start_on_change)")
+            .send()
+            .await
+            .map_err(|e| api_error("StartPipelineExecution", name, &e))?;
+        let arn = r.pipeline_execution_arn().unwrap_or_default().to_string();
+        tracing::info!(pipeline = %name, execution = %arn, "pipeline execution started");
+        Ok(arn)
+    }
+
+    fn compiled(&self, c: &Clients, m: &PipelineState) -> Result<String, Diagnostics> {
+        match definition_of(m, Some(&c.region))? {
+            Some(d) => Ok(d),
+            None => Err(Diagnostic::error(
+                "Pipeline definition not known",
+                "A value of the pipeline is still unknown at apply time. This is a bug in the provider.",
+            )
+            .into()),
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for Pipeline {
+    type Client = Clients;
+    type State = PipelineState;
+    const TYPE_NAME: &'static str = "mlops_pipeline";
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_tags(config, "tags", diags);
+        let Some(m) = decode_config(config) else {
+            return;
+        };
+        if let Err(d) = definition_of(&m, None) {
+            diags.extend(d);
+        }
+    }
+
+    fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
+        plan_tags_all(&mut plan);
+        if plan.config.is_null() {
+            return;
+        }
+        let region = plan.client.map(|c| c.region.clone());
+        let def = match decode_config(plan.config) {
+            Some(m) => match definition_of(&m, region.as_deref()) {
+                Ok(d) => d,
+                Err(d) => {
+                    plan.diags.extend(d);
+                    return;
+                }
+            },
+            None => None,
+        };
+        let prior_def = plan
+            .prior
+            .attr("definition_json")
+            .as_str()
+            .map(String::from);
+        let changed = match (&def, &prior_def) {
+            (Some(d), Some(p)) => !same_definition(d, p),
+            _ => true,
+        };
+        let start = plan.config.attr("start_on_change").as_bool() == Some(true);
+        let prior_exec = plan.prior.attr("last_execution_arn").clone();
+        let Some(o) = plan.planned.as_object_mut() else {
+            return;
+        };
+        match (&def, &prior_def) {
+            // Keep the prior text when only formatting differs: no diff.
+            (Some(_), Some(p)) if !changed => {
+                o.insert("definition_json".into(), Value::string(p.clone()));
+            }
+            (Some(d), _) => {
+                o.insert("definition_json".into(), Value::string(d.clone()));
+            }
+            (None, _) => {
+                o.insert("definition_json".into(), Value::UNKNOWN);
+            }
+        }
+        let exec = if start && changed {
+            Value::UNKNOWN
+        } else if plan.prior.is_null() {
+            Value::Null
+        } else {
+            prior_exec
+        };
+        o.insert("last_execution_arn".into(), exec);
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        planned: PipelineState,
+    ) -> Result<PipelineState, Failure<PipelineState>> {
+        let c = ctx.client.clone();
+        let def = self.compiled(&c, &planned)?;
+        let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
+        let resp = c
+            .sagemaker
+            .create_pipeline()
+            .pipeline_name(&planned.name)
+            .set_pipeline_display_name(planned.display_name.clone())
+            .set_pipeline_description(planned.description.clone())
+            .pipeline_definition(&def)
+            .role_arn(&planned.role_arn)
+            .set_parallelism_configuration(Self::parallelism(&planned))
+            .set_tags(sdk_tags(&tags_all))
+            .client_request_token(client_token(&planned.name))
+            .send()
+            .await
+            .map_err(|e| Failure::new(api_error("CreatePipeline", &planned.name, &e)))?;
+        let arn = resp.pipeline_arn().unwrap_or_default().to_string();
+        tracing::info!(name = %planned.name, arn = %arn, "pipeline created");
+        let mut partial = PipelineState {
+            arn: Some(arn),
+            definition_json: Some(def),
+            tags_all: Some(tags_all),
+            last_execution_arn: None,
+            ..planned.clone()
+        };
+        if planned.start_on_change == Some(true) {
+            match self.start(&c, &planned.name).await {
+                Ok(a) => partial.last_execution_arn = Some(a),
+                Err(d) => return Err(Failure::with_partial(partial, d)),
+            }
+        }
+        let read = self.read_remote(&c, &partial).await;
+        Failure::read_back(
+            read,
+            || {
+                Diagnostic::error(
+                    "Pipeline vanished",
+                    format!(
+                        "Pipeline {} was created but cannot be read back.",
+                        planned.name
+                    ),
+                )
+            },
+            |d| Failure::with_partial(partial.clone(), d),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: PipelineState,
+    ) -> Result<Option<PipelineState>, Diagnostics> {
+        self.read_remote(&ctx.client, &current).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        prior: PipelineState,
+        planned: PipelineState,
+    ) -> Result<PipelineState, Failure<PipelineState>> {
+        let c = ctx.client.clone();
+        let def = self.compiled(&c, &planned)?;
+        let def_changed = prior
+            .definition_json
+            .as_deref()
+            .is_none_or(|p| !same_definition(p, &def));
+        let attrs_changed = prior.display_name != planned.display_name
+            || prior.description != planned.description
+            || prior.role_arn != planned.role_arn
+            || prior.max_parallel_steps != planned.max_parallel_steps;
+        let arn = prior.arn.clone().unwrap_or_default();
+        let mut next = PipelineState {
+            arn: prior.arn.clone(),
+            definition_json: Some(if def_changed {
+                def.clone()
+            } else {
+                prior.definition_json.clone().unwrap_or_default()
+            }),
+            last_execution_arn: prior.last_execution_arn.clone(),
+            ..planned.clone()
+        };
+        if def_changed || attrs_changed {
+            let mut req = c
+                .sagemaker
+                .update_pipeline()
+                .pipeline_name(&planned.name)
+                .role_arn(&planned.role_arn)
+                .set_parallelism_configuration(Self::parallelism(&planned));
+            if def_changed {
+                req = req.pipeline_definition(&def);
+            }
+            if planned.display_name != prior.display_name {
+                req = req.pipeline_display_name(
+                    planned
+                        .display_name
+                        .clone()
+                        .unwrap_or_else(|| planned.name.clone()),
+                );
+            }
+            if planned.description != prior.description {
+                req = req.pipeline_description(planned.description.clone().unwrap_or_default());
+            }
+            req.send().await.map_err(|e| {
+                Failure::with_partial(
+                    PipelineState {
+                        definition_json: prior.definition_json.clone(),
+                        ..prior.clone()
+                    },
+                    api_error("UpdatePipeline", &planned.name, &e),
+                )
+            })?;
+            tracing::info!(name = %planned.name, definition_changed = def_changed, "pipeline updated");
+        } else {
+            tracing::debug!(name = %planned.name, "pipeline unchanged remotely; no API call");
+        }
+        let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
+        if prior.tags_all.as_ref() != Some(&tags_all) {
+            let have = prior.tags_all.clone().unwrap_or_default();
+            update_tags(&c.sagemaker, &arn, &have, &tags_all)
+                .await
+                .map_err(|d| Failure::with_partial(next.clone(), d))?;
+        }
+        next.tags_all = Some(tags_all);
+        if def_changed && planned.start_on_change == Some(true) {
+            match self.start(&c, &planned.name).await {
+                Ok(a) => next.last_execution_arn = Some(a),
+                Err(d) => return Err(Failure::with_partial(next, d)),
+            }
+        }
+        let read = self.read_remote(&c, &next).await;
+        match read {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(Failure::new(Diagnostic::error(
+                "Pipeline vanished",
+                format!("Pipeline {} disappeared during the update.", planned.name),
+            ))),
+            Err(d) => Err(Failure::with_partial(next, d)),
+        }
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: PipelineState,
+    ) -> Result<(), Diagnostics> {
+        let c = ctx.client.clone();
+        match c
+            .sagemaker
+            .delete_pipeline()
+            .pipeline_name(&current.name)
+            .client_request_token(client_token(&format!("delete-{}", current.name)))
+            .send()
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(name = %current.name, "pipeline deleted");
+                Ok(())
+            }
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(api_error("DeletePipeline", &current.name, &e).into()),
+        }
+    }
+
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<Clients>,
+        id: &str,
+    ) -> Result<PipelineState, Diagnostics> {
+        static RE: LazyLock<regex::Regex> =
+            LazyLock::new(|| regex::Regex::new(PIPELINE_NAME).expect("static regex"));
+        if !(1..=256).contains(&id.len()) || !RE.is_match(id) {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Import a pipeline by its name (1-256 letters, digits and hyphens); got {id:?}."),
+            )
+            .into());
+        }
+        Ok(PipelineState {
+            name: id.to_string(),
+            display_name: None,
+            description: None,
+            role_arn: String::new(),
+            max_parallel_steps: None,
+            default_bucket: None,
+            parameter: None,
+            step: None,
+            definition: None,
+            start_on_change: Some(false),
+            tags: None,
+            tags_all: None,
+            arn: None,
+            definition_json: None,
+            last_execution_arn: None,
+        })
+    }
+}
+
+/// An idempotency token (`IdempotencyToken`: 32-128 characters) for a request, so SDK retries of a create
+/// never make two pipelines.
+fn client_token(seed: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    seed.hash(&mut h);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    nanos.hash(&mut h);
+    let a = h.finish();
+    std::process::id().hash(&mut h);
+    format!("mlops-{a:016x}{:016x}", h.finish())
+}
