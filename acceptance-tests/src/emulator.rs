@@ -1,5 +1,5 @@
 //! The local AWS emulator (acceptance-tests/emulator, moto-based), one per test case, on a
-//! free port on 127.0.0.1, with its control API (faults, request log, reset).
+//! free port on 127.0.0.1, with its control API (faults, request log, reset, inventory).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -126,6 +126,36 @@ impl Emulator {
 
     pub fn reset(&self) -> Result<()> {
         self.http("POST", "/_emulator/reset", None).map(|_| ())
+    }
+
+    /// Everything that exists right now, across all accounts and regions:
+    /// `{"sagemaker": {"pipelines": [name], "model_package_groups": [name], "model_packages": [arn]},
+    ///   "events": {"rules": {rule: [target id]}, "connections": [name], "api_destinations": [name]},
+    ///   "sns": {"topics": {topic arn: [subscription arn]}},
+    ///   "iam": {"roles": {role: [inline policy name]}}}`
+    /// (lists sorted; rules on a custom bus keyed `bus/rule`). For "after destroy nothing is left".
+    pub fn inventory(&self) -> Result<Json> {
+        self.http("GET", "/_emulator/inventory", None)
+    }
+
+    /// Move a pipeline execution to `status` (`Executing`, `Stopping`, `Stopped`, `Failed`,
+    /// `Succeeded`, `CompletedWithFailures`); executions otherwise stay `Executing` until stopped.
+    pub fn set_pipeline_execution_status(
+        &self,
+        execution_arn: &str,
+        status: &str,
+        failure_reason: Option<&str>,
+    ) -> Result<()> {
+        let mut body = serde_json::json!({"arn": execution_arn, "status": status});
+        if let Some(reason) = failure_reason {
+            body["failure_reason"] = Json::from(reason);
+        }
+        self.http(
+            "POST",
+            "/_emulator/sagemaker/pipeline-execution",
+            Some(&body),
+        )
+        .map(|_| ())
     }
 
     /// A SageMaker SDK client for the emulator (for checks and out-of-band changes).

@@ -1,6 +1,7 @@
 """WSGI middleware: fault injection, request log and the /_emulator/ control API.
 
-Control paths (``/_emulator/...``) are answered here and never faulted or logged.
+Control paths (``/_emulator/...``) are answered here and never faulted or logged;
+the inventory and service-specific control routes are supplied by server.build_app.
 Every other request is classified (service + operation), checked against the
 fault rules, passed to moto's app (unless a fault answered it) and logged.
 """
@@ -20,6 +21,11 @@ CONTROL_PREFIX = "/_emulator/"
 FAULT_KINDS = ("throttle", "server_error", "latency")
 
 StartResponse = Callable[..., Any]
+ControlHandler = Callable[[dict[str, Any]], Any]
+
+
+class ControlNotFound(Exception):
+    """Raised by a control handler when the thing it was asked about does not exist (404)."""
 
 
 # --------------------------------------------------------------------------
@@ -205,9 +211,18 @@ def fault_response(rule: FaultRule, protocol: str) -> tuple[str, list[tuple[str,
 
 
 class EmulatorMiddleware:
-    def __init__(self, app: Callable[..., Iterable[bytes]], reset_backends: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        reset_backends: Callable[[], None],
+        inventory: Callable[[], Any] | None = None,
+        routes: dict[tuple[str, str], ControlHandler] | None = None,
+    ) -> None:
         self.app = app
         self.reset_backends = reset_backends
+        self.inventory = inventory
+        # extra control routes owned by the service extensions: (METHOD, "/route") -> handler(body)
+        self.routes = dict(routes or {})
         self.lock = threading.Lock()
         self.rules: list[FaultRule] = []
         self.log: list[dict[str, Any]] = []
@@ -269,8 +284,18 @@ class EmulatorMiddleware:
                 return self._json(start_response, "200 OK", summary)
             if route == "/health" and method == "GET":
                 return self._json(start_response, "200 OK", {"ok": True})
+            if route == "/inventory" and method == "GET" and self.inventory is not None:
+                return self._json(start_response, "200 OK", self.inventory())
+            handler = self.routes.get((method, route))
+            if handler is not None:
+                spec = json.loads(_read_body(environ) or b"{}")
+                if not isinstance(spec, dict):
+                    raise ValueError("body must be a JSON object")
+                return self._json(start_response, "200 OK", handler(spec))
         except ValueError as exc:  # includes json.JSONDecodeError
             return self._json(start_response, "400 Bad Request", {"error": str(exc)})
+        except ControlNotFound as exc:
+            return self._json(start_response, "404 Not Found", {"error": str(exc)})
         return self._json(
             start_response, "404 Not Found", {"error": f"no control route {method} {path}"}
         )

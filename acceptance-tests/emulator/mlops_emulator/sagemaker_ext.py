@@ -558,6 +558,10 @@ def list_model_packages_emu(self: Any, params: dict[str, Any]) -> tuple[list[dic
 
 _original_get_resource_from_arn = Backend._get_resource_from_arn
 
+# Other SageMaker extension modules register ARN resource types they own here:
+# {"pipeline": lambda backend, arn: <object with .tags> or None}.
+TAG_RESOLVERS: dict[str, Any] = {}
+
 
 def _resource_for_tags(self: Any, arn: str) -> Any:
     resource_part = arn.split(":", 5)[-1] if arn.count(":") >= 5 else ""
@@ -567,6 +571,8 @@ def _resource_for_tags(self: Any, arn: str) -> Any:
         resource = _group_or_none(self, arn)
     elif kind == "model-package":
         resource = _package_or_none(self, arn)
+    elif kind in TAG_RESOLVERS:
+        resource = TAG_RESOLVERS[kind](self, arn)
     else:
         try:
             resource = _original_get_resource_from_arn(self, arn)

@@ -36,35 +36,54 @@ def _loopback(host: str) -> bool:
 
 
 def build_app() -> Any:
-    """moto's dispatcher app with the SageMaker extension and our middleware."""
+    """moto's dispatcher app with the service extensions and our middleware."""
     from moto.moto_api._internal.models import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from . import sagemaker_ext
+    from . import events_ext, iam_ext, sagemaker_ext, sagemaker_pipeline_ext, sns_ext
+    from .inventory import inventory
     from .middleware import EmulatorMiddleware
 
     sagemaker_ext.install()
+    sagemaker_pipeline_ext.install()
+    events_ext.install()
+    sns_ext.install()
+    iam_ext.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
-    return EmulatorMiddleware(moto_app, reset_backends=moto_api_backend.reset)
+    return EmulatorMiddleware(
+        moto_app,
+        reset_backends=moto_api_backend.reset,
+        inventory=inventory,
+        routes=dict(sagemaker_pipeline_ext.CONTROL_ROUTES),
+    )
 
 
 def warm_up(app: Any) -> None:
-    """Build moto's SageMaker app and load its API model ahead of the first request
-    (~0.3 s otherwise paid by the first SageMaker call)."""
-    try:
-        from moto.core.utils import get_service_model
+    """Build moto's per-service apps and load their API models ahead of the first
+    request (~0.3 s for SageMaker, otherwise paid by the first call)."""
+    from moto.core.utils import get_service_model
 
-        get_service_model("sagemaker")
-        app.app.get_application(
-            {
+    for service, target in (
+        ("sagemaker", "SageMaker.ListModelPackageGroups"),
+        ("events", "AWSEvents.ListRules"),
+        ("sns", None),
+        ("iam", None),
+    ):
+        try:
+            get_service_model(service)
+            environ = {
                 "PATH_INFO": "/",
                 "REQUEST_METHOD": "POST",
-                "HTTP_X_AMZ_TARGET": "SageMaker.ListModelPackageGroups",
-                "HTTP_AUTHORIZATION": "AWS4-HMAC-SHA256 Credential=warm/20250101/us-east-1/sagemaker/aws4_request, SignedHeaders=host, Signature=0",
+                "HTTP_AUTHORIZATION": (
+                    f"AWS4-HMAC-SHA256 Credential=warm/20250101/us-east-1/{service}/aws4_request, "
+                    "SignedHeaders=host, Signature=0"
+                ),
             }
-        )
-    except Exception:  # warm-up is an optimisation only
-        pass
+            if target:
+                environ["HTTP_X_AMZ_TARGET"] = target
+            app.app.get_application(environ)
+        except Exception:  # warm-up is an optimisation only
+            pass
 
 
 def _write_port_file(path: str, port: int) -> None:
@@ -78,7 +97,7 @@ def _write_port_file(path: str, port: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m mlops_emulator",
-        description="Local AWS emulator (moto + SageMaker model registry) for acceptance tests.",
+        description="Local AWS emulator (moto + SageMaker, EventBridge, SNS, IAM extensions) for acceptance tests.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one (default)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+from collections.abc import Mapping
 from typing import Any
 
 try:  # The ``regex`` module understands Java's \p{L} classes and lookbehinds.
@@ -204,6 +205,25 @@ def validate_input(service_name: str, operation: str, body: str | bytes | None) 
         raise ValidationFailure(
             "Start of list found where not expected", "SerializationException"
         )
+    return validate_params(service_name, operation, params)
+
+
+def _plain(value: Any) -> Any:
+    """Mappings/sequences from moto's query parser as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def validate_params(service_name: str, operation: str, params: Any) -> dict:
+    """Validate already-parsed request parameters (a JSON body, or what moto's
+    query-protocol parser made of a form body); returns them as a plain dict.
+
+    Raises ValidationFailure with AWS's message format on any violation.
+    """
+    params = _plain(params) if params is not None else {}
     op_model = get_service_model(service_name).operation_model(operation)
     if op_model.input_shape is None:
         return params

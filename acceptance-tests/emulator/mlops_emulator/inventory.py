@@ -1,0 +1,83 @@
+"""``GET /_emulator/inventory``: what exists right now, across every account and
+region moto has a backend for, for "after destroy nothing is left" checks.
+
+Shape (every list sorted, every key present even when empty)::
+
+    {
+      "sagemaker": {"pipelines": [name], "model_package_groups": [name],
+                    "model_packages": [arn]},
+      "events": {"rules": {rule: [target id]}, "connections": [name],
+                 "api_destinations": [name]},
+      "sns": {"topics": {topic arn: [subscription arn]}},
+      "iam": {"roles": {role: [inline policy name]}}
+    }
+
+Rules on a custom event bus are keyed ``<bus>/<rule>``.  Pending SNS
+subscriptions are listed by their real ARN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _backends(backend_dict: Any) -> list[Any]:
+    # iter_backends only walks backends that already exist (it never creates one)
+    return [backend for _, _, backend in list(backend_dict.iter_backends())]
+
+
+def inventory() -> dict[str, Any]:
+    from moto.events.models import events_backends
+    from moto.iam.models import iam_backends
+    from moto.sagemaker.models import sagemaker_backends
+    from moto.sns.models import sns_backends
+
+    from . import sagemaker_ext
+
+    pipelines: set[str] = set()
+    groups: set[str] = set()
+    packages: set[str] = set()
+    for backend in _backends(sagemaker_backends):
+        pipelines.update(p.pipeline_name for p in list(backend.pipelines.values()))
+        for group in list(backend.model_package_groups.values()):
+            if isinstance(group, sagemaker_ext.EmuModelPackageGroup):
+                groups.add(group.model_package_group_name)
+        packages.update(list(backend.model_packages))
+
+    rules: dict[str, list[str]] = {}
+    connections: set[str] = set()
+    destinations: set[str] = set()
+    for backend in _backends(events_backends):
+        for bus in list(backend.event_buses.values()):
+            for rule in list(bus.rules.values()):
+                key = rule.name if bus.name == "default" else f"{bus.name}/{rule.name}"
+                rules[key] = sorted(t["Id"] for t in rule.targets)
+        connections.update(backend.connections)
+        destinations.update(backend.destinations)
+
+    topics: dict[str, list[str]] = {}
+    for backend in _backends(sns_backends):
+        for arn, topic in list(backend.topics.items()):
+            topics[arn] = sorted(
+                s.arn for s in list(backend.subscriptions.values()) if s.topic is topic
+            )
+
+    roles: dict[str, list[str]] = {}
+    for backend in _backends(iam_backends):
+        for role in list(backend.roles.values()):
+            roles[role.name] = sorted(role.policies)
+
+    return {
+        "sagemaker": {
+            "pipelines": sorted(pipelines),
+            "model_package_groups": sorted(groups),
+            "model_packages": sorted(packages),
+        },
+        "events": {
+            "rules": dict(sorted(rules.items())),
+            "connections": sorted(connections),
+            "api_destinations": sorted(destinations),
+        },
+        "sns": {"topics": dict(sorted(topics.items()))},
+        "iam": {"roles": dict(sorted(roles.items()))},
+    }

@@ -1,0 +1,125 @@
+"""GET /_emulator/inventory, and the request log / fault injection for the
+EventBridge, SNS and IAM operations."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ACCOUNT
+from helpers import aws_error
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
+TRUST = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+)
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]})
+EMPTY = {
+    "sagemaker": {"pipelines": [], "model_package_groups": [], "model_packages": []},
+    "events": {"rules": {}, "connections": [], "api_destinations": []},
+    "sns": {"topics": {}},
+    "iam": {"roles": {}},
+}
+
+
+def _build_everything(emulator) -> dict:
+    sm, ev, sns, iam = (emulator.client(s) for s in ("sagemaker", "events", "sns", "iam"))
+    sm.create_pipeline(PipelineName="Train", PipelineDefinition='{"Version": "2020-12-01", "Steps": []}', RoleArn=ROLE)
+    sm.create_model_package_group(ModelPackageGroupName="churn")
+    version = sm.create_model_package(ModelPackageGroupName="churn")["ModelPackageArn"]
+    ev.put_rule(Name="nightly", ScheduleExpression="rate(1 day)")
+    ev.put_targets(Rule="nightly", Targets=[{"Id": "b", "Arn": "arn:aws:sns:us-east-1:123456789012:t"}, {"Id": "a", "Arn": ROLE}])
+    ev.put_rule(Name="idle", EventPattern='{"source": ["aws.sagemaker"]}')
+    conn = ev.create_connection(
+        Name="hook", AuthorizationType="API_KEY", AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue": "v"}}
+    )["ConnectionArn"]
+    ev.create_api_destination(Name="slack", ConnectionArn=conn, InvocationEndpoint="https://example.com", HttpMethod="POST")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    pending = sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com", ReturnSubscriptionArn=True)["SubscriptionArn"]
+    iam.create_role(RoleName="Invoker", AssumeRolePolicyDocument=TRUST)
+    iam.put_role_policy(RoleName="Invoker", PolicyName="publish", PolicyDocument=POLICY)
+    iam.create_role(RoleName="Bare", AssumeRolePolicyDocument=TRUST)
+    # another region and account show up too
+    emulator.client("sns", region_name="eu-west-1").create_topic(Name="alerts")
+    return {"version": version, "topic": topic, "pending": pending}
+
+
+def test_inventory_empty_after_reset(emulator):
+    assert emulator.control("GET", "/_emulator/inventory") == EMPTY
+
+
+def test_inventory_lists_what_exists(emulator):
+    made = _build_everything(emulator)
+    assert emulator.control("GET", "/_emulator/inventory") == {
+        "sagemaker": {"pipelines": ["Train"], "model_package_groups": ["churn"], "model_packages": [made["version"]]},
+        "events": {"rules": {"idle": [], "nightly": ["a", "b"]}, "connections": ["hook"], "api_destinations": ["slack"]},
+        "sns": {
+            "topics": {
+                f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts": [],
+                made["topic"]: [made["pending"]],
+            }
+        },
+        "iam": {"roles": {"Bare": [], "Invoker": ["publish"]}},
+    }
+    # requests to the control API are not logged
+    assert "_emulator" not in json.dumps(emulator.control("GET", "/_emulator/requests"))
+
+
+def test_inventory_empty_after_teardown(emulator):
+    made = _build_everything(emulator)
+    sm, ev, sns, iam = (emulator.client(s) for s in ("sagemaker", "events", "sns", "iam"))
+    sm.delete_pipeline(PipelineName="Train")
+    sm.delete_model_package(ModelPackageName=made["version"])
+    sm.delete_model_package_group(ModelPackageGroupName="churn")
+    ev.remove_targets(Rule="nightly", Ids=["a", "b"])
+    for rule in ("nightly", "idle"):
+        ev.delete_rule(Name=rule)
+    ev.delete_api_destination(Name="slack")
+    ev.delete_connection(Name="hook")
+    sns.delete_topic(TopicArn=made["topic"])
+    emulator.client("sns", region_name="eu-west-1").delete_topic(TopicArn=f"arn:aws:sns:eu-west-1:{ACCOUNT}:alerts")
+    iam.delete_role_policy(RoleName="Invoker", PolicyName="publish")
+    iam.delete_role(RoleName="Invoker")
+    iam.delete_role(RoleName="Bare")
+    assert emulator.control("GET", "/_emulator/inventory") == EMPTY
+
+
+def test_request_log_names_new_services(emulator):
+    emulator.client("events").put_rule(Name="r", ScheduleExpression="rate(1 day)")
+    emulator.client("sns").create_topic(Name="t")
+    emulator.client("iam", region_name="eu-west-1").create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+    emulator.client("sagemaker").list_pipelines()
+    assert emulator.control("GET", "/_emulator/requests/summary") == {
+        "events.PutRule": 1,
+        "sns.CreateTopic": 1,
+        "iam.CreateRole": 1,
+        "sagemaker.ListPipelines": 1,
+    }
+
+
+def test_faults_on_new_services(emulator):
+    emulator.control("POST", "/_emulator/faults", {"service": "events", "operation": "PutTargets", "kind": "throttle", "count": 2})
+    ev = emulator.client("events", retries={"mode": "standard", "total_max_attempts": 3})
+    ev.put_rule(Name="r", ScheduleExpression="rate(1 day)")
+    out = ev.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": ROLE}])
+    assert out["ResponseMetadata"]["RetryAttempts"] == 2
+    log = [(e["operation"], e["status"], e["fault"]) for e in emulator.control("GET", "/_emulator/requests")["requests"]]
+    assert log == [("PutRule", 200, None), ("PutTargets", 400, "throttle"), ("PutTargets", 400, "throttle"), ("PutTargets", 200, None)]
+
+    emulator.control("POST", "/_emulator/faults", {"service": "events", "operation": "PutTargets", "kind": "throttle", "count": 1})
+    with aws_error("ThrottlingException", "Rate exceeded"):
+        emulator.client("events").put_targets(Rule="r", Targets=[{"Id": "t", "Arn": ROLE}])
+
+    emulator.control("POST", "/_emulator/faults", {"service": "sns", "operation": "Subscribe", "kind": "throttle", "count": 1})
+    sns = emulator.client("sns")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    with aws_error("Throttling", "Rate exceeded"):
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com")
+
+    emulator.control("POST", "/_emulator/faults", {"service": "iam", "operation": "CreateRole", "kind": "server_error", "status": 503, "count": 1})
+    iam = emulator.client("iam", retries={"mode": "standard", "total_max_attempts": 2})
+    out = iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+    assert out["ResponseMetadata"]["RetryAttempts"] == 1
+
+    emulator.control("POST", "/_emulator/faults", {"service": "sagemaker", "operation": "StartPipelineExecution", "kind": "throttle", "count": 1})
+    with aws_error("ThrottlingException"):
+        emulator.client("sagemaker").start_pipeline_execution(PipelineName="p")
