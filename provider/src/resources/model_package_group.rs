@@ -5,15 +5,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sagemaker::types::ModelPackageGroupStatus;
 use mlops_framework::{
     async_trait, wait_for, AttrPath, Backoff, Check, Ctx, Diagnostic, Diagnostics, Failure,
-    PlanCtx, Resource, TimeoutDefaults, Value,
+    PathStep, PlanCtx, Resource, TimeoutDefaults, Value,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+use aws_sdk_eventbridge::types::{
+    ApiDestinationHttpMethod, ConnectionAuthorizationType, ConnectionHttpParameters,
+    ConnectionQueryStringParameter, ConnectionState, CreateConnectionApiKeyAuthRequestParameters,
+    CreateConnectionAuthRequestParameters, InputTransformer, RuleState, Target,
+    UpdateConnectionApiKeyAuthRequestParameters, UpdateConnectionAuthRequestParameters,
+};
+use regex::Regex;
+use std::sync::LazyLock;
+
 use crate::aws::{
-    api_error, error_code, gone_check, is_not_found, list_tags, merge_tags, plan_tags_all,
-    sdk_tags, timestamp, update_tags, user_tags, Clients,
+    api_error, arn_parts, check_events_role, delete_role, delete_rule, ensure_events_role,
+    error_code, events_tags, gone_check, is_missing, is_not_found, list_tags, merge_tags,
+    owned_name, owned_tags, percent_decode, percent_encode, plan_tags_all, put_targets, same_json,
+    sdk_tags, service_error, timestamp, update_tags, user_tags, Clients,
 };
 use crate::validation::{
     validate_tags, ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME, ENTITY_NAME_RE,
@@ -67,10 +78,699 @@ pub struct ModelPackageGroupState {
     /// The group's resource policy as JSON (from `shared_with_accounts`), or null.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub resource_policy: Option<String>,
+
+    /// Start a GitLab CI pipeline whenever a version in this group is approved.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub on_approval: Option<OnApproval>,
+}
+
+/// Start a GitLab CI pipeline (e.g. a deployment) whenever a model version in this group is
+/// approved: an EventBridge rule on `SageMaker Model Package State Change` events with
+/// `ModelPackageGroupName` = this group and `ModelApprovalStatus` = `Approved` calls GitLab's
+/// [pipeline trigger API](https://docs.gitlab.com/ci/triggers/) through an EventBridge
+/// connection and API destination. The request is:
+///
+/// ```text
+/// POST <gitlab_url>/api/v4/projects/<project, URL-encoded>/trigger/pipeline?token=<trigger_token>
+/// Content-Type: application/json; charset=utf-8
+/// X-Mlops-Source: terraform-provider-mlops
+///
+/// {"ref": "<ref>", "variables": {"MODEL_PACKAGE_ARN": "arn:aws:sagemaker:...:model-package/churn/3",
+///   "MODEL_PACKAGE_VERSION": "3", "MODEL_PACKAGE_GROUP": "churn", "<KEY>": "<value>", ...}}
+/// ```
+///
+/// GitLab reads `token` from the query string and `ref` and `variables` (the JSON form of
+/// `variables[KEY]=value`) from the body. The token is stored only in the EventBridge
+/// connection, as a secret query parameter (EventBridge keeps it in AWS Secrets Manager);
+/// the connection's required API-key header is the fixed, non-secret
+/// `X-Mlops-Source: terraform-provider-mlops`, which GitLab ignores. The rule's target uses
+/// an IAM role that may only call `events:InvokeApiDestination` on this API destination.
+///
+/// The rule, connection, API destination and role are all named
+/// `mlops_<group>_on-approval` (shortened with a stable hash beyond 64 characters); the
+/// role has the path `/mlops/`. Changes to `ref`, `variables`, `project`, `gitlab_url` and
+/// `trigger_token` are made in place; removing the block deletes them. If one of them is
+/// deleted outside Terraform, the next plan re-creates the block. The event fires on every
+/// state change of an approved version (e.g. a metadata update too). Importing a group
+/// restores this block except `trigger_token`, which cannot be read back: the first apply
+/// after an import sets it (an in-place update).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OnApproval {
+    /// Base URL of the GitLab instance (https).
+    #[schemars(regex(pattern = r"^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?$"))]
+    #[schemars(length(max = 1000))]
+    #[schemars(extend("x-tf-default" = "https://gitlab.com"))]
+    pub gitlab_url: Option<String>,
+
+    /// The GitLab project: its numeric ID (e.g. `4711`) or its path (e.g.
+    /// `ml-platform/churn-deploy`; URL-encoded into the request path).
+    #[schemars(regex(pattern = r"^([0-9]+|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)+)$"))]
+    #[schemars(length(max = 500))]
+    pub project: String,
+
+    /// Branch or tag to run the pipeline for, e.g. `main`.
+    #[serde(rename = "ref")]
+    #[schemars(regex(pattern = r"^\S+$"), length(min = 1, max = 255))]
+    pub git_ref: String,
+
+    /// The project's pipeline trigger token (Settings > CI/CD > Pipeline trigger tokens).
+    /// Never logged; stored in the EventBridge connection and (like every sensitive value)
+    /// in the Terraform state. Changing it updates the connection in place.
+    #[schemars(extend("x-tf" = ["sensitive"]), length(min = 1, max = 512))]
+    pub trigger_token: String,
+
+    /// Extra CI/CD variables for the pipeline (name to value). `MODEL_PACKAGE_ARN`,
+    /// `MODEL_PACKAGE_VERSION` and `MODEL_PACKAGE_GROUP` are always passed with the approved
+    /// version's ARN, version number and group name, and cannot be set here.
+    pub variables: Option<BTreeMap<String, String>>,
+
+    /// ARN of the EventBridge rule.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub rule_arn: Option<String>,
+
+    /// ARN of the EventBridge connection holding the token.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub connection_arn: Option<String>,
+
+    /// ARN of the EventBridge API destination (the GitLab trigger endpoint).
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub api_destination_arn: Option<String>,
+
+    /// ARN of the IAM role the rule uses to call the API destination.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub role_arn: Option<String>,
 }
 
 /// The resource.
 pub struct ModelPackageGroup;
+
+// ------------------------------------------------------------------ on_approval (GitLab hook)
+
+/// Private-state flag set by import: the next read looks for the group's hook.
+const DISCOVER_HOOK: &str = "discover_on_approval";
+/// Tag naming the group an owned object belongs to.
+const GROUP_TAG: &str = "mlops:model-package-group";
+const HOOK_TARGET: &str = "gitlab";
+const HOOK_POLICY: &str = "invoke-api-destination";
+const HOOK_HEADER: &str = "X-Mlops-Source";
+const HOOK_HEADER_VALUE: &str = "terraform-provider-mlops";
+const DEFAULT_GITLAB: &str = "https://gitlab.com";
+/// Variables the hook always passes.
+const HOOK_VARIABLES: [(&str, &str, &str); 3] = [
+    (
+        "MODEL_PACKAGE_ARN",
+        "model_package_arn",
+        "$.detail.ModelPackageArn",
+    ),
+    (
+        "MODEL_PACKAGE_VERSION",
+        "model_package_version",
+        "$.detail.ModelPackageVersion",
+    ),
+    (
+        "MODEL_PACKAGE_GROUP",
+        "model_package_group",
+        "$.detail.ModelPackageGroupName",
+    ),
+];
+static GITLAB_VARIABLE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_]{1,255}$").expect("static regex"));
+
+/// The name of every object of a group's hook (rule, connection, API destination, role).
+pub fn hook_name(group: &str) -> String {
+    owned_name(&[group, "on-approval"], 64)
+}
+
+fn gitlab_base(h: &OnApproval) -> String {
+    h.gitlab_url
+        .as_deref()
+        .unwrap_or(DEFAULT_GITLAB)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// The GitLab pipeline trigger endpoint of a hook.
+pub fn hook_endpoint(h: &OnApproval) -> String {
+    format!(
+        "{}/api/v4/projects/{}/trigger/pipeline",
+        gitlab_base(h),
+        percent_encode(&h.project)
+    )
+}
+
+/// `(gitlab_url, project)` of an endpoint written by [`hook_endpoint`].
+fn parse_endpoint(endpoint: &str) -> Option<(String, String)> {
+    let (base, rest) = endpoint.split_once("/api/v4/projects/")?;
+    let enc = rest.strip_suffix("/trigger/pipeline")?;
+    Some((base.to_string(), percent_decode(enc)?))
+}
+
+/// The request body template: `ref` and the variables, with placeholders EventBridge fills
+/// from the event.
+pub fn hook_body(h: &OnApproval) -> String {
+    let mut vars = serde_json::Map::new();
+    for (k, placeholder, _) in HOOK_VARIABLES {
+        vars.insert(
+            k.into(),
+            serde_json::Value::String(format!("<{placeholder}>")),
+        );
+    }
+    for (k, v) in h.variables.iter().flatten() {
+        vars.insert(k.clone(), serde_json::Value::String(v.clone()));
+    }
+    serde_json::json!({"ref": h.git_ref, "variables": vars}).to_string()
+}
+
+/// `(ref, variables)` of a body written by [`hook_body`].
+fn parse_body(body: &str) -> Option<(String, BTreeMap<String, String>)> {
+    let j: serde_json::Value = serde_json::from_str(body).ok()?;
+    let r = j.get("ref")?.as_str()?.to_string();
+    let mut vars = BTreeMap::new();
+    for (k, v) in j.get("variables")?.as_object()? {
+        if HOOK_VARIABLES.iter().any(|(name, _, _)| name == k) {
+            continue;
+        }
+        vars.insert(k.clone(), v.as_str()?.to_string());
+    }
+    Some((r, vars))
+}
+
+fn hook_pattern(group: &str) -> String {
+    serde_json::json!({
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Package State Change"],
+        "detail": {
+            "ModelPackageGroupName": [group],
+            "ModelApprovalStatus": ["Approved"],
+        },
+    })
+    .to_string()
+}
+
+/// Only `events:InvokeApiDestination` on this hook's API destination (any of its
+/// generations: the ARN ends with an id that changes when it is re-created).
+fn hook_policy(group_arn: &str, name: &str) -> Option<String> {
+    let (partition, region, account) = arn_parts(group_arn)?;
+    Some(
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "InvokeThisApiDestination",
+                "Effect": "Allow",
+                "Action": "events:InvokeApiDestination",
+                "Resource": format!("arn:{partition}:events:{region}:{account}:api-destination/{name}/*"),
+            }]
+        })
+        .to_string(),
+    )
+}
+
+fn hook_auth_parts(
+    h: &OnApproval,
+) -> Result<
+    (
+        ConnectionHttpParameters,
+        CreateConnectionApiKeyAuthRequestParameters,
+    ),
+    Diagnostics,
+> {
+    let http = ConnectionHttpParameters::builder()
+        .query_string_parameters(
+            ConnectionQueryStringParameter::builder()
+                .key("token")
+                .value(&h.trigger_token)
+                .is_value_secret(true)
+                .build(),
+        )
+        .build();
+    let key = CreateConnectionApiKeyAuthRequestParameters::builder()
+        .api_key_name(HOOK_HEADER)
+        .api_key_value(HOOK_HEADER_VALUE)
+        .build()
+        .map_err(|e| Diagnostics::from(Diagnostic::error("Invalid connection", e.to_string())))?;
+    Ok((http, key))
+}
+
+fn hook_target(h: &OnApproval, destination: &str, role: &str) -> Result<Target, Diagnostics> {
+    let mut t = InputTransformer::builder().input_template(hook_body(h));
+    for (_, placeholder, path) in HOOK_VARIABLES {
+        t = t.input_paths_map(placeholder, path);
+    }
+    let t = t.build().map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Invalid input transformer",
+            e.to_string(),
+        ))
+    })?;
+    Target::builder()
+        .id(HOOK_TARGET)
+        .arn(destination)
+        .role_arn(role)
+        .input_transformer(t)
+        .build()
+        .map_err(|e| Diagnostic::error("Invalid EventBridge target", e.to_string()).into())
+}
+
+fn ev_err<E, R>(
+    op: &str,
+    subject: &str,
+    e: &aws_sdk_sagemaker::error::SdkError<E, R>,
+) -> Diagnostics
+where
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    service_error("EventBridge", op, subject, e).into()
+}
+
+/// Create the connection, or update it (token) when it exists. Returns its ARN.
+async fn put_connection(
+    c: &Clients,
+    name: &str,
+    group: &str,
+    h: &OnApproval,
+) -> Result<String, Diagnostics> {
+    let (http, key) = hook_auth_parts(h)?;
+    let description = format!("GitLab pipeline trigger for model package group {group} (token as a secret query parameter)");
+    let created = c
+        .events
+        .create_connection()
+        .name(name)
+        .description(&description)
+        .authorization_type(ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            CreateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(key)
+                .invocation_http_parameters(http.clone())
+                .build(),
+        )
+        .send()
+        .await;
+    match created {
+        Ok(r) => {
+            tracing::info!(connection = %name, "EventBridge connection created");
+            Ok(r.connection_arn().unwrap_or_default().to_string())
+        }
+        Err(e) if error_code(&e) == Some("ResourceAlreadyExistsException") => {
+            update_connection(c, name, h).await
+        }
+        Err(e) => Err(ev_err("CreateConnection", name, &e)),
+    }
+}
+
+async fn update_connection(c: &Clients, name: &str, h: &OnApproval) -> Result<String, Diagnostics> {
+    let (http, _) = hook_auth_parts(h)?;
+    let r = c
+        .events
+        .update_connection()
+        .name(name)
+        .authorization_type(ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            UpdateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(
+                    UpdateConnectionApiKeyAuthRequestParameters::builder()
+                        .api_key_name(HOOK_HEADER)
+                        .api_key_value(HOOK_HEADER_VALUE)
+                        .build(),
+                )
+                .invocation_http_parameters(http)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| ev_err("UpdateConnection", name, &e))?;
+    tracing::info!(connection = %name, "EventBridge connection updated (trigger token)");
+    Ok(r.connection_arn().unwrap_or_default().to_string())
+}
+
+/// Create the API destination, or update it when it exists. Returns its ARN.
+async fn put_destination(
+    c: &Clients,
+    name: &str,
+    group: &str,
+    connection_arn: &str,
+    h: &OnApproval,
+) -> Result<String, Diagnostics> {
+    let endpoint = hook_endpoint(h);
+    let description = format!("GitLab pipeline trigger for model package group {group}");
+    let created = c
+        .events
+        .create_api_destination()
+        .name(name)
+        .description(&description)
+        .connection_arn(connection_arn)
+        .invocation_endpoint(&endpoint)
+        .http_method(ApiDestinationHttpMethod::Post)
+        .send()
+        .await;
+    match created {
+        Ok(r) => {
+            tracing::info!(api_destination = %name, endpoint = %endpoint, "EventBridge API destination created");
+            Ok(r.api_destination_arn().unwrap_or_default().to_string())
+        }
+        Err(e) if error_code(&e) == Some("ResourceAlreadyExistsException") => {
+            update_destination(c, name, connection_arn, h).await
+        }
+        Err(e) => Err(ev_err("CreateApiDestination", name, &e)),
+    }
+}
+
+async fn update_destination(
+    c: &Clients,
+    name: &str,
+    connection_arn: &str,
+    h: &OnApproval,
+) -> Result<String, Diagnostics> {
+    let endpoint = hook_endpoint(h);
+    let r = c
+        .events
+        .update_api_destination()
+        .name(name)
+        .connection_arn(connection_arn)
+        .invocation_endpoint(&endpoint)
+        .http_method(ApiDestinationHttpMethod::Post)
+        .send()
+        .await
+        .map_err(|e| ev_err("UpdateApiDestination", name, &e))?;
+    tracing::info!(api_destination = %name, endpoint = %endpoint, "EventBridge API destination updated");
+    Ok(r.api_destination_arn().unwrap_or_default().to_string())
+}
+
+/// Wait (briefly) until a new connection is authorized, as API destinations need it.
+async fn wait_authorized(c: &Clients, name: &str, ctx: &Ctx<Clients>) -> Result<(), Diagnostics> {
+    wait_for(
+        &format!("EventBridge connection {name} to be authorized"),
+        ctx.timeout.min(Duration::from_secs(120)),
+        &ctx.cancel,
+        Backoff::default(),
+        || async {
+            let d = c
+                .events
+                .describe_connection()
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| ev_err("DescribeConnection", name, &e))?;
+            match d.connection_state() {
+                Some(ConnectionState::Creating | ConnectionState::Authorizing) => {
+                    Ok(Check::Pending(
+                        d.connection_state()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                    ))
+                }
+                Some(ConnectionState::Authorized) | None => Ok(Check::Done(())),
+                Some(s) => Err(Diagnostic::error(
+                    "EventBridge connection not authorized",
+                    format!(
+                        "Connection {name} is {}: {}",
+                        s.as_str(),
+                        d.state_reason().unwrap_or("no reason given")
+                    ),
+                )
+                .into()),
+            }
+        },
+    )
+    .await
+}
+
+/// Make a group's hook match `want`, given what `prior` recorded. The error carries the
+/// hook as far as it exists.
+async fn ensure_hook(
+    ctx: &Ctx<Clients>,
+    group: &str,
+    group_arn: &str,
+    prior: Option<&OnApproval>,
+    want: &OnApproval,
+) -> Result<OnApproval, (Option<OnApproval>, Diagnostics)> {
+    let c = &*ctx.client;
+    let name = hook_name(group);
+    let mut cur = match prior {
+        Some(p) => p.clone(),
+        None => OnApproval {
+            rule_arn: None,
+            connection_arn: None,
+            api_destination_arn: None,
+            role_arn: None,
+            ..want.clone()
+        },
+    };
+    let fresh = prior.is_none();
+    // the connection (token)
+    let connection_arn = match (&cur.connection_arn, fresh) {
+        (Some(arn), false) => {
+            if prior.is_some_and(|p| p.trigger_token != want.trigger_token) {
+                update_connection(c, &name, want)
+                    .await
+                    .map_err(|d| (Some(cur.clone()), d))?;
+            }
+            arn.clone()
+        }
+        _ => {
+            let arn = put_connection(c, &name, group, want)
+                .await
+                .map_err(|d| (prior.cloned(), d))?;
+            cur.connection_arn = Some(arn.clone());
+            wait_authorized(c, &name, ctx)
+                .await
+                .map_err(|d| (Some(cur.clone()), d))?;
+            arn
+        }
+    };
+    cur.trigger_token = want.trigger_token.clone();
+    // the API destination (endpoint)
+    let destination_arn = match (&cur.api_destination_arn, fresh) {
+        (Some(arn), false) => {
+            if prior.is_some_and(|p| hook_endpoint(p) != hook_endpoint(want)) {
+                update_destination(c, &name, &connection_arn, want)
+                    .await
+                    .map_err(|d| (Some(cur.clone()), d))?;
+            }
+            arn.clone()
+        }
+        _ => {
+            let arn = put_destination(c, &name, group, &connection_arn, want)
+                .await
+                .map_err(|d| (Some(cur.clone()), d))?;
+            cur.api_destination_arn = Some(arn.clone());
+            arn
+        }
+    };
+    cur.gitlab_url = want.gitlab_url.clone();
+    cur.project = want.project.clone();
+    // the role
+    let role_arn = match (&cur.role_arn, fresh) {
+        (Some(arn), false) => arn.clone(),
+        _ => {
+            let (Some((_, _, account)), Some(policy)) =
+                (arn_parts(group_arn), hook_policy(group_arn, &name))
+            else {
+                return Err((
+                    Some(cur.clone()),
+                    Diagnostic::error(
+                        "Group ARN unknown",
+                        format!("Cannot create the on_approval hook: {group_arn:?} is not an ARN."),
+                    )
+                    .into(),
+                ));
+            };
+            let tags = owned_tags(c, GROUP_TAG, group, "on_approval");
+            let arn = ensure_events_role(
+                c,
+                &name,
+                &account,
+                &format!(
+                    "EventBridge calls the GitLab pipeline trigger of model package group {group}"
+                ),
+                HOOK_POLICY,
+                &policy,
+                &tags,
+            )
+            .await
+            .map_err(|d| (Some(cur.clone()), d))?;
+            cur.role_arn = Some(arn.clone());
+            arn
+        }
+    };
+    // the rule and its target
+    if fresh || cur.rule_arn.is_none() {
+        let tags = owned_tags(c, GROUP_TAG, group, "on_approval");
+        let r = c
+            .events
+            .put_rule()
+            .name(&name)
+            .description(format!(
+                "Starts a GitLab pipeline when a version in model package group {group} is approved"
+            ))
+            .event_pattern(hook_pattern(group))
+            .state(RuleState::Enabled)
+            .set_tags(Some(events_tags(&tags)).filter(|t| !t.is_empty()))
+            .send()
+            .await
+            .map_err(|e| (Some(cur.clone()), ev_err("PutRule", &name, &e)))?;
+        cur.rule_arn = r.rule_arn().map(String::from);
+        tracing::info!(group = %group, rule = %name, "on_approval rule written");
+    }
+    let retarget = fresh
+        || prior.is_some_and(|p| {
+            p.git_ref != want.git_ref
+                || p.variables.clone().unwrap_or_default()
+                    != want.variables.clone().unwrap_or_default()
+        })
+        || prior.and_then(|p| p.api_destination_arn.as_deref()) != Some(destination_arn.as_str());
+    if retarget {
+        let target =
+            hook_target(want, &destination_arn, &role_arn).map_err(|d| (Some(cur.clone()), d))?;
+        put_targets(c, &name, vec![target])
+            .await
+            .map_err(|d| (Some(cur.clone()), d))?;
+    }
+    cur.git_ref = want.git_ref.clone();
+    cur.variables = want.variables.clone();
+    Ok(cur)
+}
+
+/// The hook without what the provider computes.
+fn hook_inputs(h: &OnApproval) -> OnApproval {
+    OnApproval {
+        gitlab_url: Some(gitlab_base(h)),
+        variables: h.variables.clone().filter(|v| !v.is_empty()),
+        rule_arn: None,
+        connection_arn: None,
+        api_destination_arn: None,
+        role_arn: None,
+        ..h.clone()
+    }
+}
+
+/// Delete a group's hook (idempotent).
+async fn delete_hook(c: &Clients, group: &str) -> Result<(), Diagnostics> {
+    let name = hook_name(group);
+    delete_rule(c, &name).await?;
+    match c.events.delete_api_destination().name(&name).send().await {
+        Ok(_) => tracing::info!(api_destination = %name, "EventBridge API destination deleted"),
+        Err(e) if is_missing(&e) => {}
+        Err(e) => return Err(ev_err("DeleteApiDestination", &name, &e)),
+    }
+    match c.events.delete_connection().name(&name).send().await {
+        Ok(_) => tracing::info!(connection = %name, "EventBridge connection deleted"),
+        Err(e) if is_missing(&e) => {}
+        Err(e) => return Err(ev_err("DeleteConnection", &name, &e)),
+    }
+    delete_role(c, &name).await
+}
+
+/// The hook as it is remotely; `None` when a part of it is gone (the plan re-creates it).
+/// The token cannot be read back: `current`'s is kept.
+async fn read_hook(
+    c: &Clients,
+    group: &str,
+    group_arn: &str,
+    current: &OnApproval,
+) -> Result<Option<OnApproval>, Diagnostics> {
+    let name = hook_name(group);
+    let rule = match c.events.describe_rule().name(&name).send().await {
+        Ok(r) => r,
+        Err(e) if is_missing(&e) => return Ok(None),
+        Err(e) => return Err(ev_err("DescribeRule", &name, &e)),
+    };
+    let targets = match c.events.list_targets_by_rule().rule(&name).send().await {
+        Ok(t) => t,
+        Err(e) if is_missing(&e) => return Ok(None),
+        Err(e) => return Err(ev_err("ListTargetsByRule", &name, &e)),
+    };
+    let Some(target) = targets.targets().iter().find(|t| t.id() == HOOK_TARGET) else {
+        return Ok(None);
+    };
+    let connection = match c.events.describe_connection().name(&name).send().await {
+        Ok(x) => x,
+        Err(e) if is_missing(&e) => return Ok(None),
+        Err(e) => return Err(ev_err("DescribeConnection", &name, &e)),
+    };
+    let destination = match c.events.describe_api_destination().name(&name).send().await {
+        Ok(x) => x,
+        Err(e) if is_missing(&e) => return Ok(None),
+        Err(e) => return Err(ev_err("DescribeApiDestination", &name, &e)),
+    };
+    let Some(policy) = hook_policy(group_arn, &name) else {
+        return Ok(None);
+    };
+    let Some(role_arn) = check_events_role(c, &name, HOOK_POLICY, &policy).await? else {
+        return Ok(None);
+    };
+    let destination_arn = destination.api_destination_arn().unwrap_or_default();
+    if target.arn() != destination_arn || target.role_arn() != Some(role_arn.as_str()) {
+        return Ok(None);
+    }
+    if destination.connection_arn() != connection.connection_arn() {
+        return Ok(None);
+    }
+    let mut out = current.clone();
+    if !same_json(
+        &hook_pattern(group),
+        rule.event_pattern().unwrap_or_default(),
+    ) || rule.state() == Some(&RuleState::Disabled)
+    {
+        // the rule no longer does what the block says: re-create it
+        return Ok(None);
+    }
+    match destination.invocation_endpoint().and_then(parse_endpoint) {
+        Some((base, project)) => {
+            if base != gitlab_base(current) {
+                out.gitlab_url = Some(base);
+            }
+            out.project = project;
+        }
+        None => return Ok(None),
+    }
+    match target
+        .input_transformer()
+        .and_then(|t| parse_body(t.input_template()))
+    {
+        Some((r, vars)) => {
+            out.git_ref = r;
+            out.variables =
+                if vars.is_empty() && current.variables.as_ref().is_none_or(|v| v.is_empty()) {
+                    current.variables.clone()
+                } else {
+                    Some(vars)
+                };
+        }
+        None => return Ok(None),
+    }
+    out.rule_arn = rule.arn().map(String::from);
+    out.connection_arn = connection.connection_arn().map(String::from);
+    out.api_destination_arn = Some(destination_arn.to_string());
+    out.role_arn = Some(role_arn);
+    Ok(Some(out))
+}
+
+/// Plan-time checks of `on_approval` (the schema checks the rest).
+fn validate_hook(config: &Value, diags: &mut Diagnostics) {
+    let h = config.attr("on_approval");
+    if let Value::Map(vars) = h.attr("variables") {
+        for k in vars.keys() {
+            let path =
+                AttrPath::attrs(["on_approval", "variables"]).child(PathStep::Key(k.clone()));
+            if HOOK_VARIABLES.iter().any(|(name, _, _)| name == k) {
+                diags.error_at(
+                    path,
+                    "Reserved variable",
+                    format!("{k} is always passed by the hook (the approved version's value) and cannot be set."),
+                );
+            } else if !GITLAB_VARIABLE_RE.is_match(k) {
+                diags.error_at(
+                    path,
+                    "Invalid variable name",
+                    format!(
+                        "GitLab CI/CD variable names are 1-255 letters, digits and _; got {k:?}."
+                    ),
+                );
+            }
+        }
+    }
+}
 
 /// Model package ARNs name the group in lower case.
 fn policy_for(group_arn: &str, name: &str, accounts: &BTreeSet<String>) -> Option<String> {
@@ -214,6 +914,7 @@ impl ModelPackageGroup {
             arn: Some(arn),
             created_time: timestamp(d.creation_time()),
             resource_policy: policy,
+            on_approval: prior.on_approval.clone(),
         }))
     }
 
@@ -292,6 +993,7 @@ impl Resource for ModelPackageGroup {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
+        validate_hook(config, diags);
     }
 
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
@@ -375,8 +1077,34 @@ impl Resource for ModelPackageGroup {
                 .await
                 .map_err(fail)?;
         }
+        let hook = match &planned.on_approval {
+            Some(want) => match ensure_hook(ctx, &name, &arn, None, want).await {
+                Ok(h) => Some(h),
+                Err((h, d)) => {
+                    return Err(Failure::with_partial(
+                        ModelPackageGroupState {
+                            on_approval: h,
+                            ..partial.clone()
+                        },
+                        d,
+                    ))
+                }
+            },
+            None => None,
+        };
+        let with_hook = ModelPackageGroupState {
+            on_approval: hook.clone(),
+            ..partial.clone()
+        };
+        let fail = |d: Diagnostics| Failure::with_partial(with_hook.clone(), d);
+        let read = self.read_remote(&c, &planned).await.map(|s| {
+            s.map(|s| ModelPackageGroupState {
+                on_approval: hook,
+                ..s
+            })
+        });
         Failure::read_back(
-            self.read_remote(&c, &planned).await,
+            read,
             || {
                 Diagnostic::error(
                     "Model package group vanished",
@@ -392,11 +1120,45 @@ impl Resource for ModelPackageGroup {
         ctx: &mut Ctx<Clients>,
         current: ModelPackageGroupState,
     ) -> Result<Option<ModelPackageGroupState>, Diagnostics> {
-        let s = self.read_remote(&ctx.client, &current).await?;
-        if s.is_none() {
+        let c = ctx.client.clone();
+        let discover = ctx.private.remove(DISCOVER_HOOK).is_some();
+        let Some(mut s) = self.read_remote(&c, &current).await? else {
             tracing::info!(name = %current.name, "model package group is gone; removing it from state");
-        }
-        Ok(s)
+            return Ok(None);
+        };
+        let arn = s.arn.clone().unwrap_or_default();
+        s.on_approval = match &current.on_approval {
+            Some(h) => {
+                let h = read_hook(&c, &s.name, &arn, h).await?;
+                if h.is_none() {
+                    tracing::info!(name = %s.name, "a part of the on_approval hook is gone; the plan re-creates it");
+                }
+                h
+            }
+            None if discover => {
+                // import: restore the hook, all but its token
+                let blank = OnApproval {
+                    gitlab_url: Some(DEFAULT_GITLAB.into()),
+                    project: String::new(),
+                    git_ref: String::new(),
+                    trigger_token: String::new(),
+                    variables: None,
+                    rule_arn: None,
+                    connection_arn: None,
+                    api_destination_arn: None,
+                    role_arn: None,
+                };
+                match read_hook(&c, &s.name, &arn, &blank).await {
+                    Ok(h) => h,
+                    Err(d) => {
+                        tracing::warn!(name = %s.name, error = ?d.0.first().map(|x| &x.detail), "could not look for an on_approval hook");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        Ok(Some(s))
     }
 
     async fn update(
@@ -422,13 +1184,51 @@ impl Resource for ModelPackageGroup {
                 .await
                 .map_err(keep)?;
         }
+        let hook = match (&prior.on_approval, &planned.on_approval) {
+            (Some(_), None) => {
+                delete_hook(&c, &planned.name).await.map_err(keep)?;
+                tracing::info!(name = %planned.name, "on_approval hook removed");
+                None
+            }
+            (None, None) => None,
+            (before, Some(want)) => {
+                let unchanged = before
+                    .as_ref()
+                    .is_some_and(|b| hook_inputs(b) == hook_inputs(want) && b.rule_arn.is_some());
+                if unchanged {
+                    before.clone()
+                } else {
+                    match ensure_hook(ctx, &planned.name, &arn, before.as_ref(), want).await {
+                        Ok(h) => Some(h),
+                        Err((h, d)) => {
+                            return Err(Failure::with_partial(
+                                ModelPackageGroupState {
+                                    on_approval: h,
+                                    ..prior.clone()
+                                },
+                                d,
+                            ))
+                        }
+                    }
+                }
+            }
+        };
         match self.read_remote(&c, &planned).await {
-            Ok(Some(s)) => Ok(s),
+            Ok(Some(s)) => Ok(ModelPackageGroupState {
+                on_approval: hook,
+                ..s
+            }),
             Ok(None) => Err(Failure::new(Diagnostic::error(
                 "Model package group vanished",
                 format!("Group {} disappeared during the update.", planned.name),
             ))),
-            Err(d) => Err(keep(d)),
+            Err(d) => Err(Failure::with_partial(
+                ModelPackageGroupState {
+                    on_approval: hook,
+                    ..prior.clone()
+                },
+                d,
+            )),
         }
     }
 
@@ -474,6 +1274,9 @@ impl Resource for ModelPackageGroup {
                 }
             }
         }
+        if current.on_approval.is_some() {
+            delete_hook(&c, &name).await?;
+        }
         wait_for(
             &format!("model package group {name} to be deleted"),
             ctx.timeout,
@@ -515,7 +1318,7 @@ impl Resource for ModelPackageGroup {
 
     async fn import(
         &self,
-        _ctx: &mut Ctx<Clients>,
+        ctx: &mut Ctx<Clients>,
         id: &str,
     ) -> Result<ModelPackageGroupState, Diagnostics> {
         if !(1..=63).contains(&id.len()) || !ENTITY_NAME_RE.is_match(id) {
@@ -525,6 +1328,9 @@ impl Resource for ModelPackageGroup {
             )
             .into());
         }
+        // the next read looks for an on_approval hook of this group
+        ctx.private
+            .insert(DISCOVER_HOOK.into(), serde_json::Value::Bool(true));
         Ok(ModelPackageGroupState {
             name: id.to_string(),
             description: None,
@@ -535,6 +1341,7 @@ impl Resource for ModelPackageGroup {
             arn: None,
             created_time: None,
             resource_policy: None,
+            on_approval: None,
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::aws::{
     user_tags, Clients,
 };
 use crate::pipeline::{self, contains_unknown, Parameter, Spec, Step, UNKNOWN};
+use crate::resources::pipeline_events::{self, Notification, PipelineRef, Trigger};
 use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
 
 /// A SageMaker pipeline, written as typed `step` blocks that the provider compiles into the
@@ -88,6 +89,16 @@ pub struct PipelineState {
     /// A raw pipeline definition (JSON) instead of `step` and `parameter` blocks, for steps
     /// the provider does not model yet.
     pub definition: Option<String>,
+
+    /// Start the pipeline on a schedule, on S3 object arrival, when a step of a pipeline
+    /// reaches a status, or when a model version is approved. Each trigger gets its own
+    /// EventBridge rule and an IAM role allowed only to start this pipeline.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub trigger: Option<Vec<Trigger>>,
+
+    /// E-mail or SNS notifications of execution and step status changes.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub notification: Option<Vec<Notification>>,
 
     /// Start an execution (with default parameters) after every create or update that changes
     /// the definition, e.g. in CI. Its ARN is `last_execution_arn`.
@@ -354,8 +365,11 @@ impl Resource for Pipeline {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         let Some(m) = decode_config(config) else {
+            pipeline_events::validate(config, None, None, diags);
             return;
         };
+        let (params, steps) = declared_names(&m);
+        pipeline_events::validate(config, params.as_ref(), steps.as_ref(), diags);
         if let Err(d) = definition_of(&m, None) {
             diags.extend(d);
         }
@@ -366,6 +380,7 @@ impl Resource for Pipeline {
         if plan.config.is_null() {
             return;
         }
+        pipeline_events::refine_plan(plan.prior, plan.config, plan.planned);
         let region = plan.client.map(|c| c.region.clone());
         let def = match decode_config(plan.config) {
             Some(m) => match definition_of(&m, region.as_deref()) {
@@ -444,6 +459,21 @@ impl Resource for Pipeline {
             last_execution_arn: None,
             ..planned.clone()
         };
+        let pref = PipelineRef {
+            name: &planned.name,
+            arn: partial.arn.as_deref().unwrap_or_default(),
+        };
+        let desired = (
+            planned.trigger.clone().unwrap_or_default(),
+            planned.notification.clone().unwrap_or_default(),
+        );
+        match pipeline_events::apply(&c, &pref, (&[], &[]), desired).await {
+            Ok((t, n)) => set_blocks(&mut partial, t, n),
+            Err(((t, n), d)) => {
+                set_blocks(&mut partial, t, n);
+                return Err(Failure::with_partial(partial, d));
+            }
+        }
         if planned.start_on_change == Some(true) {
             match self.start(&c, &planned.name).await {
                 Ok(a) => partial.last_execution_arn = Some(a),
@@ -471,7 +501,26 @@ impl Resource for Pipeline {
         ctx: &mut Ctx<Clients>,
         current: PipelineState,
     ) -> Result<Option<PipelineState>, Diagnostics> {
-        self.read_remote(&ctx.client, &current).await
+        let c = ctx.client.clone();
+        let Some(mut s) = self.read_remote(&c, &current).await? else {
+            return Ok(None);
+        };
+        let arn = s.arn.clone().unwrap_or_default();
+        let pref = PipelineRef {
+            name: &current.name,
+            arn: &arn,
+        };
+        let (t, n) = pipeline_events::read(
+            &c,
+            &pref,
+            (
+                current.trigger.clone().unwrap_or_default(),
+                current.notification.clone().unwrap_or_default(),
+            ),
+        )
+        .await?;
+        set_blocks(&mut s, t, n);
+        Ok(Some(s))
     }
 
     async fn update(
@@ -543,6 +592,23 @@ impl Resource for Pipeline {
                 .map_err(|d| Failure::with_partial(next.clone(), d))?;
         }
         next.tags_all = Some(tags_all);
+        let pref = PipelineRef {
+            name: &planned.name,
+            arn: &arn,
+        };
+        let prior_t = prior.trigger.clone().unwrap_or_default();
+        let prior_n = prior.notification.clone().unwrap_or_default();
+        let desired = (
+            planned.trigger.clone().unwrap_or_default(),
+            planned.notification.clone().unwrap_or_default(),
+        );
+        match pipeline_events::apply(&c, &pref, (&prior_t, &prior_n), desired).await {
+            Ok((t, n)) => set_blocks(&mut next, t, n),
+            Err(((t, n), d)) => {
+                set_blocks(&mut next, t, n);
+                return Err(Failure::with_partial(next, d));
+            }
+        }
         if def_changed && planned.start_on_change == Some(true) {
             match self.start(&c, &planned.name).await {
                 Ok(a) => next.last_execution_arn = Some(a),
@@ -566,6 +632,20 @@ impl Resource for Pipeline {
         current: PipelineState,
     ) -> Result<(), Diagnostics> {
         let c = ctx.client.clone();
+        let arn = current.arn.clone().unwrap_or_default();
+        let pref = PipelineRef {
+            name: &current.name,
+            arn: &arn,
+        };
+        pipeline_events::delete_all(
+            &c,
+            &pref,
+            (
+                current.trigger.as_deref().unwrap_or_default(),
+                current.notification.as_deref().unwrap_or_default(),
+            ),
+        )
+        .await?;
         match c
             .sagemaker
             .delete_pipeline()
@@ -607,6 +687,8 @@ impl Resource for Pipeline {
             parameter: None,
             step: None,
             definition: None,
+            trigger: None,
+            notification: None,
             start_on_change: Some(false),
             tags: None,
             tags_all: None,
@@ -615,6 +697,12 @@ impl Resource for Pipeline {
             last_execution_arn: None,
         })
     }
+}
+
+/// Record the event blocks as they exist (an empty list stays null, as in the config).
+fn set_blocks(s: &mut PipelineState, t: Vec<Trigger>, n: Vec<Notification>) {
+    s.trigger = (!t.is_empty() || s.trigger.is_some()).then_some(t);
+    s.notification = (!n.is_empty() || s.notification.is_some()).then_some(n);
 }
 
 /// An idempotency token (`IdempotencyToken`: 32-128 characters) for a request, so SDK retries of a create
