@@ -571,7 +571,7 @@ def test_normalize_does_not_modify_its_input():
 
 
 @requires_reference
-def test_normalize_cli_equal_and_different(tmp_path):
+def test_normalize_cli_equal_to_reference():
     proc = run("normalize.py", ORACLE / "sdk" / "training.json", REFERENCE_TRAINING)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "(after normalisation)" in proc.stdout

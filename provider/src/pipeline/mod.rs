@@ -851,9 +851,21 @@ impl<'a> Compiler<'a> {
         ];
         let job_step = matches!(
             kind,
-            Kind::Processing | Kind::Training | Kind::Tuning | Kind::Transform | Kind::QualityCheck
+            Kind::Processing | Kind::Training | Kind::Tuning | Kind::Transform
         );
         let mut out = vec![];
+        if matches!(kind, Kind::Condition | Kind::Fail | Kind::QualityCheck) && !rs.is_empty() {
+            // SageMaker (and the SDK) take no retry policy on these steps.
+            self.err(
+                idx(&sp(i, &[]), "retry", 0),
+                "Step kind cannot retry",
+                format!(
+                    "A {} step takes no retry policy; remove the retry block.",
+                    kind.block()
+                ),
+            );
+            return out;
+        }
         for (j, r) in rs.iter().enumerate() {
             let p = idx(&sp(i, &[]), "retry", j);
             for (k, e) in r.exception_types.iter().enumerate() {
@@ -862,7 +874,7 @@ impl<'a> Compiler<'a> {
                     continue;
                 }
                 if JOB.contains(&e.as_str()) && !job_step {
-                    self.err(ep, "Retry kind not available for this step", format!("{e} applies to job steps (processing, training, tuning, transform, quality_check), not to a {} step.", kind.block()));
+                    self.err(ep, "Retry kind not available for this step", format!("{e} applies to job steps (processing, training, tuning, transform), not to a {} step.", kind.block()));
                 } else if !STEP.contains(&e.as_str()) && !JOB.contains(&e.as_str()) {
                     self.err(
                         ep,
