@@ -802,3 +802,70 @@ pub async fn delete_rule(c: &Clients, name: &str) -> Result<(), Diagnostics> {
         Err(e) => Err(service_error("EventBridge", "DeleteRule", name, &e).into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_names() {
+        assert_eq!(
+            owned_name(&["churn", "on-approval"], 64),
+            "mlops_churn_on-approval"
+        );
+        let long = owned_name(&[&"x".repeat(100), "trigger", "t"], 64);
+        assert_eq!(long.len(), 64);
+        assert!(long.starts_with("mlops_xxx"));
+        assert_eq!(long, owned_name(&[&"x".repeat(100), "trigger", "t"], 64));
+        assert_ne!(long, owned_name(&[&"x".repeat(100), "trigger", "u"], 64));
+    }
+
+    #[test]
+    fn percent_round_trip() {
+        for s in ["group/project", "a b+c%", "plain-._~", "ü/ß"] {
+            assert_eq!(percent_decode(&percent_encode(s)).as_deref(), Some(s));
+        }
+        assert_eq!(percent_encode("ml/deploy"), "ml%2Fdeploy");
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
+    }
+
+    #[test]
+    fn json_documents_compare_by_content() {
+        let a = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#;
+        let b = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%7D%5D%2C%22Version%22%3A%222012-10-17%22%7D";
+        assert!(same_json(a, b));
+        assert!(!same_json(a, r#"{"Version":"2012-10-17"}"#));
+        assert!(!same_json(a, "not json"));
+    }
+
+    #[test]
+    fn role_propagation_errors_are_retried() {
+        assert!(role_not_ready(
+            "Provided role 'arn:aws:iam::1:role/x' cannot be assumed by principal 'events.amazonaws.com'."
+        ));
+        assert!(role_not_ready("Invalid RoleArn: role does not exist"));
+        assert!(!role_not_ready(
+            "Parameter ScheduleExpression is not valid."
+        ));
+    }
+
+    #[test]
+    fn rule_arns() {
+        assert_eq!(
+            rule_arn_for("arn:aws:sagemaker:eu-west-1:123456789012:pipeline/p", "r").as_deref(),
+            Some("arn:aws:events:eu-west-1:123456789012:rule/r")
+        );
+        assert_eq!(rule_arn_for("nonsense", "r"), None);
+        let trust: serde_json::Value =
+            serde_json::from_str(&events_trust_policy("123456789012")).unwrap();
+        assert_eq!(
+            trust["Statement"][0]["Principal"]["Service"],
+            "events.amazonaws.com"
+        );
+        assert_eq!(
+            trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "123456789012"
+        );
+    }
+}

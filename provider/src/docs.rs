@@ -107,6 +107,9 @@ fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> St
             "<a id=\"nestedblock--{anchor}\"></a>\n### Nested Schema for `{}`\n",
             anchor.replace("--", ".")
         );
+        if !b.description.trim().is_empty() {
+            let _ = writeln!(md, "{}\n", b.description.trim());
+        }
         block_doc(&mut md, b, false, &anchor);
     }
     md.trim_end().to_string() + "\n"

@@ -36,6 +36,53 @@ use crate::validation::{
 /// data source.
 ///
 /// Import with the group name: `terraform import mlops_model_package_group.churn churn-model`.
+///
+/// ## GitLab pipeline on approval
+///
+/// `on_approval` starts a GitLab CI pipeline (e.g. a deployment) whenever a model version in
+/// this group is approved:
+///
+/// ```hcl
+/// resource "mlops_model_package_group" "churn" {
+///   name = "churn-prediction"
+///   on_approval {
+///     project       = "ml-platform/churn-deploy"   # or the numeric project ID
+///     ref           = "main"
+///     trigger_token = var.gitlab_trigger_token
+///     variables     = { ENVIRONMENT = "prod" }
+///   }
+/// }
+/// ```
+///
+/// An EventBridge rule on `SageMaker Model Package State Change` events with
+/// `ModelPackageGroupName` = this group and `ModelApprovalStatus` = `Approved` calls GitLab's
+/// [pipeline trigger API](https://docs.gitlab.com/ci/triggers/) through an EventBridge
+/// connection and API destination. The request is:
+///
+/// ```text
+/// POST <gitlab_url>/api/v4/projects/<project, URL-encoded>/trigger/pipeline?token=<trigger_token>
+/// Content-Type: application/json; charset=utf-8
+/// X-Mlops-Source: terraform-provider-mlops
+///
+/// {"ref": "<ref>", "variables": {"MODEL_PACKAGE_ARN": "arn:aws:sagemaker:...:model-package/churn/3",
+///   "MODEL_PACKAGE_VERSION": "3", "MODEL_PACKAGE_GROUP": "churn", "<KEY>": "<value>", ...}}
+/// ```
+///
+/// GitLab reads `token` from the query string and `ref` and `variables` (the JSON form of
+/// `variables[KEY]=value`) from the body. The token is stored only in the EventBridge
+/// connection, as a secret query parameter (EventBridge keeps it in AWS Secrets Manager);
+/// the connection's required API-key header is the fixed, non-secret
+/// `X-Mlops-Source: terraform-provider-mlops`, which GitLab ignores. The rule's target uses
+/// an IAM role that may only call `events:InvokeApiDestination` on this API destination.
+///
+/// The rule, connection, API destination and role are all named
+/// `mlops_<group>_on-approval` (shortened with a stable hash beyond 64 characters); the
+/// role has the path `/mlops/`. Changes to `ref`, `variables`, `project`, `gitlab_url` and
+/// `trigger_token` are made in place; removing the block deletes them. If one of them is
+/// deleted outside Terraform, the next plan re-creates the block. The event fires on every
+/// state change of an approved version (e.g. a metadata update too). Importing a group
+/// restores this block except `trigger_token`, which cannot be read back: the first apply
+/// after an import sets it (an in-place update).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ModelPackageGroupState {
     /// Name of the group: 1-63 letters, digits and hyphens, starting and ending with a letter
@@ -84,36 +131,8 @@ pub struct ModelPackageGroupState {
     pub on_approval: Option<OnApproval>,
 }
 
-/// Start a GitLab CI pipeline (e.g. a deployment) whenever a model version in this group is
-/// approved: an EventBridge rule on `SageMaker Model Package State Change` events with
-/// `ModelPackageGroupName` = this group and `ModelApprovalStatus` = `Approved` calls GitLab's
-/// [pipeline trigger API](https://docs.gitlab.com/ci/triggers/) through an EventBridge
-/// connection and API destination. The request is:
-///
-/// ```text
-/// POST <gitlab_url>/api/v4/projects/<project, URL-encoded>/trigger/pipeline?token=<trigger_token>
-/// Content-Type: application/json; charset=utf-8
-/// X-Mlops-Source: terraform-provider-mlops
-///
-/// {"ref": "<ref>", "variables": {"MODEL_PACKAGE_ARN": "arn:aws:sagemaker:...:model-package/churn/3",
-///   "MODEL_PACKAGE_VERSION": "3", "MODEL_PACKAGE_GROUP": "churn", "<KEY>": "<value>", ...}}
-/// ```
-///
-/// GitLab reads `token` from the query string and `ref` and `variables` (the JSON form of
-/// `variables[KEY]=value`) from the body. The token is stored only in the EventBridge
-/// connection, as a secret query parameter (EventBridge keeps it in AWS Secrets Manager);
-/// the connection's required API-key header is the fixed, non-secret
-/// `X-Mlops-Source: terraform-provider-mlops`, which GitLab ignores. The rule's target uses
-/// an IAM role that may only call `events:InvokeApiDestination` on this API destination.
-///
-/// The rule, connection, API destination and role are all named
-/// `mlops_<group>_on-approval` (shortened with a stable hash beyond 64 characters); the
-/// role has the path `/mlops/`. Changes to `ref`, `variables`, `project`, `gitlab_url` and
-/// `trigger_token` are made in place; removing the block deletes them. If one of them is
-/// deleted outside Terraform, the next plan re-creates the block. The event fires on every
-/// state change of an approved version (e.g. a metadata update too). Importing a group
-/// restores this block except `trigger_token`, which cannot be read back: the first apply
-/// after an import sets it (an in-place update).
+/// A GitLab pipeline started when a version of the group is approved (see the resource
+/// description for the request it sends).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OnApproval {
     /// Base URL of the GitLab instance (https).
@@ -594,7 +613,8 @@ async fn ensure_hook(
         }
     };
     // the rule and its target
-    if fresh || cur.rule_arn.is_none() {
+    let rule_written = fresh || cur.rule_arn.is_none();
+    if rule_written {
         let tags = owned_tags(c, GROUP_TAG, group, "on_approval");
         let r = c
             .events
@@ -612,7 +632,7 @@ async fn ensure_hook(
         cur.rule_arn = r.rule_arn().map(String::from);
         tracing::info!(group = %group, rule = %name, "on_approval rule written");
     }
-    let retarget = fresh
+    let retarget = rule_written
         || prior.is_some_and(|p| {
             p.git_ref != want.git_ref
                 || p.variables.clone().unwrap_or_default()
@@ -1366,5 +1386,137 @@ mod tests {
         assert!(p.contains("arn:aws:iam::111111111111:root"));
         assert_eq!(accounts_in_policy(&p), accts);
         assert!(policy_for("arn:aws:x", "n", &BTreeSet::new()).is_none());
+    }
+
+    fn hook(url: Option<&str>, project: &str) -> OnApproval {
+        OnApproval {
+            gitlab_url: url.map(String::from),
+            project: project.into(),
+            git_ref: "main".into(),
+            trigger_token: "glptt-secret".into(),
+            variables: Some(
+                [("ENV".to_string(), "prod \"x\"".to_string())]
+                    .into_iter()
+                    .collect(),
+            ),
+            rule_arn: None,
+            connection_arn: None,
+            api_destination_arn: None,
+            role_arn: None,
+        }
+    }
+
+    #[test]
+    fn hook_endpoint_round_trip() {
+        let h = hook(None, "ml-platform/churn deploy");
+        let e = hook_endpoint(&h);
+        assert_eq!(
+            e,
+            "https://gitlab.com/api/v4/projects/ml-platform%2Fchurn%20deploy/trigger/pipeline"
+        );
+        assert_eq!(
+            parse_endpoint(&e),
+            Some((
+                "https://gitlab.com".into(),
+                "ml-platform/churn deploy".into()
+            ))
+        );
+        // a trailing slash is the same GitLab
+        let slash = hook(Some("https://gitlab.example.com/"), "4711");
+        assert_eq!(
+            hook_endpoint(&slash),
+            "https://gitlab.example.com/api/v4/projects/4711/trigger/pipeline"
+        );
+        assert_eq!(
+            hook_inputs(&slash),
+            hook_inputs(&hook(Some("https://gitlab.example.com"), "4711"))
+        );
+        assert_eq!(parse_endpoint("https://example.com/hook"), None);
+    }
+
+    #[test]
+    fn hook_body_round_trip() {
+        let h = hook(None, "1");
+        let body = hook_body(&h);
+        let j: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(j["ref"], "main");
+        assert_eq!(j["variables"]["MODEL_PACKAGE_ARN"], "<model_package_arn>");
+        assert_eq!(
+            j["variables"]["MODEL_PACKAGE_VERSION"],
+            "<model_package_version>"
+        );
+        assert_eq!(j["variables"]["ENV"], "prod \"x\"");
+        assert!(
+            !body.contains("glptt"),
+            "the token never goes into the body"
+        );
+        let (r, vars) = parse_body(&body).unwrap();
+        assert_eq!(r, "main");
+        assert_eq!(Some(vars), h.variables);
+    }
+
+    #[test]
+    fn hook_names_and_policy() {
+        assert_eq!(hook_name("churn"), "mlops_churn_on-approval");
+        let long = "g".repeat(63);
+        assert!(hook_name(&long).len() <= 64);
+        assert_ne!(hook_name(&long), hook_name(&"g".repeat(62)));
+        let p = hook_policy(
+            "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn",
+            "mlops_churn_on-approval",
+        )
+        .unwrap();
+        let j: serde_json::Value = serde_json::from_str(&p).unwrap();
+        assert_eq!(j["Statement"][0]["Action"], "events:InvokeApiDestination");
+        assert_eq!(
+            j["Statement"][0]["Resource"],
+            "arn:aws:events:eu-west-1:123456789012:api-destination/mlops_churn_on-approval/*"
+        );
+    }
+
+    #[test]
+    fn hook_validation() {
+        let cfg = Value::Object(
+            [(
+                "on_approval".to_string(),
+                Value::Object(
+                    [(
+                        "variables".to_string(),
+                        Value::Map(
+                            [
+                                ("MODEL_PACKAGE_ARN".to_string(), Value::string("x")),
+                                ("bad-name".to_string(), Value::string("x")),
+                                ("GOOD_1".to_string(), Value::string("x")),
+                            ]
+                            .into_iter()
+                            .collect(),
+                        ),
+                    )]
+                    .into_iter()
+                    .collect(),
+                ),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let mut d = Diagnostics::new();
+        validate_hook(&cfg, &mut d);
+        let got: Vec<String> =
+            d.0.iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        x.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                        x.summary
+                    )
+                })
+                .collect();
+        assert_eq!(
+            got,
+            vec![
+                "on_approval.variables[\"MODEL_PACKAGE_ARN\"]: Reserved variable".to_string(),
+                "on_approval.variables[\"bad-name\"]: Invalid variable name".to_string(),
+            ]
+        );
     }
 }

@@ -95,11 +95,15 @@ pub struct Trigger {
     /// `day(s)`, e.g. `rate(1 day)`, `rate(6 hours)`.
     pub schedule: Option<String>,
 
-    /// Start when an object is created in an S3 bucket.
+    /// Start when an object is created in an S3 bucket (S3 `Object Created` events through
+    /// EventBridge). The bucket must send its events to EventBridge (bucket property *Amazon
+    /// EventBridge: On*, e.g. `aws_s3_bucket_notification` with `eventbridge = true`);
+    /// otherwise nothing arrives.
     #[schemars(extend("x-tf" = ["block"]))]
     pub s3: Option<S3Trigger>,
 
-    /// Start when a pipeline (another one, or this one) or one of its steps reaches a status.
+    /// Start when a pipeline (another one of this account and region, or this one) or one of
+    /// its steps reaches a status.
     #[schemars(extend("x-tf" = ["block"]))]
     pub pipeline_step: Option<PipelineStepTrigger>,
 
@@ -107,11 +111,14 @@ pub struct Trigger {
     #[schemars(extend("x-tf" = ["block"]))]
     pub model_approved: Option<ModelApprovedTrigger>,
 
-    /// ARN of the trigger's EventBridge rule.
+    /// ARN of the trigger's EventBridge rule, `mlops_<pipeline>_trigger_<name>` (names
+    /// longer than 64 characters end with a stable hash).
     #[schemars(extend("x-tf" = ["computed"]))]
     pub rule_arn: Option<String>,
 
-    /// ARN of the IAM role EventBridge uses to start the pipeline.
+    /// ARN of the IAM role EventBridge uses to start the pipeline (the rule's name, path
+    /// `/mlops/`): it trusts `events.amazonaws.com` of this account only and may only call
+    /// `sagemaker:StartPipelineExecution` on this pipeline.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub role_arn: Option<String>,
 }
@@ -252,16 +259,17 @@ pub struct Notification {
     #[schemars(regex(pattern = BLOCK_NAME), length(min = 1, max = 32))]
     pub name: String,
 
-    /// E-mail addresses subscribed to the topic. Adding an address subscribes it, removing
+    /// E-mail addresses subscribed to the topic. AWS sends each a confirmation mail; nothing
+    /// is delivered before it is confirmed. Adding an address subscribes it, removing
     /// it unsubscribes it (a subscription still waiting for confirmation cannot be removed
     /// through the API; AWS drops unconfirmed ones after three days).
     pub emails: Option<BTreeSet<String>>,
 
     /// An existing SNS topic to publish to, instead of one created by the provider. Its
     /// policy must allow `events.amazonaws.com` to `sns:Publish`; the provider never changes
-    /// or deletes it (it only subscribes and unsubscribes `emails`). Without it, this is the
-    /// ARN of the topic the provider created. Removing it from the configuration keeps the
-    /// current topic until the block changes otherwise.
+    /// or deletes it (it only subscribes and unsubscribes `emails`). Without it, the provider
+    /// creates the topic `mlops_<pipeline>_notify_<name>` with a policy that lets only this
+    /// notification's rules publish, deletes it with the block, and this is its ARN.
     #[schemars(regex(
         pattern = r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:[A-Za-z0-9_\-]{1,256}$"
     ))]
@@ -285,11 +293,13 @@ pub struct Notification {
     #[schemars(length(min = 1, max = 4000))]
     pub message: Option<String>,
 
-    /// ARN of the rule for execution events (null without `execution_statuses`).
+    /// ARN of the rule for execution events, `mlops_<pipeline>_notify_<name>_execution`
+    /// (null without `execution_statuses`).
     #[schemars(extend("x-tf" = ["computed"]))]
     pub execution_rule_arn: Option<String>,
 
-    /// ARN of the rule for step events (null without `step_statuses`).
+    /// ARN of the rule for step events, `mlops_<pipeline>_notify_<name>_step` (null without
+    /// `step_statuses`).
     #[schemars(extend("x-tf" = ["computed"]))]
     pub step_rule_arn: Option<String>,
 }
