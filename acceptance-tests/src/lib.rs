@@ -5,6 +5,7 @@
 //! the case ends with a destroy and a check that nothing is left.
 
 pub mod emulator;
+pub mod raw;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -530,4 +531,50 @@ pub fn re(s: &str) -> Regex {
 /// True when the path exists (for tests that need optional tools).
 pub fn exists(p: &Path) -> bool {
     p.exists()
+}
+
+/// An invalid configuration: a label, the configuration (without the provider block), and
+/// a pattern its plan output must match.
+pub type Rejection<'a> = (&'a str, String, &'a str);
+
+/// Plan each invalid configuration with the standard provider block and expect: the plan
+/// fails, its output matches the pattern, the diagnostic is located in one of `addresses`
+/// (Terraform prints `with <address>` for a provider diagnostic and `in resource "<type>"
+/// "<name>"` for its own), `extra` (given the label and output) has no complaint, and no
+/// API call reached the emulator. Returns one message per case that did not behave.
+pub fn plan_rejections(
+    ws: &Workspace,
+    emulator: &Emulator,
+    addresses: &[&str],
+    cases: &[Rejection<'_>],
+    extra: &dyn Fn(&str, &str) -> Option<String>,
+) -> Result<Vec<String>> {
+    let mut failures = Vec::new();
+    for (label, cfg, pattern) in cases {
+        emulator.clear_requests()?;
+        ws.write_config(&format!("{}{}", provider_block(""), cfg))?;
+        let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
+        let out = r.all();
+        if r.code == 0 || !re(pattern).is_match(&out) {
+            failures.push(format!("{label}: exit {} output:\n{out}", r.code));
+            continue;
+        }
+        let located = addresses.iter().any(|a| {
+            let (ty, name) = a.split_once('.').unwrap_or((a, ""));
+            out.contains(&format!("with {a}"))
+                || out.contains(&format!("with data.{a}"))
+                || out.contains(&format!("in resource \"{ty}\" \"{name}\""))
+        });
+        if !located {
+            failures.push(format!("{label}: no attribute location in:\n{out}"));
+        }
+        if let Some(e) = extra(label, &out) {
+            failures.push(e);
+        }
+        let calls = emulator.calls()?;
+        if !calls.is_empty() {
+            failures.push(format!("{label}: API calls were made: {calls:?}"));
+        }
+    }
+    Ok(failures)
 }

@@ -4,7 +4,9 @@
 //! existing topics; adding, removing and updating blocks in place; e-mail changes; drift;
 //! destroy; invalid configurations rejected at plan without API calls.
 
-use acceptance_tests::{provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace};
+use acceptance_tests::{
+    plan_rejections, provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::{json, Value as Json};
 
@@ -51,132 +53,7 @@ fn typed_pipeline(blocks: &str) -> String {
 
 // ------------------------------------------------------------------ raw AWS calls
 
-/// AWS calls to the emulator without an SDK (the harness only links SageMaker's): JSON
-/// protocol for EventBridge, query protocol for IAM and SNS. The emulator does not check
-/// signatures; the credential scope names the service.
-mod raw {
-    use std::io::{Read, Write};
-    use std::net::TcpStream;
-    use std::time::Duration;
-
-    use anyhow::{anyhow, bail, Result};
-    use serde_json::Value as Json;
-
-    fn send(port: u16, service: &str, headers: &str, body: &str) -> Result<(u16, String)> {
-        let mut s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        write!(
-            s,
-            "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000\r\n{headers}Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp)?;
-        let text = String::from_utf8_lossy(&resp).into_owned();
-        let (head, payload) = text
-            .split_once("\r\n\r\n")
-            .ok_or_else(|| anyhow!("bad HTTP response"))?;
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        Ok((status, payload.to_string()))
-    }
-
-    pub fn events(port: u16, op: &str, body: Json) -> Result<Json> {
-        let (status, payload) = send(
-            port,
-            "events",
-            &format!(
-                "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSEvents.{op}\r\n"
-            ),
-            &body.to_string(),
-        )?;
-        if status != 200 {
-            bail!("events {op}: HTTP {status}: {payload}");
-        }
-        if payload.trim().is_empty() {
-            return Ok(Json::Null);
-        }
-        Ok(serde_json::from_str(&payload)?)
-    }
-
-    fn form(s: &str) -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    }
-
-    pub fn query(
-        port: u16,
-        service: &str,
-        version: &str,
-        op: &str,
-        params: &[(&str, &str)],
-    ) -> Result<String> {
-        let mut body = format!("Action={op}&Version={version}");
-        for (k, v) in params {
-            body.push_str(&format!("&{k}={}", form(v)));
-        }
-        let (status, payload) = send(
-            port,
-            service,
-            "Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n",
-            &body,
-        )?;
-        if status != 200 {
-            bail!("{service} {op}: HTTP {status}: {payload}");
-        }
-        Ok(payload)
-    }
-
-    fn unescape(s: &str) -> String {
-        s.replace("&quot;", "\"")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&apos;", "'")
-            .replace("&amp;", "&")
-    }
-
-    /// Texts of all `<tag>` elements of an XML document.
-    pub fn xml_all(xml: &str, tag: &str) -> Vec<String> {
-        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-        let mut out = Vec::new();
-        let mut rest = xml;
-        while let Some(i) = rest.find(&open) {
-            let after = &rest[i + open.len()..];
-            let Some(j) = after.find(&close) else { break };
-            out.push(unescape(&after[..j]));
-            rest = &after[j + close.len()..];
-        }
-        out
-    }
-
-    pub fn percent_decode(s: &str) -> String {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' && i + 3 <= b.len() {
-                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    out.push(v);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(b[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-}
+use acceptance_tests::raw;
 
 fn events(ctx: &StepCtx, op: &str, body: Json) -> Result<Json> {
     raw::events(ctx.emulator.port, op, body)
@@ -829,25 +706,8 @@ fn invalid_triggers_and_notifications_rejected_at_plan_without_api_calls() -> Re
         ("bad placeholder", note(&format!("{ok_note}    message = \"failed: <reason>\"\n")), r"(?s)Unknown placeholder.*<reason> is not a placeholder"),
         ("duplicate notifications", typed_pipeline(&format!("  notification {{\n    name = \"n\"\n{ok_note}  }}\n  notification {{\n    name = \"n\"\n{ok_note}  }}\n")), r"(?s)Duplicate notification name"),
     ];
-    let mut failures = Vec::new();
-    for (label, cfg, pattern) in &cases {
-        emulator.clear_requests()?;
-        ws.write_config(&format!("{}{}", provider_block(""), cfg))?;
-        let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
-        let out = r.all();
-        if r.code == 0 || !re(pattern).is_match(&out) {
-            failures.push(format!("{label}: exit {} output:\n{out}", r.code));
-            continue;
-        }
-        // the diagnostic points at the block or attribute
-        if !out.contains("with mlops_pipeline.p") {
-            failures.push(format!("{label}: no attribute location in:\n{out}"));
-        }
-        let calls = emulator.calls()?;
-        if !calls.is_empty() {
-            failures.push(format!("{label}: API calls were made: {calls:?}"));
-        }
-    }
+    let mut failures =
+        plan_rejections(&ws, &emulator, &["mlops_pipeline.p"], &cases, &|_, _| None)?;
     // a raw definition: parameter and step names are not checked (nothing is declared)
     emulator.clear_requests()?;
     ws.write_config(&format!(

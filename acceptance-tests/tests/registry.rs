@@ -1,6 +1,8 @@
 //! Model registry resources against the real Terraform CLI and the emulator.
 
-use acceptance_tests::{provider_block, re, Emulator, Install, Step, TestCase, Workspace};
+use acceptance_tests::{
+    plan_rejections, provider_block, re, Emulator, Install, Step, TestCase, Workspace,
+};
 use anyhow::{ensure, Context, Result};
 use aws_sdk_sagemaker::types::{ModelApprovalStatus, ModelPackageType};
 
@@ -446,27 +448,17 @@ fn invalid_configs_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ("bad metrics uri", format!("{}{}", group("ok", ""), version("v", "  metrics {\n    data_quality_statistics = \"file:///tmp/x.json\"\n  }\n")), r"(?s)is not valid for metrics.data_quality_statistics"),
         ("data source version 0", "data \"mlops_model_package\" \"x\" {\n  model_package_group_name = \"g\"\n  version = 0\n}\n".to_string(), r"(?s)version must be at least 1"),
     ];
-    let mut failures = Vec::new();
-    for (label, cfg, pattern) in &cases {
-        emulator.clear_requests()?;
-        ws.write_config(&format!("{}{}", provider_block(""), cfg))?;
-        let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
-        let out = r.all();
-        if r.code == 0 || !re(pattern).is_match(&out) {
-            failures.push(format!("{label}: exit {} output:\n{out}", r.code));
-            continue;
-        }
-        // the diagnostic points at the attribute: Terraform prints the resource address
-        if !out.contains("with mlops_model_package")
-            && !out.contains("with data.mlops_model_package")
-        {
-            failures.push(format!("{label}: no attribute location in:\n{out}"));
-        }
-        let calls = emulator.calls()?;
-        if !calls.is_empty() {
-            failures.push(format!("{label}: API calls were made: {calls:?}"));
-        }
-    }
+    let mut failures = plan_rejections(
+        &ws,
+        &emulator,
+        &[
+            "mlops_model_package_group.g",
+            "mlops_model_package.v",
+            "mlops_model_package.x",
+        ],
+        &cases,
+        &|_, _| None,
+    )?;
     // provider-level validation
     for (label, block, pattern) in [
         (

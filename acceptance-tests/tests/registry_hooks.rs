@@ -3,7 +3,9 @@
 //! emulator: create, in-place updates (ref, variables, token, endpoint), drift, import,
 //! removal, destroy, secrets kept out of logs, invalid configurations.
 
-use acceptance_tests::{provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace};
+use acceptance_tests::{
+    plan_rejections, provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+};
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::{json, Value as Json};
 
@@ -23,125 +25,7 @@ fn hook(body: &str) -> String {
 
 // ------------------------------------------------------------------ raw AWS calls
 
-/// One AWS call to the emulator without an SDK (the harness only links SageMaker's):
-/// JSON protocol for EventBridge, query protocol for IAM. The emulator does not check
-/// signatures; the credential scope names the service.
-mod raw {
-    use std::io::{Read, Write};
-    use std::net::TcpStream;
-    use std::time::Duration;
-
-    use anyhow::{anyhow, bail, Result};
-    use serde_json::Value as Json;
-
-    fn send(port: u16, service: &str, headers: &str, body: &str) -> Result<(u16, String)> {
-        let mut s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        write!(
-            s,
-            "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000\r\n{headers}Content-Length: {}\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp)?;
-        let text = String::from_utf8_lossy(&resp).into_owned();
-        let (head, payload) = text
-            .split_once("\r\n\r\n")
-            .ok_or_else(|| anyhow!("bad HTTP response"))?;
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        Ok((status, payload.to_string()))
-    }
-
-    /// An EventBridge call, e.g. `events(port, "DescribeRule", json!({"Name": "x"}))`.
-    pub fn events(port: u16, op: &str, body: Json) -> Result<Json> {
-        let (status, payload) = send(
-            port,
-            "events",
-            &format!(
-                "Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSEvents.{op}\r\n"
-            ),
-            &body.to_string(),
-        )?;
-        if status != 200 {
-            bail!("events {op}: HTTP {status}: {payload}");
-        }
-        if payload.trim().is_empty() {
-            return Ok(Json::Null);
-        }
-        Ok(serde_json::from_str(&payload)?)
-    }
-
-    fn form(s: &str) -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    char::from(b).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    }
-
-    /// A query-protocol call (IAM, SNS); returns the XML body.
-    pub fn query(
-        port: u16,
-        service: &str,
-        version: &str,
-        op: &str,
-        params: &[(&str, &str)],
-    ) -> Result<String> {
-        let mut body = format!("Action={op}&Version={version}");
-        for (k, v) in params {
-            body.push_str(&format!("&{k}={}", form(v)));
-        }
-        let (status, payload) = send(
-            port,
-            service,
-            "Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n",
-            &body,
-        )?;
-        if status != 200 {
-            bail!("{service} {op}: HTTP {status}: {payload}");
-        }
-        Ok(payload)
-    }
-
-    /// Text of the first `<tag>` element of an XML document.
-    pub fn xml_text(xml: &str, tag: &str) -> Option<String> {
-        let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
-        let end = start + xml[start..].find(&format!("</{tag}>"))?;
-        Some(
-            xml[start..end]
-                .replace("&quot;", "\"")
-                .replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&amp;", "&"),
-        )
-    }
-
-    pub fn percent_decode(s: &str) -> String {
-        let b = s.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' && i + 2 < b.len() + 1 {
-                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                    out.push(v);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(b[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    }
-}
+use acceptance_tests::raw;
 
 fn events(ctx: &StepCtx, op: &str, body: Json) -> Result<Json> {
     raw::events(ctx.emulator.port, op, body)
@@ -627,35 +511,23 @@ fn invalid_on_approval_rejected_at_plan_without_api_calls() -> Result<()> {
             r#"(?s)Duplicate on_approval block.*Only one block of type "on_approval" is allowed"#,
         ),
     ];
-    let mut failures = Vec::new();
-    for (label, cfg, pattern) in &cases {
-        emulator.clear_requests()?;
-        ws.write_config(&format!("{}{}", provider_block(""), cfg))?;
-        let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
-        let out = r.all();
-        if r.code == 0 || !re(pattern).is_match(&out) {
-            failures.push(format!("{label}: exit {} output:\n{out}", r.code));
-            continue;
-        }
-        if !out.contains("with mlops_model_package_group.g") && !out.contains("on main.tf line") {
-            failures.push(format!("{label}: no attribute location in:\n{out}"));
-        }
-        // sensitive values are never echoed in our messages
-        let messages: String = out
-            .split("Error:")
-            .skip(1)
-            .map(|m| m.split(" on main.tf").next().unwrap_or(m).to_string())
-            .collect();
-        if messages.contains("glptt-SECRET") {
-            failures.push(format!(
-                "{label}: the token appears in a diagnostic:\n{out}"
-            ));
-        }
-        let calls = emulator.calls()?;
-        if !calls.is_empty() {
-            failures.push(format!("{label}: API calls were made: {calls:?}"));
-        }
-    }
+    let failures = plan_rejections(
+        &ws,
+        &emulator,
+        &["mlops_model_package_group.g"],
+        &cases,
+        &|label, out| {
+            // sensitive values are never echoed in our messages
+            let messages: String = out
+                .split("Error:")
+                .skip(1)
+                .map(|m| m.split(" on main.tf").next().unwrap_or(m).to_string())
+                .collect();
+            messages
+                .contains("glptt-SECRET")
+                .then(|| format!("{label}: the token appears in a diagnostic:\n{out}"))
+        },
+    )?;
     ensure!(failures.is_empty(), "{}", failures.join("\n\n"));
     Ok(())
 }
