@@ -23,6 +23,12 @@ pub struct Clients {
     pub events: aws_sdk_eventbridge::Client,
     pub sns: aws_sdk_sns::Client,
     pub iam: aws_sdk_iam::Client,
+    /// Application Auto Scaling: endpoint variant capacity.
+    pub autoscaling: aws_sdk_applicationautoscaling::Client,
+    /// CloudWatch: rollback alarms.
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// SageMaker Runtime: smoke-test invocations.
+    pub runtime: aws_sdk_sagemakerruntime::Client,
     pub region: String,
     pub default_tags: BTreeMap<String, String>,
 }
@@ -121,12 +127,27 @@ pub async fn configure(
     if let Some(url) = endpoints.and_then(|e| e.iam.as_ref()) {
         iam = iam.endpoint_url(url);
     }
+    let mut aas = aws_sdk_applicationautoscaling::config::Builder::from(&sdk_config);
+    if let Some(url) = endpoints.and_then(|e| e.application_autoscaling.as_ref()) {
+        aas = aas.endpoint_url(url);
+    }
+    let mut cw = aws_sdk_cloudwatch::config::Builder::from(&sdk_config);
+    if let Some(url) = endpoints.and_then(|e| e.cloudwatch.as_ref()) {
+        cw = cw.endpoint_url(url);
+    }
+    let mut rt = aws_sdk_sagemakerruntime::config::Builder::from(&sdk_config);
+    if let Some(url) = endpoints.and_then(|e| e.sagemaker_runtime.as_ref()) {
+        rt = rt.endpoint_url(url);
+    }
     tracing::debug!(region = %region, terraform_version, max_attempts = attempts, "AWS configured");
     Ok(Clients {
         sagemaker: aws_sdk_sagemaker::Client::from_conf(sm.build()),
         events: aws_sdk_eventbridge::Client::from_conf(events.build()),
         sns: aws_sdk_sns::Client::from_conf(sns.build()),
         iam: aws_sdk_iam::Client::from_conf(iam.build()),
+        autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(aas.build()),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw.build()),
+        runtime: aws_sdk_sagemakerruntime::Client::from_conf(rt.build()),
         region,
         default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
     })

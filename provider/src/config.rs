@@ -92,6 +92,15 @@ pub struct Endpoints {
     /// IAM endpoint (the roles EventBridge uses to start pipelines and call webhooks).
     #[schemars(regex(pattern = r"^https?://\S+$"))]
     pub iam: Option<String>,
+    /// Application Auto Scaling endpoint (endpoint autoscaling).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub application_autoscaling: Option<String>,
+    /// CloudWatch endpoint (rollback alarms of endpoints).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub cloudwatch: Option<String>,
+    /// SageMaker Runtime endpoint (endpoint smoke tests).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub sagemaker_runtime: Option<String>,
 }
 
 /// Tags for every object.

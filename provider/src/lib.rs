@@ -45,10 +45,14 @@ impl Provider for MlopsProvider {
             resource(resources::model_package_group::ModelPackageGroup),
             resource(resources::model_package::ModelPackage),
             resource(resources::pipeline::Pipeline),
+            resource(resources::endpoint::Endpoint),
         ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Clients>>> {
-        vec![data_source(data_sources::model_package::ModelPackageLookup)]
+        vec![
+            data_source(data_sources::model_package::ModelPackageLookup),
+            data_source(data_sources::endpoint::EndpointLookup),
+        ]
     }
 }

@@ -1,3 +1,4 @@
 //! Data sources.
 
+pub mod endpoint;
 pub mod model_package;

@@ -1,5 +1,6 @@
 //! Managed resources.
 
+pub mod endpoint;
 pub mod model_package;
 pub mod model_package_group;
 pub mod pipeline;
