@@ -129,11 +129,16 @@ impl Emulator {
     }
 
     /// Everything that exists right now, across all accounts and regions:
-    /// `{"sagemaker": {"pipelines": [name], "model_package_groups": [name], "model_packages": [arn]},
+    /// `{"sagemaker": {"pipelines": [name], "model_package_groups": [name], "model_packages": [arn],
+    ///                 "models": [name], "endpoint_configs": [name], "endpoints": [name]},
     ///   "events": {"rules": {rule: [target id]}, "connections": [name], "api_destinations": [name]},
     ///   "sns": {"topics": {topic arn: [subscription arn]}},
-    ///   "iam": {"roles": {role: [inline policy name]}}}`
-    /// (lists sorted; rules on a custom bus keyed `bus/rule`). For "after destroy nothing is left".
+    ///   "iam": {"roles": {role: [inline policy name]}},
+    ///   "cloudwatch": {"alarms": [name]},
+    ///   "application-autoscaling": {"scalable_targets": {resource id: [dimension]},
+    ///                               "scaling_policies": {resource id: [policy name]}}}`
+    /// (lists sorted; rules on a custom bus keyed `bus/rule`; an endpoint still `Deleting` is
+    /// listed, one whose deletion finished is not). For "after destroy nothing is left".
     pub fn inventory(&self) -> Result<Json> {
         self.http("GET", "/_emulator/inventory", None)
     }
@@ -154,6 +159,89 @@ impl Emulator {
             "POST",
             "/_emulator/sagemaker/pipeline-execution",
             Some(&body),
+        )
+        .map(|_| ())
+    }
+
+    /// How long every endpoint transition takes (`Creating`, `Updating`, `RollingBack`,
+    /// `Deleting`); default 1 s (or `MLOPS_EMULATOR_ENDPOINT_DELAY_SECONDS`), back to that on
+    /// reset. Transitions happen by time, on the next read; no request ever blocks.
+    pub fn set_endpoint_delay(&self, seconds: f64) -> Result<()> {
+        self.http(
+            "POST",
+            "/_emulator/config",
+            Some(&serde_json::json!({"endpoint_delay_seconds": seconds})),
+        )
+        .map(|_| ())
+    }
+
+    /// Whether a rolled-back update shows `RollingBack` for one delay before `InService`
+    /// (default true).
+    pub fn set_endpoint_rollback_status(&self, on: bool) -> Result<()> {
+        self.http(
+            "POST",
+            "/_emulator/config",
+            Some(&serde_json::json!({"endpoint_rollback_status": on})),
+        )
+        .map(|_| ())
+    }
+
+    /// Set a variant's current and desired instance count, as Application Auto Scaling leaves
+    /// it after scaling (`endpoint` is a name or ARN). For "an update keeps the capacity the
+    /// autoscaler chose".
+    pub fn set_endpoint_capacity(&self, endpoint: &str, variant: &str, count: u32) -> Result<()> {
+        self.http(
+            "POST",
+            "/_emulator/sagemaker/endpoint-capacity",
+            Some(&serde_json::json!({"endpoint": endpoint, "variant": variant, "count": count})),
+        )
+        .map(|_| ())
+    }
+
+    /// What InvokeEndpoint on `endpoint` (a name; it need not exist yet) answers from now on:
+    /// `status` < 400 → `body` as `application/json`; otherwise a `ModelError` (HTTP 424) with
+    /// `OriginalStatusCode` = `status` and `OriginalMessage` = `body`. Without this the endpoint
+    /// echoes the request as `{"predictions": <request>}`.
+    pub fn set_invocation_response(&self, endpoint: &str, status: u16, body: &str) -> Result<()> {
+        self.set_invocation_response_spec(
+            serde_json::json!({"endpoint": endpoint, "status": status, "body": body}),
+        )
+    }
+
+    /// The full form of [`Emulator::set_invocation_response`]:
+    /// `{"endpoint", "status"?, "body"? (string or JSON), "content_type"?, "custom_attributes"?,
+    /// "count"? (answer like this that many times, then echo again)}`.
+    pub fn set_invocation_response_spec(&self, spec: Json) -> Result<()> {
+        self.http(
+            "POST",
+            "/_emulator/sagemaker/invocation-response",
+            Some(&spec),
+        )
+        .map(|_| ())
+    }
+
+    /// Back to the echo response for `endpoint` (all endpoints with `None`).
+    pub fn clear_invocation_response(&self, endpoint: Option<&str>) -> Result<()> {
+        let spec = match endpoint {
+            Some(e) => serde_json::json!({"endpoint": e}),
+            None => serde_json::json!({}),
+        };
+        self.http(
+            "DELETE",
+            "/_emulator/sagemaker/invocation-response",
+            Some(&spec),
+        )
+        .map(|_| ())
+    }
+
+    /// CloudWatch SetAlarmState (`OK`, `ALARM`, `INSUFFICIENT_DATA`) for an alarm in any
+    /// region; an alarm named in an endpoint update's AutoRollbackConfiguration that is in
+    /// `ALARM` while the update runs rolls the update back.
+    pub fn set_alarm_state(&self, alarm: &str, state: &str) -> Result<()> {
+        self.http(
+            "POST",
+            "/_emulator/cloudwatch/alarm-state",
+            Some(&serde_json::json!({"alarm": alarm, "state": state})),
         )
         .map(|_| ())
     }

@@ -513,8 +513,11 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
                 partial,
                 diags: mut d,
             }) => {
+                // What exists is recorded as it is (not reconciled with the plan: after a
+                // failure Terraform takes any state, and e.g. a rolled-back update must keep
+                // recording what really serves).
                 let state = match partial.map(|p| self.encode(&p, &tblock)) {
-                    Some(Ok(v)) => reconcile(&planned, &v).unknowns_to_null(),
+                    Some(Ok(v)) => v.unknowns_to_null(),
                     Some(Err(e)) => {
                         d.extend(e);
                         prior

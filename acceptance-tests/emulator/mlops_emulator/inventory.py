@@ -5,15 +5,21 @@ Shape (every list sorted, every key present even when empty)::
 
     {
       "sagemaker": {"pipelines": [name], "model_package_groups": [name],
-                    "model_packages": [arn]},
+                    "model_packages": [arn], "models": [name],
+                    "endpoint_configs": [name], "endpoints": [name]},
       "events": {"rules": {rule: [target id]}, "connections": [name],
                  "api_destinations": [name]},
       "sns": {"topics": {topic arn: [subscription arn]}},
-      "iam": {"roles": {role: [inline policy name]}}
+      "iam": {"roles": {role: [inline policy name]}},
+      "cloudwatch": {"alarms": [name]},
+      "application-autoscaling": {"scalable_targets": {resource id: [dimension]},
+                                  "scaling_policies": {resource id: [policy name]}}
     }
 
 Rules on a custom event bus are keyed ``<bus>/<rule>``.  Pending SNS
-subscriptions are listed by their real ARN.
+subscriptions are listed by their real ARN.  Endpoints are advanced to where
+their clock says they are first, so an endpoint whose deletion has finished is
+gone; one still ``Deleting`` is listed.
 """
 
 from __future__ import annotations
@@ -27,22 +33,31 @@ def _backends(backend_dict: Any) -> list[Any]:
 
 
 def inventory() -> dict[str, Any]:
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+    from moto.cloudwatch.models import cloudwatch_backends
     from moto.events.models import events_backends
     from moto.iam.models import iam_backends
     from moto.sagemaker.models import sagemaker_backends
     from moto.sns.models import sns_backends
 
-    from . import sagemaker_ext
+    from . import sagemaker_endpoint_ext, sagemaker_ext
 
     pipelines: set[str] = set()
     groups: set[str] = set()
     packages: set[str] = set()
-    for backend in _backends(sagemaker_backends):
-        pipelines.update(p.pipeline_name for p in list(backend.pipelines.values()))
-        for group in list(backend.model_package_groups.values()):
-            if isinstance(group, sagemaker_ext.EmuModelPackageGroup):
-                groups.add(group.model_package_group_name)
-        packages.update(list(backend.model_packages))
+    models: set[str] = set()
+    configs: set[str] = set()
+    endpoints: set[str] = set()
+    with sagemaker_ext._LOCK:
+        for backend in _backends(sagemaker_backends):
+            pipelines.update(p.pipeline_name for p in list(backend.pipelines.values()))
+            for group in list(backend.model_package_groups.values()):
+                if isinstance(group, sagemaker_ext.EmuModelPackageGroup):
+                    groups.add(group.model_package_group_name)
+            packages.update(list(backend.model_packages))
+            models.update(m.model_name for m in list(backend._models.values()))
+            configs.update(c.endpoint_config_name for c in list(backend.endpoint_configs.values()))
+            endpoints.update(e.endpoint_name for e in sagemaker_endpoint_ext.all_endpoints(backend))
 
     rules: dict[str, list[str]] = {}
     connections: set[str] = set()
@@ -67,11 +82,27 @@ def inventory() -> dict[str, Any]:
         for role in list(backend.roles.values()):
             roles[role.name] = sorted(role.policies)
 
+    alarms: set[str] = set()
+    for backend in _backends(cloudwatch_backends):
+        alarms.update(list(backend.alarms))
+
+    targets: dict[str, list[str]] = {}
+    policies: dict[str, list[str]] = {}
+    for backend in _backends(applicationautoscaling_backends):
+        for dimension, by_resource in list(backend.targets.items()):
+            for resource_id in list(by_resource):
+                targets.setdefault(resource_id, []).append(dimension)
+        for policy in list(backend.policies.values()):
+            policies.setdefault(policy.resource_id, []).append(policy.policy_name)
+
     return {
         "sagemaker": {
             "pipelines": sorted(pipelines),
             "model_package_groups": sorted(groups),
             "model_packages": sorted(packages),
+            "models": sorted(models),
+            "endpoint_configs": sorted(configs),
+            "endpoints": sorted(endpoints),
         },
         "events": {
             "rules": dict(sorted(rules.items())),
@@ -80,4 +111,9 @@ def inventory() -> dict[str, Any]:
         },
         "sns": {"topics": dict(sorted(topics.items()))},
         "iam": {"roles": dict(sorted(roles.items()))},
+        "cloudwatch": {"alarms": sorted(alarms)},
+        "application-autoscaling": {
+            "scalable_targets": {k: sorted(v) for k, v in sorted(targets.items())},
+            "scaling_policies": {k: sorted(v) for k, v in sorted(policies.items())},
+        },
     }

@@ -17,6 +17,8 @@ import urllib.parse
 import uuid
 from typing import Any, Callable, Iterable
 
+from . import rpcv2
+
 CONTROL_PREFIX = "/_emulator/"
 FAULT_KINDS = ("throttle", "server_error", "latency")
 
@@ -87,6 +89,13 @@ def classify(environ: dict[str, Any]) -> dict[str, str]:
         return {"service": service or "unknown", "operation": action, "protocol": "query"}
 
     method = environ.get("REQUEST_METHOD", "GET").upper()
+    path = environ.get("PATH_INFO", "")
+    if service == "sagemaker" and path.startswith("/endpoints/"):
+        # sagemaker-runtime signs as "sagemaker": POST /endpoints/<name>/invocations
+        operation = "InvokeEndpointAsync" if path.endswith("/async-invocations") else (
+            "InvokeEndpointWithResponseStream" if path.endswith("/invocations-response-stream") else "InvokeEndpoint"
+        )
+        return {"service": service, "operation": operation, "protocol": "rest-json"}
     if service == "s3" or service is None:
         return {"service": service or "s3", "operation": method, "protocol": "s3"}
     protocol = "rest-json" if "json" in content_type else "rest-xml"
@@ -339,7 +348,49 @@ class EmulatorMiddleware:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX) or path == CONTROL_PREFIX.rstrip("/"):
             return self.control(environ, start_response)
+        cbor = rpcv2.match(environ)
+        if cbor is not None:
+            return self._rpcv2_cbor(environ, start_response, *cbor)
+        return self._aws(environ, start_response)
 
+    def _rpcv2_cbor(
+        self, environ: dict[str, Any], start_response: StartResponse, service: str, operation: str
+    ) -> Iterable[bytes]:
+        """Smithy RPC v2 CBOR: served as the service's awsJson protocol (see rpcv2)."""
+        captured: dict[str, Any] = {}
+
+        def _capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status_line"] = status
+            captured["headers"] = list(headers)
+            return lambda data: None
+
+        try:
+            rpcv2.to_json_request(environ, service, operation, _read_body(environ))
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            headers, data = rpcv2.to_cbor_response(
+                service,
+                operation,
+                400,
+                [],
+                json.dumps({"__type": "SerializationException", "message": f"Malformed CBOR body: {exc}"}).encode(),
+            )
+            start_response("400 Bad Request", headers)
+            return [data]
+        result = self._aws(environ, _capture)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close:
+                close()
+        status_line = captured["status_line"]
+        headers, data = rpcv2.to_cbor_response(
+            service, operation, int(status_line.split()[0]), captured["headers"], body
+        )
+        start_response(status_line, headers)
+        return [data]
+
+    def _aws(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.time()
         info = classify(environ)
         latency, rule = self._pick_faults(info["service"], info["operation"])

@@ -40,21 +40,40 @@ def build_app() -> Any:
     from moto.moto_api._internal.models import moto_api_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from . import events_ext, iam_ext, sagemaker_ext, sagemaker_pipeline_ext, sns_ext
+    from . import (
+        autoscaling_ext,
+        events_ext,
+        iam_ext,
+        sagemaker_endpoint_ext,
+        sagemaker_ext,
+        sagemaker_pipeline_ext,
+        sns_ext,
+    )
     from .inventory import inventory
     from .middleware import EmulatorMiddleware
 
     sagemaker_ext.install()
     sagemaker_pipeline_ext.install()
+    sagemaker_endpoint_ext.install()
+    autoscaling_ext.install()
     events_ext.install()
     sns_ext.install()
     iam_ext.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def reset() -> None:
+        moto_api_backend.reset()
+        sagemaker_endpoint_ext.reset_state()
+
     return EmulatorMiddleware(
         moto_app,
-        reset_backends=moto_api_backend.reset,
+        reset_backends=reset,
         inventory=inventory,
-        routes=dict(sagemaker_pipeline_ext.CONTROL_ROUTES),
+        routes={
+            **sagemaker_pipeline_ext.CONTROL_ROUTES,
+            **sagemaker_endpoint_ext.CONTROL_ROUTES,
+            **autoscaling_ext.CONTROL_ROUTES,
+        },
     )
 
 
@@ -63,16 +82,24 @@ def warm_up(app: Any) -> None:
     request (~0.3 s for SageMaker, otherwise paid by the first call)."""
     from moto.core.utils import get_service_model
 
-    for service, target in (
-        ("sagemaker", "SageMaker.ListModelPackageGroups"),
-        ("events", "AWSEvents.ListRules"),
-        ("sns", None),
-        ("iam", None),
+    for service, target, path in (
+        ("sagemaker", "SageMaker.ListModelPackageGroups", "/"),
+        ("sagemaker", None, "/endpoints/warm/invocations"),
+        ("application-autoscaling", "AnyScaleFrontendService.DescribeScalableTargets", "/"),
+        ("monitoring", None, "/"),
+        ("events", "AWSEvents.ListRules", "/"),
+        ("sns", None, "/"),
+        ("iam", None, "/"),
     ):
         try:
-            get_service_model(service)
+            if service == "sagemaker" and target is None:
+                get_service_model("sagemaker-runtime")
+            elif service == "monitoring":
+                get_service_model("cloudwatch")
+            else:
+                get_service_model(service)
             environ = {
-                "PATH_INFO": "/",
+                "PATH_INFO": path,
                 "REQUEST_METHOD": "POST",
                 "HTTP_AUTHORIZATION": (
                     f"AWS4-HMAC-SHA256 Credential=warm/20250101/us-east-1/{service}/aws4_request, "

@@ -7,6 +7,7 @@ import json
 
 from conftest import ACCOUNT
 from helpers import aws_error
+from hosting import fast, in_service
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/r"
 TRUST = json.dumps(
@@ -14,11 +15,22 @@ TRUST = json.dumps(
 )
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"}]})
 EMPTY = {
-    "sagemaker": {"pipelines": [], "model_package_groups": [], "model_packages": []},
+    "sagemaker": {
+        "pipelines": [],
+        "model_package_groups": [],
+        "model_packages": [],
+        "models": [],
+        "endpoint_configs": [],
+        "endpoints": [],
+    },
     "events": {"rules": {}, "connections": [], "api_destinations": []},
     "sns": {"topics": {}},
     "iam": {"roles": {}},
+    "cloudwatch": {"alarms": []},
+    "application-autoscaling": {"scalable_targets": {}, "scaling_policies": {}},
 }
+RESOURCE = "endpoint/churn/variant/AllTraffic"
+TARGET = {"ServiceNamespace": "sagemaker", "ResourceId": RESOURCE, "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
 
 
 def _build_everything(emulator) -> dict:
@@ -40,7 +52,25 @@ def _build_everything(emulator) -> dict:
     iam.create_role(RoleName="Bare", AssumeRolePolicyDocument=TRUST)
     # another region and account show up too
     emulator.client("sns", region_name="eu-west-1").create_topic(Name="alerts")
-    return {"version": version, "topic": topic, "pending": pending}
+    # hosting: model, config, endpoint, autoscaling and an alarm
+    fast(emulator, 0)
+    in_service(sm)
+    aas = emulator.client("application-autoscaling")
+    aas.register_scalable_target(**TARGET, MinCapacity=1, MaxCapacity=2)
+    alarms = aas.put_scaling_policy(
+        PolicyName="invocations",
+        **TARGET,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 70.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"},
+        },
+    )["Alarms"]
+    emulator.client("cloudwatch").put_metric_alarm(
+        AlarmName="churn-5xx", MetricName="Invocation5XXErrors", Namespace="AWS/SageMaker", Statistic="Average",
+        Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+    )
+    return {"version": version, "topic": topic, "pending": pending, "alarms": sorted(["churn-5xx"] + [a["AlarmName"] for a in alarms])}
 
 
 def test_inventory_empty_after_reset(emulator):
@@ -50,7 +80,14 @@ def test_inventory_empty_after_reset(emulator):
 def test_inventory_lists_what_exists(emulator):
     made = _build_everything(emulator)
     assert emulator.control("GET", "/_emulator/inventory") == {
-        "sagemaker": {"pipelines": ["Train"], "model_package_groups": ["churn"], "model_packages": [made["version"]]},
+        "sagemaker": {
+            "pipelines": ["Train"],
+            "model_package_groups": ["churn"],
+            "model_packages": [made["version"]],
+            "models": ["churn-model"],
+            "endpoint_configs": ["churn-config-1"],
+            "endpoints": ["churn"],
+        },
         "events": {"rules": {"idle": [], "nightly": ["a", "b"]}, "connections": ["hook"], "api_destinations": ["slack"]},
         "sns": {
             "topics": {
@@ -59,6 +96,11 @@ def test_inventory_lists_what_exists(emulator):
             }
         },
         "iam": {"roles": {"Bare": [], "Invoker": ["publish"]}},
+        "cloudwatch": {"alarms": made["alarms"]},
+        "application-autoscaling": {
+            "scalable_targets": {RESOURCE: ["sagemaker:variant:DesiredInstanceCount"]},
+            "scaling_policies": {RESOURCE: ["invocations"]},
+        },
     }
     # requests to the control API are not logged
     assert "_emulator" not in json.dumps(emulator.control("GET", "/_emulator/requests"))
@@ -80,6 +122,10 @@ def test_inventory_empty_after_teardown(emulator):
     iam.delete_role_policy(RoleName="Invoker", PolicyName="publish")
     iam.delete_role(RoleName="Invoker")
     iam.delete_role(RoleName="Bare")
+    emulator.client("cloudwatch").delete_alarms(AlarmNames=["churn-5xx"])
+    sm.delete_endpoint(EndpointName="churn")  # deregisters the variant: policy and its alarms go too
+    sm.delete_endpoint_config(EndpointConfigName="churn-config-1")
+    sm.delete_model(ModelName="churn-model")
     assert emulator.control("GET", "/_emulator/inventory") == EMPTY
 
 

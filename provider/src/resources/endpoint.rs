@@ -408,6 +408,17 @@ impl Endpoint {
         capacity: &BTreeMap<String, i32>,
         tags: &BTreeMap<String, String>,
     ) -> Result<(), Diagnostics> {
+        // Content-named: one left by an interrupted apply is the same config, reuse it.
+        if c.sagemaker
+            .describe_endpoint_config()
+            .endpoint_config_name(name)
+            .send()
+            .await
+            .is_ok()
+        {
+            tracing::info!(endpoint = %s.name, config = %name, "endpoint config exists already; reused");
+            return Ok(());
+        }
         let mut prod = vec![];
         let mut shadows = vec![];
         for (_, v, shadow) in variants(s) {
@@ -613,6 +624,45 @@ impl Endpoint {
             .await
             .map_err(|e| api_error("DeleteAlarms", &names.join(", "), &e))?;
         Ok(())
+    }
+
+    /// Wait until no endpoint of this name exists (returns at once when there is none).
+    async fn wait_gone(&self, ctx: &Ctx<Clients>, name: &str) -> Result<(), Diagnostics> {
+        let c2 = ctx.client.clone();
+        let name = name.to_string();
+        wait_for(
+            &format!("endpoint {name} to be deleted"),
+            ctx.timeout,
+            &ctx.cancel,
+            Backoff::default(),
+            || {
+                let c = c2.clone();
+                let name = name.clone();
+                async move {
+                    match c
+                        .sagemaker
+                        .describe_endpoint()
+                        .endpoint_name(&name)
+                        .send()
+                        .await
+                    {
+                        Ok(d) => Ok(Check::Pending(format!(
+                            "status {}",
+                            d.endpoint_status().map(|s| s.as_str()).unwrap_or("?")
+                        ))),
+                        Err(e)
+                            if is_not_found(&e)
+                                || e.as_service_error()
+                                    .is_some_and(|x| x.to_string().contains("Could not find")) =>
+                        {
+                            Ok(Check::Done(()))
+                        }
+                        Err(e) => Err(Diagnostics::from(api_error("DescribeEndpoint", &name, &e))),
+                    }
+                }
+            },
+        )
+        .await
     }
 
     /// Wait while the endpoint is Creating/Updating/...; returns its final description.
@@ -875,6 +925,34 @@ impl Endpoint {
         create_config: bool,
     ) -> Result<EndpointState, Diagnostics> {
         let mut s = planned.clone();
+        for (path, v) in [(AttrPath::attr("model"), &mut s.model)]
+            .into_iter()
+            .chain(s.variant.iter_mut().flatten().enumerate().map(|(i, v)| {
+                (
+                    AttrPath(vec![
+                        PathStep::Attr("variant".into()),
+                        PathStep::Index(i as i64),
+                    ]),
+                    v,
+                )
+            }))
+            .chain(s.shadow.iter_mut().map(|v| (AttrPath::attr("shadow"), v)))
+        {
+            if let (Some(group), None) = (&v.model_package_group, &v.model_package_arn) {
+                match Self::latest_approved(c, group).await? {
+                    Some(arn) => v.model_package_arn = Some(arn),
+                    None => {
+                        return Err(Diagnostic::error(
+                            "No approved model version",
+                            format!("Model package group {group:?} has no approved version to serve. Approve one (mlops_model_package approval_status = \"Approved\"), or serve a model_package_arn or image."),
+                        )
+                        .at(path.child(PathStep::Attr("model_package_group".into())))
+                        .into())
+                    }
+                }
+            }
+        }
+        let planned = &s.clone();
         s.model.model_name = Some(self.ensure_model(c, planned, &planned.model, tags).await?);
         if let Some(vs) = &mut s.variant {
             for v in vs.iter_mut() {
@@ -1003,6 +1081,60 @@ impl Endpoint {
     }
 }
 
+/// The content names (models, endpoint config) and alarms follow from the plan: plan them
+/// exactly, so the plan shows what an update creates; unknown while an input is unknown.
+fn plan_names(planned: &mut Value, blocks: &[AttrPath]) {
+    let mut inputs = planned.clone();
+    if let Some(o) = inputs.as_object_mut() {
+        for k in [
+            "arn",
+            "endpoint_config_name",
+            "alarm_names",
+            "tags_all",
+            "timeouts",
+        ] {
+            o.insert(k.into(), Value::Null);
+        }
+    }
+    for p in blocks {
+        if let Some(o) = inputs.get_path_mut(p).and_then(Value::as_object_mut) {
+            o.insert("model_name".into(), Value::Null);
+        }
+    }
+    let known = inputs.is_wholly_known();
+    let model = if known {
+        mlops_framework::resource::to_model::<EndpointState>(&inputs).ok()
+    } else {
+        None
+    };
+    let name_of = |v: Option<String>| v.map(Value::string).unwrap_or(Value::UNKNOWN);
+    let mut names = vec![];
+    if let Some(m) = &model {
+        for (_, v, _) in variants(m) {
+            names.push(name_of(model_name(&m.name, &m.role_arn, v)));
+        }
+    }
+    for (i, p) in blocks.iter().enumerate() {
+        if let Some(o) = planned.get_path_mut(p).and_then(Value::as_object_mut) {
+            o.insert(
+                "model_name".into(),
+                names.get(i).cloned().unwrap_or(Value::UNKNOWN),
+            );
+        }
+    }
+    let (cfg, alarms) = match &model {
+        Some(m) => (
+            name_of(config_name(m)),
+            Value::List(alarm_names_for(m).into_iter().map(Value::string).collect()),
+        ),
+        None => (Value::UNKNOWN, Value::UNKNOWN),
+    };
+    if let Some(o) = planned.as_object_mut() {
+        o.insert("endpoint_config_name".into(), cfg);
+        o.insert("alarm_names".into(), alarms);
+    }
+}
+
 /// A variant as configured remotely (`prior` keeps what SageMaker does not store: the
 /// group, autoscaling, and the instance count of autoscaled or serverless variants).
 async fn read_variant(
@@ -1046,7 +1178,10 @@ async fn read_variant(
         } else if base.as_ref().is_some_and(|b| b.autoscaling.is_some()) {
             base.as_ref().and_then(|b| b.instance_count)
         } else {
-            pv.initial_instance_count().map(i64::from)
+            // 1 is the default: keep it unset when it was (e.g. on import).
+            pv.initial_instance_count()
+                .map(i64::from)
+                .filter(|n| *n != 1 || base.as_ref().is_some_and(|b| b.instance_count.is_some()))
         },
         serverless: pv.serverless_config().map(|x| Serverless {
             memory_mb: i64::from(x.memory_size_in_mb().unwrap_or_default()),
@@ -1274,16 +1409,17 @@ impl Resource for Endpoint {
                         }
                     }
                 }
-                Ok(None) => plan.diags.push(
-                    Diagnostic::error(
-                        "No approved model version",
-                        format!("Model package group {group:?} has no approved version to serve. Approve one (mlops_model_package approval_status = \"Approved\"), or serve a model_package_arn or image."),
-                    )
-                    .at(p.child(PathStep::Attr("model_package_group".into()))),
-                ),
+                // Nothing approved yet (or the group is created by this apply): looked up
+                // again when applying.
+                Ok(None) => {
+                    if let Some(o) = plan.planned.get_path_mut(p).and_then(Value::as_object_mut) {
+                        o.insert("model_package_arn".into(), Value::UNKNOWN);
+                    }
+                }
                 Err(d) => plan.diags.extend(d),
             }
         }
+        plan_names(plan.planned, &paths);
     }
 
     async fn create(
@@ -1304,6 +1440,10 @@ impl Resource for Endpoint {
             .map_err(|d| Failure::with_partial(s.clone(), d))?;
         s.alarm_names = Some(alarms);
         let cfg = s.endpoint_config_name.clone().unwrap_or_default();
+        // An endpoint of this name still being deleted (e.g. deleted out of band): wait.
+        self.wait_gone(ctx, &s.name)
+            .await
+            .map_err(|d| Failure::with_partial(s.clone(), d))?;
         let r = c
             .sagemaker
             .create_endpoint()
@@ -1525,41 +1665,7 @@ impl Resource for Endpoint {
                         .is_some_and(|x| x.to_string().contains("Could not find")) => {}
             Err(e) => return Err(api_error("DeleteEndpoint", &current.name, &e).into()),
         }
-        let c2 = c.clone();
-        let name = current.name.clone();
-        wait_for(
-            &format!("endpoint {name} to be deleted"),
-            ctx.timeout,
-            &ctx.cancel,
-            Backoff::default(),
-            || {
-                let c = c2.clone();
-                let name = name.clone();
-                async move {
-                    match c
-                        .sagemaker
-                        .describe_endpoint()
-                        .endpoint_name(&name)
-                        .send()
-                        .await
-                    {
-                        Ok(d) => Ok(Check::Pending(format!(
-                            "status {}",
-                            d.endpoint_status().map(|s| s.as_str()).unwrap_or("?")
-                        ))),
-                        Err(e)
-                            if is_not_found(&e)
-                                || e.as_service_error()
-                                    .is_some_and(|x| x.to_string().contains("Could not find")) =>
-                        {
-                            Ok(Check::Done(()))
-                        }
-                        Err(e) => Err(Diagnostics::from(api_error("DescribeEndpoint", &name, &e))),
-                    }
-                }
-            },
-        )
-        .await?;
+        self.wait_gone(ctx, &current.name).await?;
         if let Some(cfg) = &current.endpoint_config_name {
             self.delete_config_and_models(&c, cfg, &BTreeSet::new())
                 .await;
