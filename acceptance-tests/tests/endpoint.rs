@@ -218,14 +218,21 @@ fn rolled_back_update_fails_and_state_keeps_what_serves() -> Result<()> {
         .step(Step {
             config: byo(&format!("{IMAGE}-v2"), ""),
             before: Some(Box::new(|ctx| {
-                ctx.emulator.set_alarm_state("mlops-churn-5xx-errors", "ALARM")?;
+                ctx.emulator
+                    .set_alarm_state("mlops-churn-5xx-errors", "ALARM")?;
                 Ok(())
             })),
-            expect_error: Some(re(r"(?s)Endpoint update rolled back.*mlops-churn-5xx-errors")),
+            expect_error: Some(re(
+                r"(?s)Endpoint update rolled back.*mlops-churn-5xx-errors",
+            )),
             check: Some(Box::new(|ctx| {
                 let cfg = ctx.state.str("mlops_endpoint.e", "endpoint_config_name")?;
-                ensure!(config_models(ctx, &cfg)?[0].1.as_deref() == Some(IMAGE), "state does not record the old image");
-                ctx.emulator.set_alarm_state("mlops-churn-5xx-errors", "OK")?;
+                ensure!(
+                    config_models(ctx, &cfg)?[0].1.as_deref() == Some(IMAGE),
+                    "state does not record the old image"
+                );
+                ctx.emulator
+                    .set_alarm_state("mlops-churn-5xx-errors", "OK")?;
                 Ok(())
             })),
             ..Default::default()
@@ -286,9 +293,25 @@ fn serverless_ab_and_shadow_variants_import_drift() -> Result<()> {
     ));
     let mut tc = TestCase::new("endpoint variants");
     tc.check_destroyed = Some(Box::new(inventory_empty));
+    let with_lookup =
+        format!("{ab}data \"mlops_endpoint\" \"d\" {{\n  name = mlops_endpoint.e.name\n}}\n");
     tc.step(Step {
-        config: ab.clone(),
+        config: with_lookup,
         check: Some(Box::new(|ctx| {
+            // the data source reads what runs: both variants and the shadow, with their images
+            let vs = ctx.state.attr("data.mlops_endpoint.d", "variants")?;
+            let names: Vec<(&str, bool)> = vs
+                .as_array()
+                .context("variants")?
+                .iter()
+                .filter_map(|v| Some((v["name"].as_str()?, v["shadow"].as_bool()?)))
+                .collect();
+            ensure!(
+                names == [("a", false), ("b", false), ("s", true)],
+                "data source variants {vs}"
+            );
+            ensure!(vs[1]["image"] == format!("{IMAGE}-b"), "{vs}");
+            ensure!(ctx.state.str("data.mlops_endpoint.d", "status")? == "InService");
             let cfg = ctx.state.str("mlops_endpoint.e", "endpoint_config_name")?;
             let c = ctx.rt.block_on(
                 ctx.sagemaker()
