@@ -130,7 +130,9 @@ impl Emulator {
 
     /// Everything that exists right now, across all accounts and regions:
     /// `{"sagemaker": {"pipelines": [name], "model_package_groups": [name], "model_packages": [arn],
-    ///                 "models": [name], "endpoint_configs": [name], "endpoints": [name]},
+    ///                 "models": [name], "endpoint_configs": [name], "endpoints": [name],
+    ///                 "data_quality_job_definitions": [name], "model_quality_job_definitions": [name],
+    ///                 "monitoring_schedules": [name], "feature_groups": [name]},
     ///   "events": {"rules": {rule: [target id]}, "connections": [name], "api_destinations": [name]},
     ///   "sns": {"topics": {topic arn: [subscription arn]}},
     ///   "iam": {"roles": {role: [inline policy name]}},
@@ -138,7 +140,8 @@ impl Emulator {
     ///   "application-autoscaling": {"scalable_targets": {resource id: [dimension]},
     ///                               "scaling_policies": {resource id: [policy name]}}}`
     /// (lists sorted; rules on a custom bus keyed `bus/rule`; an endpoint still `Deleting` is
-    /// listed, one whose deletion finished is not). For "after destroy nothing is left".
+    /// listed, one whose deletion finished is not; the same for monitoring schedules and feature
+    /// groups). For "after destroy nothing is left".
     pub fn inventory(&self) -> Result<Json> {
         self.http("GET", "/_emulator/inventory", None)
     }
@@ -163,9 +166,54 @@ impl Emulator {
         .map(|_| ())
     }
 
+    /// Set a monitoring schedule's status (`Pending`, `Scheduled`, `Stopped`, `Failed`; any
+    /// transition still pending is dropped). `failure_reason` is shown as `FailureReason` with
+    /// `Failed`. Schedules otherwise go `Pending` → `Scheduled` (or `Stopped`) by themselves after
+    /// the endpoint delay. `name` is a schedule name (any region) or ARN.
+    pub fn set_monitoring_schedule_status(
+        &self,
+        name: &str,
+        status: &str,
+        failure_reason: Option<&str>,
+    ) -> Result<()> {
+        let mut body = serde_json::json!({"name": name, "status": status});
+        if let Some(reason) = failure_reason {
+            body["failure_reason"] = Json::from(reason);
+        }
+        self.http(
+            "POST",
+            "/_emulator/sagemaker/monitoring-schedule",
+            Some(&body),
+        )
+        .map(|_| ())
+    }
+
+    /// Record a monitoring execution as the schedule's `LastMonitoringExecutionSummary`
+    /// (`status`: `Pending`, `InProgress`, `Completed`, `CompletedWithViolations`, `Failed`,
+    /// `Stopping`, `Stopped`); the emulator never runs executions by itself.
+    pub fn set_monitoring_execution(
+        &self,
+        name: &str,
+        status: &str,
+        failure_reason: Option<&str>,
+    ) -> Result<()> {
+        let mut execution = serde_json::json!({"status": status});
+        if let Some(reason) = failure_reason {
+            execution["failure_reason"] = Json::from(reason);
+        }
+        self.http(
+            "POST",
+            "/_emulator/sagemaker/monitoring-schedule",
+            Some(&serde_json::json!({"name": name, "execution": execution})),
+        )
+        .map(|_| ())
+    }
+
     /// How long every endpoint transition takes (`Creating`, `Updating`, `RollingBack`,
-    /// `Deleting`); default 1 s (or `MLOPS_EMULATOR_ENDPOINT_DELAY_SECONDS`), back to that on
-    /// reset. Transitions happen by time, on the next read; no request ever blocks.
+    /// `Deleting`; also monitoring schedules' `Pending` and feature groups' `Creating`,
+    /// `Deleting` and update `InProgress`); default 1 s (or
+    /// `MLOPS_EMULATOR_ENDPOINT_DELAY_SECONDS`), back to that on reset. Transitions happen by
+    /// time, on the next read; no request ever blocks.
     pub fn set_endpoint_delay(&self, seconds: f64) -> Result<()> {
         self.http(
             "POST",

@@ -46,6 +46,7 @@ impl Provider for MlopsProvider {
             resource(resources::model_package::ModelPackage),
             resource(resources::pipeline::Pipeline),
             resource(resources::endpoint::Endpoint),
+            resource(resources::feature_view::FeatureView),
         ]
     }
 
@@ -53,6 +54,7 @@ impl Provider for MlopsProvider {
         vec![
             data_source(data_sources::model_package::ModelPackageLookup),
             data_source(data_sources::endpoint::EndpointLookup),
+            data_source(data_sources::feature_view::FeatureViewLookup),
         ]
     }
 }

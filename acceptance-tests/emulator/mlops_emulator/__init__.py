@@ -3,7 +3,9 @@
 moto's server app, with the operations the provider calls fixed or added:
 SageMaker model registry (``sagemaker_ext``), pipelines
 (``sagemaker_pipeline_ext``), real-time hosting and the runtime
-(``sagemaker_endpoint_ext``), Application Auto Scaling and CloudWatch
+(``sagemaker_endpoint_ext``), Model Monitor job definitions and schedules
+(``sagemaker_monitor_ext``), Feature Store feature groups
+(``sagemaker_feature_store_ext``), Application Auto Scaling and CloudWatch
 (``autoscaling_ext``, ``rpcv2`` for CBOR clients), EventBridge, SNS and IAM;
 plus fault injection, a request log and the control API (``middleware``).
 Start it with ``python -m mlops_emulator``.

@@ -6,7 +6,10 @@ Shape (every list sorted, every key present even when empty)::
     {
       "sagemaker": {"pipelines": [name], "model_package_groups": [name],
                     "model_packages": [arn], "models": [name],
-                    "endpoint_configs": [name], "endpoints": [name]},
+                    "endpoint_configs": [name], "endpoints": [name],
+                    "data_quality_job_definitions": [name],
+                    "model_quality_job_definitions": [name],
+                    "monitoring_schedules": [name], "feature_groups": [name]},
       "events": {"rules": {rule: [target id]}, "connections": [name],
                  "api_destinations": [name]},
       "sns": {"topics": {topic arn: [subscription arn]}},
@@ -17,9 +20,9 @@ Shape (every list sorted, every key present even when empty)::
     }
 
 Rules on a custom event bus are keyed ``<bus>/<rule>``.  Pending SNS
-subscriptions are listed by their real ARN.  Endpoints are advanced to where
-their clock says they are first, so an endpoint whose deletion has finished is
-gone; one still ``Deleting`` is listed.
+subscriptions are listed by their real ARN.  Endpoints, monitoring schedules
+and feature groups are advanced to where their clock says they are first, so
+one whose deletion has finished is gone; one still being deleted is listed.
 """
 
 from __future__ import annotations
@@ -40,7 +43,12 @@ def inventory() -> dict[str, Any]:
     from moto.sagemaker.models import sagemaker_backends
     from moto.sns.models import sns_backends
 
-    from . import sagemaker_endpoint_ext, sagemaker_ext
+    from . import (
+        sagemaker_endpoint_ext,
+        sagemaker_ext,
+        sagemaker_feature_store_ext,
+        sagemaker_monitor_ext,
+    )
 
     pipelines: set[str] = set()
     groups: set[str] = set()
@@ -48,6 +56,9 @@ def inventory() -> dict[str, Any]:
     models: set[str] = set()
     configs: set[str] = set()
     endpoints: set[str] = set()
+    quality: dict[str, set[str]] = {"DataQuality": set(), "ModelQuality": set()}
+    schedules: set[str] = set()
+    feature_groups: set[str] = set()
     with sagemaker_ext._LOCK:
         for backend in _backends(sagemaker_backends):
             pipelines.update(p.pipeline_name for p in list(backend.pipelines.values()))
@@ -58,6 +69,13 @@ def inventory() -> dict[str, Any]:
             models.update(m.model_name for m in list(backend._models.values()))
             configs.update(c.endpoint_config_name for c in list(backend.endpoint_configs.values()))
             endpoints.update(e.endpoint_name for e in sagemaker_endpoint_ext.all_endpoints(backend))
+            for kind, names in quality.items():
+                for item in list(sagemaker_monitor_ext._definitions(backend, kind).values()):
+                    names.add(item.job_definition_name)
+            schedules.update(s.name for s in sagemaker_monitor_ext.all_schedules(backend))
+            feature_groups.update(
+                g.feature_group_name for g in sagemaker_feature_store_ext.all_groups(backend)
+            )
 
     rules: dict[str, list[str]] = {}
     connections: set[str] = set()
@@ -103,6 +121,10 @@ def inventory() -> dict[str, Any]:
             "models": sorted(models),
             "endpoint_configs": sorted(configs),
             "endpoints": sorted(endpoints),
+            "data_quality_job_definitions": sorted(quality["DataQuality"]),
+            "model_quality_job_definitions": sorted(quality["ModelQuality"]),
+            "monitoring_schedules": sorted(schedules),
+            "feature_groups": sorted(feature_groups),
         },
         "events": {
             "rules": dict(sorted(rules.items())),

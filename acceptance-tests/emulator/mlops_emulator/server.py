@@ -46,6 +46,8 @@ def build_app() -> Any:
         iam_ext,
         sagemaker_endpoint_ext,
         sagemaker_ext,
+        sagemaker_feature_store_ext,
+        sagemaker_monitor_ext,
         sagemaker_pipeline_ext,
         sns_ext,
     )
@@ -55,6 +57,8 @@ def build_app() -> Any:
     sagemaker_ext.install()
     sagemaker_pipeline_ext.install()
     sagemaker_endpoint_ext.install()
+    sagemaker_monitor_ext.install()
+    sagemaker_feature_store_ext.install()
     autoscaling_ext.install()
     events_ext.install()
     sns_ext.install()
@@ -72,6 +76,7 @@ def build_app() -> Any:
         routes={
             **sagemaker_pipeline_ext.CONTROL_ROUTES,
             **sagemaker_endpoint_ext.CONTROL_ROUTES,
+            **sagemaker_monitor_ext.CONTROL_ROUTES,
             **autoscaling_ext.CONTROL_ROUTES,
         },
     )

@@ -22,6 +22,10 @@ EMPTY = {
         "models": [],
         "endpoint_configs": [],
         "endpoints": [],
+        "data_quality_job_definitions": [],
+        "model_quality_job_definitions": [],
+        "monitoring_schedules": [],
+        "feature_groups": [],
     },
     "events": {"rules": {}, "connections": [], "api_destinations": []},
     "sns": {"topics": {}},
@@ -70,6 +74,31 @@ def _build_everything(emulator) -> dict:
         AlarmName="churn-5xx", MetricName="Invocation5XXErrors", Namespace="AWS/SageMaker", Statistic="Average",
         Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
     )
+    # model monitor and feature store
+    monitor = {
+        "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}},
+        "RoleArn": ROLE,
+    }
+    output = {"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://m/r", "LocalPath": "/opt/ml/processing/output"}}]}
+    endpoint_input = {"EndpointName": "churn", "LocalPath": "/opt/ml/processing/input", "InferenceAttribute": "0"}
+    sm.create_data_quality_job_definition(
+        JobDefinitionName="churn-dq", DataQualityAppSpecification={"ImageUri": "monitor"},
+        DataQualityJobInput={"EndpointInput": endpoint_input}, DataQualityJobOutputConfig=output, **monitor,
+    )
+    sm.create_model_quality_job_definition(
+        JobDefinitionName="churn-mq", ModelQualityAppSpecification={"ImageUri": "monitor"},
+        ModelQualityJobInput={"EndpointInput": endpoint_input, "GroundTruthS3Input": {"S3Uri": "s3://m/g"}},
+        ModelQualityJobOutputConfig=output, **monitor,
+    )
+    sm.create_monitoring_schedule(
+        MonitoringScheduleName="churn-monitor",
+        MonitoringScheduleConfig={"MonitoringJobDefinitionName": "churn-dq", "MonitoringType": "DataQuality"},
+    )
+    sm.create_feature_group(
+        FeatureGroupName="churn-features", RecordIdentifierFeatureName="id", EventTimeFeatureName="ts",
+        FeatureDefinitions=[{"FeatureName": "id", "FeatureType": "String"}, {"FeatureName": "ts", "FeatureType": "Fractional"}],
+        OnlineStoreConfig={"EnableOnlineStore": True},
+    )
     return {"version": version, "topic": topic, "pending": pending, "alarms": sorted(["churn-5xx"] + [a["AlarmName"] for a in alarms])}
 
 
@@ -87,6 +116,10 @@ def test_inventory_lists_what_exists(emulator):
             "models": ["churn-model"],
             "endpoint_configs": ["churn-config-1"],
             "endpoints": ["churn"],
+            "data_quality_job_definitions": ["churn-dq"],
+            "model_quality_job_definitions": ["churn-mq"],
+            "monitoring_schedules": ["churn-monitor"],
+            "feature_groups": ["churn-features"],
         },
         "events": {"rules": {"idle": [], "nightly": ["a", "b"]}, "connections": ["hook"], "api_destinations": ["slack"]},
         "sns": {
@@ -123,6 +156,10 @@ def test_inventory_empty_after_teardown(emulator):
     iam.delete_role(RoleName="Invoker")
     iam.delete_role(RoleName="Bare")
     emulator.client("cloudwatch").delete_alarms(AlarmNames=["churn-5xx"])
+    sm.delete_monitoring_schedule(MonitoringScheduleName="churn-monitor")  # gone after the (zero) delay
+    sm.delete_data_quality_job_definition(JobDefinitionName="churn-dq")
+    sm.delete_model_quality_job_definition(JobDefinitionName="churn-mq")
+    sm.delete_feature_group(FeatureGroupName="churn-features")
     sm.delete_endpoint(EndpointName="churn")  # deregisters the variant: policy and its alarms go too
     sm.delete_endpoint_config(EndpointConfigName="churn-config-1")
     sm.delete_model(ModelName="churn-model")

@@ -1,4 +1,5 @@
 //! Data sources.
 
 pub mod endpoint;
+pub mod feature_view;
 pub mod model_package;

@@ -1,6 +1,7 @@
 //! Managed resources.
 
 pub mod endpoint;
+pub mod feature_view;
 pub mod model_package;
 pub mod model_package_group;
 pub mod pipeline;

@@ -1,0 +1,250 @@
+//! `mlops_feature_view` against the real Terraform CLI and the emulator: schema evolution
+//! without data loss.
+
+use acceptance_tests::{
+    plan_rejections, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+};
+use anyhow::{ensure, Result};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/FeatureStore";
+
+fn view(features: &str, extra: &str) -> String {
+    format!(
+        r#"resource "mlops_feature_view" "customers" {{
+  name        = "customers"
+  description = "Customer features"
+  entity_key  = "customer_id"
+  event_time  = "event_time"
+  role_arn    = "{ROLE}"
+  feature {{
+    name = "customer_id"
+    type = "String"
+  }}
+  feature {{
+    name = "event_time"
+    type = "Fractional"
+  }}
+{features}
+  online_store {{
+    ttl_value = 30
+  }}
+  offline_store {{
+    s3_uri = "s3://features/customers"
+  }}
+{extra}}}
+"#
+    )
+}
+
+const AGE: &str = "  feature {\n    name        = \"age\"\n    type        = \"Integral\"\n    description = \"Age in years\"\n  }\n";
+
+fn remote_features(ctx: &StepCtx<'_>) -> Result<Vec<(String, String)>> {
+    let d = ctx.rt.block_on(
+        ctx.sagemaker()
+            .describe_feature_group()
+            .feature_group_name("customers")
+            .send(),
+    )?;
+    Ok(d.feature_definitions()
+        .iter()
+        .map(|f| {
+            (
+                f.feature_name().unwrap_or_default().to_string(),
+                f.feature_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+fn nothing_left(ctx: &StepCtx<'_>) -> Result<()> {
+    let inv = ctx.emulator.inventory()?;
+    let groups = &inv["sagemaker"]["feature_groups"];
+    ensure!(
+        groups.as_array().is_none_or(Vec::is_empty),
+        "feature groups left: {groups}"
+    );
+    Ok(())
+}
+
+#[test]
+fn feature_view_evolves_without_data_loss() -> Result<()> {
+    let spend = "  feature {\n    name        = \"spend_30d\"\n    type        = \"Fractional\"\n    description = \"Spend over 30 days\"\n  }\n";
+    let mut tc = TestCase::new("feature view");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    tc.step(Step {
+        config: format!(
+            "{}data \"mlops_feature_view\" \"read\" {{\n  name = mlops_feature_view.customers.name\n}}\n",
+            view(AGE, "  tags = { team = \"ds\" }\n")
+        ),
+        check: Some(Box::new(|ctx| {
+            // the data source reads the schema back
+            let f = ctx.state.attr("data.mlops_feature_view.read", "features")?;
+            ensure!(f[2]["name"] == "age" && f[2]["description"] == "Age in years", "{f}");
+            ensure!(ctx.state.str("data.mlops_feature_view.read", "entity_key")? == "customer_id");
+            let f = remote_features(ctx)?;
+            ensure!(f.len() == 3 && f[2] == ("age".into(), "Integral".into()), "{f:?}");
+            let m = ctx.rt.block_on(
+                ctx.sagemaker()
+                    .describe_feature_metadata()
+                    .feature_group_name("customers")
+                    .feature_name("age")
+                    .send(),
+            )?;
+            ensure!(m.description() == Some("Age in years"));
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    // a new feature (listed before an existing one) and a new description: in place
+    .step(Step {
+        config: view(&format!("{spend}{}", AGE.replace("Age in years", "Age (years)")), "  tags = { team = \"ds\" }\n"),
+        expect_plan: Some(re(r"(?s)mlops_feature_view\.customers will be updated in-place.*Plan: 0 to add, 1 to change, 0 to destroy")),
+        check: Some(Box::new(|ctx| {
+            let f = remote_features(ctx)?;
+            ensure!(f.iter().any(|x| x.0 == "spend_30d" && x.1 == "Fractional"), "{f:?}");
+            let calls = ctx.emulator.calls()?;
+            ensure!(!calls.contains_key("sagemaker.DeleteFeatureGroup"), "group deleted: {calls:?}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    // retyping loses data: refused at plan with an explanation
+    .step(Step {
+        config: view(&format!("{spend}{}", AGE.replace("Age in years", "Age (years)").replace("Integral", "Fractional")), "  tags = { team = \"ds\" }\n"),
+        plan_only: true,
+        expect_error: Some(re(r#"(?s)Change would lose the feature group's data.*Feature "age" changes type from Integral to Fractional.*allow_replacement = true"#)),
+        ..Default::default()
+    })
+    // removing a feature too
+    .step(Step {
+        config: view(spend, "  tags = { team = \"ds\" }\n"),
+        plan_only: true,
+        expect_error: Some(re(r#"(?s)Change would lose the feature group's data.*Feature "age" is removed"#)),
+        ..Default::default()
+    })
+    // features listed in SageMaker's order (additions last): a reorder, no API write
+    .step(Step {
+        config: view(
+            &format!("{}{spend}", AGE.replace("Age in years", "Age (years)")),
+            "  tags = { team = \"ds\" }\n",
+        ),
+        before: Some(Box::new(|ctx| ctx.emulator.clear_requests())),
+        check: Some(Box::new(|ctx| {
+            let calls = ctx.emulator.calls()?;
+            let writes: Vec<_> = calls
+                .keys()
+                .filter(|k| k.contains("Update") || k.contains("Create") || k.contains("Delete"))
+                .collect();
+            ensure!(writes.is_empty(), "a reorder wrote: {writes:?}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    // import: everything comes back (import cannot know a configuration's feature order, so
+    // it uses SageMaker's)
+    .step(Step {
+        config: view(&format!("{}{spend}", AGE.replace("Age in years", "Age (years)")), "  tags = { team = \"ds\" }\n"),
+        import: Some(("mlops_feature_view.customers".into(), "customers".into(), vec![])),
+        ..Default::default()
+    })
+    // opt-in replacement
+    .step(Step {
+        config: view(spend, "  tags = { team = \"ds\" }\n  allow_replacement = true\n"),
+        expect_plan: Some(re(r"(?s)mlops_feature_view\.customers must be replaced")),
+        check: Some(Box::new(|ctx| {
+            let f = remote_features(ctx)?;
+            ensure!(!f.iter().any(|x| x.0 == "age"), "{f:?}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    // deleted out of band: planned again
+    .step(Step {
+        config: view(spend, "  tags = { team = \"ds\" }\n  allow_replacement = true\n"),
+        before: Some(Box::new(|ctx| {
+            ctx.rt.block_on(
+                ctx.sagemaker()
+                    .delete_feature_group()
+                    .feature_group_name("customers")
+                    .send(),
+            )?;
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            Ok(())
+        })),
+        expect_plan: Some(re(r"(?s)mlops_feature_view\.customers will be created")),
+        ..Default::default()
+    })
+    .run()
+}
+
+#[test]
+fn invalid_feature_views_are_rejected_at_plan_without_api_calls() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    let cases = vec![
+        (
+            "entity key not a feature",
+            view("", "").replace("entity_key  = \"customer_id\"", "entity_key  = \"id\""),
+            r#"(?s)Unknown entity key.*"id" must be one of the features"#,
+        ),
+        (
+            "integral event time",
+            view("", "").replace("type = \"Fractional\"", "type = \"Integral\""),
+            r"(?s)Event time of the wrong type",
+        ),
+        (
+            "bad type",
+            view(
+                "  feature {\n    name = \"x\"\n    type = \"Float64\"\n  }\n",
+                "",
+            ),
+            r#"(?s)"Float64" is not a valid value for feature\[2\]\.type"#,
+        ),
+        (
+            "duplicate feature",
+            view(
+                "  feature {\n    name = \"Customer_ID\"\n    type = \"String\"\n  }\n",
+                "",
+            ),
+            r"(?s)Duplicate feature.*case-insensitive",
+        ),
+        (
+            "bad name",
+            view("", "").replace(
+                "name        = \"customers\"",
+                "name        = \"customers!\"",
+            ),
+            r#"(?s)"customers!" is not valid for name"#,
+        ),
+        (
+            "offline without role",
+            view("", "").replace(&format!("  role_arn    = \"{ROLE}\"\n"), ""),
+            r"(?s)Missing role",
+        ),
+        (
+            "bad ttl unit",
+            view("", "").replace(
+                "ttl_value = 30",
+                "ttl_value = 30\n    ttl_unit = \"Months\"",
+            ),
+            r#"(?s)"Months" is not a valid value for online_store\.ttl_unit"#,
+        ),
+    ];
+    let failures = plan_rejections(
+        &ws,
+        &emulator,
+        &["mlops_feature_view.customers"],
+        &cases,
+        &|_, _| None,
+    )?;
+    ensure!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+    Ok(())
+}

@@ -1,0 +1,790 @@
+//! `mlops_feature_view`: a SageMaker Feature Store feature group described the way Feast users
+//! think (entity key, event time, features, online/offline store), evolving without data loss.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_sagemaker::types::{
+    FeatureDefinition, FeatureGroupStatus, FeatureType, LastUpdateStatusValue, OfflineStoreConfig,
+    OnlineStoreConfig, OnlineStoreConfigUpdate, S3StorageConfig, StorageType, TableFormat,
+    TtlDuration, TtlDurationUnit,
+};
+use mlops_framework::{
+    async_trait, wait_for, AttrPath, Backoff, Check, Ctx, Diagnostic, Diagnostics, Failure,
+    PathStep, PlanCtx, Resource, TimeoutDefaults, Value,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use crate::aws::{
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
+    user_tags, Clients,
+};
+use crate::validation::{validate_tags, ROLE_ARN};
+
+/// `FeatureGroupName` / `FeatureName` (botocore): letters, digits, hyphens (and `_` for
+/// features), starting with a letter or digit.
+const GROUP_NAME: &str = r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$";
+const FEATURE_NAME: &str = r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$";
+
+/// A feature (column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Feature {
+    /// Feature name, unique in the view.
+    #[schemars(regex(pattern = FEATURE_NAME))]
+    pub name: String,
+    /// `Integral`, `Fractional` or `String`. Changing it loses data (see `allow_replacement`).
+    #[schemars(extend("enum" = ["Integral", "Fractional", "String"]))]
+    pub r#type: String,
+    /// What the feature means; changes in place.
+    #[schemars(length(max = 255))]
+    pub description: Option<String>,
+}
+
+/// The online store: low-latency reads of the latest value per entity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OnlineStore {
+    /// Keep an online store.
+    #[schemars(extend("x-tf-default" = true))]
+    pub enabled: Option<bool>,
+    /// Records expire this many `ttl_unit` after their event time (changes in place).
+    #[schemars(range(min = 1))]
+    pub ttl_value: Option<i64>,
+    /// `Seconds`, `Minutes`, `Hours`, `Days` or `Weeks`.
+    #[schemars(extend("x-tf-default" = "Days"))]
+    #[schemars(extend("enum" = ["Seconds", "Minutes", "Hours", "Days", "Weeks"]))]
+    pub ttl_unit: Option<String>,
+    /// `Standard` or `InMemory`.
+    #[schemars(extend("x-tf-default" = "Standard"))]
+    #[schemars(extend("enum" = ["Standard", "InMemory"]))]
+    pub storage_type: Option<String>,
+}
+
+/// The offline store: the full history in S3, for training sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OfflineStore {
+    /// S3 URI of the store.
+    #[schemars(regex(pattern = r"^(https|s3)://([^/]+)/?(.*)$"), length(max = 1024))]
+    pub s3_uri: String,
+    /// `Glue` or `Iceberg`.
+    #[schemars(extend("x-tf-default" = "Glue"))]
+    #[schemars(extend("enum" = ["Glue", "Iceberg"]))]
+    pub table_format: Option<String>,
+    /// Do not create a Glue table for the store.
+    #[schemars(extend("x-tf-default" = false))]
+    pub disable_glue_table_creation: Option<bool>,
+}
+
+/// A feature view: a SageMaker feature group with an entity key, an event time and typed
+/// features, kept in an online store (latest values) and/or an offline store (history).
+///
+/// The schema evolves without data loss: adding features and changing feature descriptions
+/// or the online TTL update the group in place. Removing or retyping a feature, or changing
+/// what SageMaker cannot change (keys, stores, role), would need a new group and lose every
+/// stored record: the plan stops with an error explaining it, unless `allow_replacement =
+/// true`.
+///
+/// Import with the feature group name: `terraform import mlops_feature_view.customers customers`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FeatureViewState {
+    /// Feature group name.
+    #[schemars(regex(pattern = GROUP_NAME), length(min = 1, max = 64))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub name: String,
+    /// What the view holds.
+    #[schemars(length(max = 128))]
+    pub description: Option<String>,
+    /// The feature identifying an entity (record identifier), e.g. `customer_id`.
+    pub entity_key: String,
+    /// The feature holding each record's event time (`String` in ISO 8601, or `Fractional`
+    /// epoch seconds).
+    pub event_time: String,
+    /// The features, including `entity_key` and `event_time`.
+    #[schemars(extend("x-tf" = ["block"]), length(min = 2, max = 2500))]
+    pub feature: Vec<Feature>,
+    /// Online store.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub online_store: Option<OnlineStore>,
+    /// Offline store.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub offline_store: Option<OfflineStore>,
+    /// IAM role for the offline store (S3 and Glue access).
+    #[schemars(regex(pattern = ROLE_ARN), length(min = 20, max = 2048))]
+    pub role_arn: Option<String>,
+    /// Allow changes that replace the feature group and lose its stored data (removing or
+    /// retyping a feature, changing keys, stores, role or description).
+    #[schemars(extend("x-tf-default" = false))]
+    pub allow_replacement: Option<bool>,
+    /// Tags. Provider `default_tags` are added; these win.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// All tags, including the provider's `default_tags`.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub tags_all: Option<BTreeMap<String, String>>,
+    /// ARN of the feature group.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub arn: Option<String>,
+    /// Where the offline store really writes (SageMaker adds account, table and date parts).
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub offline_store_resolved_s3_uri: Option<String>,
+}
+
+/// The resource.
+pub struct FeatureView;
+
+fn ty(s: &str) -> FeatureType {
+    FeatureType::from(s)
+}
+
+fn online_config(o: &OnlineStore) -> OnlineStoreConfig {
+    OnlineStoreConfig::builder()
+        .enable_online_store(o.enabled != Some(false))
+        .set_ttl_duration(o.ttl_value.map(|v| {
+            TtlDuration::builder()
+                .unit(TtlDurationUnit::from(
+                    o.ttl_unit.as_deref().unwrap_or("Days"),
+                ))
+                .value(v as i32)
+                .build()
+        }))
+        .storage_type(StorageType::from(
+            o.storage_type.as_deref().unwrap_or("Standard"),
+        ))
+        .build()
+}
+
+impl FeatureView {
+    async fn read_remote(
+        &self,
+        c: &Clients,
+        prior: &FeatureViewState,
+    ) -> Result<Option<FeatureViewState>, Diagnostics> {
+        let sm = &c.sagemaker;
+        let d = match sm
+            .describe_feature_group()
+            .feature_group_name(&prior.name)
+            .send()
+            .await
+        {
+            Ok(d) => d,
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(api_error("DescribeFeatureGroup", &prior.name, &e).into()),
+        };
+        if matches!(d.feature_group_status(), Some(FeatureGroupStatus::Deleting)) {
+            return Ok(None);
+        }
+        let arn = d.feature_group_arn().unwrap_or_default().to_string();
+        let importing = prior.feature.is_empty();
+        let prior_desc: BTreeMap<&str, &Option<String>> = prior
+            .feature
+            .iter()
+            .map(|f| (f.name.as_str(), &f.description))
+            .collect();
+        let mut remote: Vec<Feature> = vec![];
+        for f in d.feature_definitions() {
+            let name = f.feature_name().unwrap_or_default().to_string();
+            // Descriptions are one call per feature: only for those we manage (or on import).
+            let description = if importing
+                || prior_desc.get(name.as_str()).is_some_and(|d| d.is_some())
+            {
+                match sm
+                    .describe_feature_metadata()
+                    .feature_group_name(&prior.name)
+                    .feature_name(&name)
+                    .send()
+                    .await
+                {
+                    Ok(m) => m.description().filter(|s| !s.is_empty()).map(String::from),
+                    Err(e) => return Err(api_error("DescribeFeatureMetadata", &name, &e).into()),
+                }
+            } else {
+                None
+            };
+            remote.push(Feature {
+                r#type: f
+                    .feature_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                name,
+                description,
+            });
+        }
+        // Keep the configuration's order (SageMaker lists added features last).
+        let mut ordered: Vec<Feature> = vec![];
+        for p in &prior.feature {
+            if let Some(i) = remote.iter().position(|r| r.name == p.name) {
+                ordered.push(remote.remove(i));
+            }
+        }
+        ordered.extend(remote);
+        let online = d.online_store_config().map(|o| OnlineStore {
+            enabled: o.enable_online_store(),
+            ttl_value: o.ttl_duration().and_then(|t| t.value()).map(i64::from),
+            ttl_unit: o
+                .ttl_duration()
+                .and_then(|t| t.unit())
+                .map(|u| u.as_str().to_string())
+                .or_else(|| prior.online_store.as_ref().and_then(|p| p.ttl_unit.clone())),
+            storage_type: o
+                .storage_type()
+                .map(|s| s.as_str().to_string())
+                .or(Some("Standard".into())),
+        });
+        let offline = d.offline_store_config().map(|o| OfflineStore {
+            s3_uri: o
+                .s3_storage_config()
+                .and_then(|s| s.s3_uri().map(String::from))
+                .unwrap_or_default(),
+            table_format: o
+                .table_format()
+                .map(|t| t.as_str().to_string())
+                .or(Some("Glue".into())),
+            disable_glue_table_creation: o.disable_glue_table_creation().or(Some(false)),
+        });
+        let remote_tags = list_tags(sm, &arn).await?;
+        Ok(Some(FeatureViewState {
+            name: d.feature_group_name().unwrap_or(&prior.name).to_string(),
+            description: d.description().filter(|s| !s.is_empty()).map(String::from),
+            entity_key: d
+                .record_identifier_feature_name()
+                .unwrap_or_default()
+                .to_string(),
+            event_time: d.event_time_feature_name().unwrap_or_default().to_string(),
+            feature: ordered,
+            online_store: online
+                .filter(|o| o.enabled == Some(true) || prior.online_store.is_some()),
+            offline_store: offline,
+            role_arn: d.role_arn().map(String::from),
+            allow_replacement: prior.allow_replacement.or(Some(false)),
+            tags: user_tags(&remote_tags, &c.default_tags, prior.tags.as_ref()),
+            tags_all: Some(remote_tags),
+            arn: Some(arn),
+            offline_store_resolved_s3_uri: d
+                .offline_store_config()
+                .and_then(|o| o.s3_storage_config())
+                .and_then(|s| s.resolved_output_s3_uri())
+                .map(String::from),
+        }))
+    }
+
+    async fn wait_status(
+        &self,
+        ctx: &Ctx<Clients>,
+        name: &str,
+        update: bool,
+    ) -> Result<(), Diagnostics> {
+        let c = ctx.client.clone();
+        let what = if update {
+            format!("feature group {name} update")
+        } else {
+            format!("feature group {name} to be created")
+        };
+        wait_for(&what, ctx.timeout, &ctx.cancel, Backoff::default(), || {
+            let c = c.clone();
+            let name = name.to_string();
+            async move {
+                let d = c
+                    .sagemaker
+                    .describe_feature_group()
+                    .feature_group_name(&name)
+                    .send()
+                    .await
+                    .map_err(|e| Diagnostics::from(api_error("DescribeFeatureGroup", &name, &e)))?;
+                if update {
+                    let s = d.last_update_status();
+                    return match s.and_then(|s| s.status()) {
+                        Some(LastUpdateStatusValue::InProgress) => {
+                            Ok(Check::Pending("update in progress".into()))
+                        }
+                        Some(LastUpdateStatusValue::Failed) => Err(Diagnostic::error(
+                            "Feature group update failed",
+                            format!(
+                                "SageMaker could not update feature group {name}: {}",
+                                s.and_then(|s| s.failure_reason())
+                                    .unwrap_or("(no reason given)")
+                            ),
+                        )
+                        .into()),
+                        _ => Ok(Check::Done(())),
+                    };
+                }
+                match d.feature_group_status() {
+                    Some(FeatureGroupStatus::Created) => Ok(Check::Done(())),
+                    Some(FeatureGroupStatus::CreateFailed) => Err(Diagnostic::error(
+                        "Feature group creation failed",
+                        format!(
+                            "SageMaker could not create feature group {name}: {}",
+                            d.failure_reason().unwrap_or("(no reason given)")
+                        ),
+                    )
+                    .into()),
+                    Some(s) => Ok(Check::Pending(format!("status {}", s.as_str()))),
+                    None => Ok(Check::Pending("no status yet".into())),
+                }
+            }
+        })
+        .await
+    }
+
+    async fn set_descriptions(
+        &self,
+        c: &Clients,
+        name: &str,
+        features: &[&Feature],
+    ) -> Result<(), Diagnostics> {
+        for f in features {
+            c.sagemaker
+                .update_feature_metadata()
+                .feature_group_name(name)
+                .feature_name(&f.name)
+                .description(f.description.clone().unwrap_or_default())
+                .send()
+                .await
+                .map_err(|e| api_error("UpdateFeatureMetadata", &f.name, &e))?;
+        }
+        Ok(())
+    }
+}
+
+fn feature_path(i: usize, attr: Option<&str>) -> AttrPath {
+    let mut p = AttrPath(vec![
+        PathStep::Attr("feature".into()),
+        PathStep::Index(i as i64),
+    ]);
+    if let Some(a) = attr {
+        p.push(PathStep::Attr(a.into()));
+    }
+    p
+}
+
+#[async_trait]
+impl Resource for FeatureView {
+    type Client = Clients;
+    type State = FeatureViewState;
+    const TYPE_NAME: &'static str = "mlops_feature_view";
+
+    fn timeouts(&self) -> TimeoutDefaults {
+        TimeoutDefaults {
+            create: Some(Duration::from_secs(20 * 60)),
+            update: Some(Duration::from_secs(20 * 60)),
+            delete: Some(Duration::from_secs(20 * 60)),
+            ..Default::default()
+        }
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_tags(config, "tags", diags);
+        let Value::List(features) = config.attr("feature") else {
+            return;
+        };
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut types: BTreeMap<String, String> = BTreeMap::new();
+        for (i, f) in features.iter().enumerate() {
+            if let Some(n) = f.attr("name").as_str() {
+                if let Some(j) = seen.insert(n.to_ascii_lowercase(), i) {
+                    diags.error_at(
+                        feature_path(i, Some("name")),
+                        "Duplicate feature",
+                        format!(
+                            "Feature {n:?} is already feature[{j}] (names are case-insensitive)."
+                        ),
+                    );
+                }
+                if let Some(t) = f.attr("type").as_str() {
+                    types.insert(n.to_string(), t.to_string());
+                }
+            }
+        }
+        let all_known = features.iter().all(|f| f.attr("name").as_str().is_some());
+        for (attr, what) in [("entity_key", "entity key"), ("event_time", "event time")] {
+            let Some(k) = config.attr(attr).as_str() else {
+                continue;
+            };
+            if all_known && !types.contains_key(k) {
+                diags.error_at(
+                    AttrPath::attr(attr),
+                    format!("Unknown {what}"),
+                    format!("{k:?} must be one of the features."),
+                );
+            }
+        }
+        if let Some(k) = config.attr("event_time").as_str() {
+            if types.get(k).is_some_and(|t| t == "Integral") {
+                diags.error_at(AttrPath::attr("event_time"), "Event time of the wrong type", format!("Feature {k:?} holds the event time, so it must be String (ISO 8601) or Fractional (epoch seconds), not Integral."));
+            }
+        }
+        if config.attr("online_store").is_null() && config.attr("offline_store").is_null() {
+            diags.error_at(
+                AttrPath::attr("online_store"),
+                "No store",
+                "A feature view needs an online_store, an offline_store, or both.",
+            );
+        }
+        if !config.attr("offline_store").is_null() && config.attr("role_arn").is_null() {
+            diags.error_at(
+                AttrPath::attr("role_arn"),
+                "Missing role",
+                "An offline store needs role_arn (SageMaker writes to S3 and Glue with it).",
+            );
+        }
+    }
+
+    fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
+        plan_tags_all(&mut plan);
+        if plan.prior.is_null() || plan.config.is_null() {
+            return;
+        }
+        let allow = plan.config.attr("allow_replacement").as_bool() == Some(true);
+        let name = plan
+            .prior
+            .attr("name")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut losses: Vec<(AttrPath, String)> = vec![];
+        // Features: added ones update in place; removed or retyped ones lose data.
+        let planned_f = match plan.planned.attr("feature") {
+            Value::List(v) => v.clone(),
+            _ => vec![],
+        };
+        let prior_f = match plan.prior.attr("feature") {
+            Value::List(v) => v.clone(),
+            _ => vec![],
+        };
+        for (i, p) in prior_f.iter().enumerate() {
+            let Some(n) = p.attr("name").as_str() else {
+                continue;
+            };
+            match planned_f
+                .iter()
+                .position(|f| f.attr("name").as_str() == Some(n))
+            {
+                None => {
+                    if planned_f.iter().all(|f| f.attr("name").as_str().is_some()) {
+                        losses.push((AttrPath::attr("feature"), format!("Feature {n:?} is removed. SageMaker cannot drop a feature from a feature group: the group would be deleted and re-created, losing every stored record.")));
+                    }
+                }
+                Some(j) => {
+                    let (a, b) = (p.attr("type"), planned_f[j].attr("type"));
+                    if b.as_str().is_some() && a.as_str() != b.as_str() {
+                        losses.push((feature_path(j, Some("type")), format!("Feature {n:?} changes type from {} to {}. SageMaker cannot change a feature's type: the group would be deleted and re-created, losing every stored record.", a.as_str().unwrap_or("?"), b.as_str().unwrap_or("?"))));
+                    }
+                    let _ = i;
+                }
+            }
+        }
+        for (attr, what) in [
+            ("entity_key", "the entity key"),
+            ("event_time", "the event time feature"),
+            ("offline_store", "the offline store"),
+            ("role_arn", "the role"),
+            ("description", "the description"),
+        ] {
+            let (a, b) = (plan.prior.attr(attr), plan.planned.attr(attr));
+            if b.is_wholly_known() && !a.semantic_eq(b) {
+                losses.push((AttrPath::attr(attr), format!("Changing {what} is not possible in place: the group would be deleted and re-created, losing every stored record.")));
+            }
+        }
+        for attr in ["enabled", "storage_type"] {
+            let (a, b) = (
+                plan.prior.attr("online_store").attr(attr),
+                plan.planned.attr("online_store").attr(attr),
+            );
+            if b.is_wholly_known() && !a.semantic_eq(b) {
+                losses.push((AttrPath::attrs(["online_store", attr]), format!("Changing the online store's {attr} is not possible in place: the group would be deleted and re-created, losing every stored record.")));
+            }
+        }
+        if losses.is_empty() {
+            return;
+        }
+        if allow {
+            plan.requires_replace
+                .extend(losses.into_iter().map(|(p, _)| p));
+            return;
+        }
+        for (p, why) in losses {
+            plan.diags.push(
+                Diagnostic::error(
+                    "Change would lose the feature group's data",
+                    format!("{why} Feature view {name:?}: keep it as it is, add a new feature instead, or set allow_replacement = true to replace the group and accept the loss."),
+                )
+                .at(p),
+            );
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        planned: FeatureViewState,
+    ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
+        let c = ctx.client.clone();
+        let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
+        let defs: Vec<FeatureDefinition> = planned
+            .feature
+            .iter()
+            .map(|f| {
+                FeatureDefinition::builder()
+                    .feature_name(&f.name)
+                    .feature_type(ty(&f.r#type))
+                    .build()
+            })
+            .collect();
+        let offline = planned.offline_store.as_ref().map(|o| {
+            OfflineStoreConfig::builder()
+                .s3_storage_config(S3StorageConfig::builder().s3_uri(&o.s3_uri).build())
+                .table_format(TableFormat::from(
+                    o.table_format.as_deref().unwrap_or("Glue"),
+                ))
+                .disable_glue_table_creation(o.disable_glue_table_creation == Some(true))
+                .build()
+        });
+        let r = c
+            .sagemaker
+            .create_feature_group()
+            .feature_group_name(&planned.name)
+            .record_identifier_feature_name(&planned.entity_key)
+            .event_time_feature_name(&planned.event_time)
+            .set_feature_definitions(Some(defs))
+            .set_online_store_config(planned.online_store.as_ref().map(online_config))
+            .set_offline_store_config(offline)
+            .set_role_arn(planned.role_arn.clone())
+            .set_description(planned.description.clone())
+            .set_tags(sdk_tags(&tags))
+            .send()
+            .await
+            .map_err(|e| Failure::new(api_error("CreateFeatureGroup", &planned.name, &e)))?;
+        let partial = FeatureViewState {
+            arn: r.feature_group_arn().map(String::from),
+            tags_all: Some(tags),
+            ..planned.clone()
+        };
+        tracing::info!(name = %planned.name, "feature group creating");
+        self.wait_status(ctx, &planned.name, false)
+            .await
+            .map_err(|d| Failure::with_partial(partial.clone(), d))?;
+        let described: Vec<&Feature> = planned
+            .feature
+            .iter()
+            .filter(|f| f.description.is_some())
+            .collect();
+        self.set_descriptions(&c, &planned.name, &described)
+            .await
+            .map_err(|d| Failure::with_partial(partial.clone(), d))?;
+        let read = self.read_remote(&c, &partial).await;
+        Failure::read_back(
+            read,
+            || {
+                Diagnostic::error(
+                    "Feature group vanished",
+                    format!(
+                        "Feature group {} was created but cannot be read back.",
+                        planned.name
+                    ),
+                )
+            },
+            |d| Failure::with_partial(partial.clone(), d),
+        )
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: FeatureViewState,
+    ) -> Result<Option<FeatureViewState>, Diagnostics> {
+        self.read_remote(&ctx.client, &current).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        prior: FeatureViewState,
+        planned: FeatureViewState,
+    ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
+        let c = ctx.client.clone();
+        let name = planned.name.clone();
+        let added: Vec<&Feature> = planned
+            .feature
+            .iter()
+            .filter(|f| !prior.feature.iter().any(|p| p.name == f.name))
+            .collect();
+        let ttl_changed = planned
+            .online_store
+            .as_ref()
+            .map(|o| (o.ttl_value, o.ttl_unit.clone()))
+            != prior
+                .online_store
+                .as_ref()
+                .map(|o| (o.ttl_value, o.ttl_unit.clone()));
+        if !added.is_empty() || ttl_changed {
+            let mut req = c.sagemaker.update_feature_group().feature_group_name(&name);
+            if !added.is_empty() {
+                req = req.set_feature_additions(Some(
+                    added
+                        .iter()
+                        .map(|f| {
+                            FeatureDefinition::builder()
+                                .feature_name(&f.name)
+                                .feature_type(ty(&f.r#type))
+                                .build()
+                        })
+                        .collect(),
+                ));
+            }
+            if ttl_changed {
+                if let Some(o) = &planned.online_store {
+                    req = req.online_store_config(
+                        OnlineStoreConfigUpdate::builder()
+                            .set_ttl_duration(o.ttl_value.map(|v| {
+                                TtlDuration::builder()
+                                    .unit(TtlDurationUnit::from(
+                                        o.ttl_unit.as_deref().unwrap_or("Days"),
+                                    ))
+                                    .value(v as i32)
+                                    .build()
+                            }))
+                            .build(),
+                    );
+                }
+            }
+            req.send().await.map_err(|e| {
+                Failure::with_partial(prior.clone(), api_error("UpdateFeatureGroup", &name, &e))
+            })?;
+            tracing::info!(name = %name, added = added.len(), ttl_changed, "feature group updating");
+            self.wait_status(ctx, &name, true)
+                .await
+                .map_err(|d| Failure::with_partial(prior.clone(), d))?;
+        }
+        let changed_desc: Vec<&Feature> = planned
+            .feature
+            .iter()
+            .filter(|f| {
+                let before = prior
+                    .feature
+                    .iter()
+                    .find(|p| p.name == f.name)
+                    .and_then(|p| p.description.clone());
+                before != f.description
+            })
+            .collect();
+        let next = FeatureViewState {
+            arn: prior.arn.clone(),
+            offline_store_resolved_s3_uri: prior.offline_store_resolved_s3_uri.clone(),
+            ..planned.clone()
+        };
+        self.set_descriptions(&c, &name, &changed_desc)
+            .await
+            .map_err(|d| Failure::with_partial(next.clone(), d))?;
+        let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
+        if prior.tags_all.as_ref() != Some(&tags) {
+            update_tags(
+                &c.sagemaker,
+                prior.arn.as_deref().unwrap_or_default(),
+                prior.tags_all.as_ref().unwrap_or(&BTreeMap::new()),
+                &tags,
+            )
+            .await
+            .map_err(|d| Failure::with_partial(next.clone(), d))?;
+        }
+        match self.read_remote(&c, &next).await {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(Failure::new(Diagnostic::error(
+                "Feature group vanished",
+                format!("Feature group {name} disappeared during the update."),
+            ))),
+            Err(d) => Err(Failure::with_partial(next, d)),
+        }
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: FeatureViewState,
+    ) -> Result<(), Diagnostics> {
+        let c = ctx.client.clone();
+        match c
+            .sagemaker
+            .delete_feature_group()
+            .feature_group_name(&current.name)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) => return Err(api_error("DeleteFeatureGroup", &current.name, &e).into()),
+        }
+        let name = current.name.clone();
+        wait_for(
+            &format!("feature group {name} to be deleted"),
+            ctx.timeout,
+            &ctx.cancel,
+            Backoff::default(),
+            || {
+                let c = c.clone();
+                let name = name.clone();
+                async move {
+                    match c
+                        .sagemaker
+                        .describe_feature_group()
+                        .feature_group_name(&name)
+                        .send()
+                        .await
+                    {
+                        Ok(d) => match d.feature_group_status() {
+                            Some(FeatureGroupStatus::DeleteFailed) => Err(Diagnostic::error(
+                                "Feature group deletion failed",
+                                format!(
+                                    "SageMaker could not delete feature group {name}: {}",
+                                    d.failure_reason().unwrap_or("(no reason given)")
+                                ),
+                            )
+                            .into()),
+                            s => Ok(Check::Pending(format!(
+                                "status {}",
+                                s.map(|s| s.as_str()).unwrap_or("?")
+                            ))),
+                        },
+                        Err(e) if is_not_found(&e) => Ok(Check::Done(())),
+                        Err(e) => Err(Diagnostics::from(api_error(
+                            "DescribeFeatureGroup",
+                            &name,
+                            &e,
+                        ))),
+                    }
+                }
+            },
+        )
+        .await
+    }
+
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<Clients>,
+        id: &str,
+    ) -> Result<FeatureViewState, Diagnostics> {
+        if !regex::Regex::new(GROUP_NAME)
+            .map(|r| r.is_match(id))
+            .unwrap_or(false)
+        {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Import a feature view by its feature group name; got {id:?}."),
+            )
+            .into());
+        }
+        Ok(FeatureViewState {
+            name: id.to_string(),
+            description: None,
+            entity_key: String::new(),
+            event_time: String::new(),
+            feature: vec![],
+            online_store: None,
+            offline_store: None,
+            role_arn: None,
+            allow_replacement: Some(false),
+            tags: None,
+            tags_all: None,
+            arn: None,
+            offline_store_resolved_s3_uri: None,
+        })
+    }
+}
