@@ -149,6 +149,27 @@ fn feature_view_evolves_without_data_loss() -> Result<()> {
         import: Some(("mlops_feature_view.customers".into(), "customers".into(), vec![])),
         ..Default::default()
     })
+    // a feature added and the online TTL changed in the same apply: two updates, in place
+    .step(Step {
+        config: view(
+            &format!(
+                "{}{spend}  feature {{\n    name = \"visits\"\n    type = \"Integral\"\n  }}\n",
+                AGE.replace("Age in years", "Age (years)")
+            ),
+            "  tags = { team = \"ds\" }\n",
+        )
+        .replace("ttl_value = 30", "ttl_value = 7"),
+        expect_plan: Some(re(r"(?s)will be updated in-place.*ttl_value\s*= 30 -> 7")),
+        check: Some(Box::new(|ctx| {
+            let f = remote_features(ctx)?;
+            ensure!(f.iter().any(|x| x.0 == "visits"), "{f:?}");
+            let d = ctx.rt.block_on(ctx.sagemaker().describe_feature_group().feature_group_name("customers").send())?;
+            let ttl = d.online_store_config().and_then(|o| o.ttl_duration()).and_then(|t| t.value());
+            ensure!(ttl == Some(7), "ttl {ttl:?}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
     // opt-in replacement
     .step(Step {
         config: view(spend, "  tags = { team = \"ds\" }\n  allow_replacement = true\n"),

@@ -353,7 +353,7 @@ def create_group(backend: Any, params: dict[str, Any]) -> str:
     name = params["FeatureGroupName"]
     existing = group_or_none(backend, name)
     if existing is not None:
-        # moto's text, with the sentence AWS sends
+        # moto's text (its wording for the AWS error; not confirmed from AWS itself)
         raise ResourceInUse(
             f"Resource Already Exists: FeatureGroup with name {name} already exists. Choose a different name.\n"
             f"Info: Feature Group '{name}' already exists."

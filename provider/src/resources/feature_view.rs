@@ -615,10 +615,13 @@ impl Resource for FeatureView {
                 .online_store
                 .as_ref()
                 .map(|o| (o.ttl_value, o.ttl_unit.clone()));
-        if !added.is_empty() || ttl_changed {
-            let mut req = c.sagemaker.update_feature_group().feature_group_name(&name);
-            if !added.is_empty() {
-                req = req.set_feature_additions(Some(
+        // One kind of change per UpdateFeatureGroup (the API takes one of FeatureAdditions,
+        // OnlineStoreConfig, ThroughputConfig at a time), waiting for each.
+        if !added.is_empty() {
+            c.sagemaker
+                .update_feature_group()
+                .feature_group_name(&name)
+                .set_feature_additions(Some(
                     added
                         .iter()
                         .map(|f| {
@@ -628,31 +631,52 @@ impl Resource for FeatureView {
                                 .build()
                         })
                         .collect(),
-                ));
-            }
-            if ttl_changed {
-                if let Some(o) = &planned.online_store {
-                    req = req.online_store_config(
-                        OnlineStoreConfigUpdate::builder()
-                            .set_ttl_duration(o.ttl_value.map(|v| {
-                                TtlDuration::builder()
-                                    .unit(TtlDurationUnit::from(
-                                        o.ttl_unit.as_deref().unwrap_or("Days"),
-                                    ))
-                                    .value(v as i32)
-                                    .build()
-                            }))
-                            .build(),
-                    );
-                }
-            }
-            req.send().await.map_err(|e| {
-                Failure::with_partial(prior.clone(), api_error("UpdateFeatureGroup", &name, &e))
-            })?;
-            tracing::info!(name = %name, added = added.len(), ttl_changed, "feature group updating");
+                ))
+                .send()
+                .await
+                .map_err(|e| {
+                    Failure::with_partial(prior.clone(), api_error("UpdateFeatureGroup", &name, &e))
+                })?;
+            tracing::info!(name = %name, added = added.len(), "feature group: adding features");
             self.wait_status(ctx, &name, true)
                 .await
                 .map_err(|d| Failure::with_partial(prior.clone(), d))?;
+        }
+        if ttl_changed {
+            if let Some(o) = &planned.online_store {
+                // No ttl_value removes the TTL: Unit and Value both null.
+                let ttl = match o.ttl_value {
+                    Some(v) => TtlDuration::builder()
+                        .unit(TtlDurationUnit::from(
+                            o.ttl_unit.as_deref().unwrap_or("Days"),
+                        ))
+                        .value(v as i32)
+                        .build(),
+                    None => TtlDuration::builder().build(),
+                };
+                let with_features = FeatureViewState {
+                    online_store: prior.online_store.clone(),
+                    ..planned.clone()
+                };
+                c.sagemaker
+                    .update_feature_group()
+                    .feature_group_name(&name)
+                    .online_store_config(
+                        OnlineStoreConfigUpdate::builder().ttl_duration(ttl).build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        Failure::with_partial(
+                            with_features.clone(),
+                            api_error("UpdateFeatureGroup", &name, &e),
+                        )
+                    })?;
+                tracing::info!(name = %name, "feature group: changing the online TTL");
+                self.wait_status(ctx, &name, true)
+                    .await
+                    .map_err(|d| Failure::with_partial(with_features, d))?;
+            }
         }
         let changed_desc: Vec<&Feature> = planned
             .feature
