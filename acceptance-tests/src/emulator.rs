@@ -331,3 +331,26 @@ impl Drop for Emulator {
         let _ = self.child.wait();
     }
 }
+
+impl Emulator {
+    /// Fail unless each `(service, key)` of the inventory is empty, e.g.
+    /// `[("sagemaker", "endpoints"), ("cloudwatch", "alarms")]` after a destroy.
+    pub fn assert_none_left(&self, keys: &[(&str, &str)]) -> Result<()> {
+        let inv = self.inventory()?;
+        let mut left = vec![];
+        for (svc, key) in keys {
+            let v = &inv[*svc][*key];
+            let empty = v
+                .as_array()
+                .map(Vec::is_empty)
+                .or_else(|| v.as_object().map(|o| o.is_empty()));
+            match empty {
+                Some(true) => {}
+                Some(false) => left.push(format!("{svc}.{key}: {v}")),
+                None => anyhow::bail!("the emulator inventory has no {svc}.{key}"),
+            }
+        }
+        anyhow::ensure!(left.is_empty(), "left behind: {}", left.join("; "));
+        Ok(())
+    }
+}

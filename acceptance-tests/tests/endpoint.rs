@@ -84,23 +84,14 @@ fn config_models(ctx: &StepCtx<'_>, config: &str) -> Result<Vec<ServedVariant>> 
 }
 
 fn inventory_empty(ctx: &StepCtx<'_>) -> Result<()> {
-    let inv = ctx.emulator.inventory()?;
-    for (svc, key) in [
+    ctx.emulator.assert_none_left(&[
         ("sagemaker", "endpoints"),
         ("sagemaker", "endpoint_configs"),
         ("sagemaker", "models"),
         ("cloudwatch", "alarms"),
         ("application-autoscaling", "scalable_targets"),
         ("application-autoscaling", "scaling_policies"),
-    ] {
-        let v = &inv[svc][key];
-        let empty = v
-            .as_array()
-            .map(Vec::is_empty)
-            .or_else(|| v.as_object().map(|o| o.is_empty()));
-        ensure!(empty != Some(false), "{svc}.{key} left after destroy: {v}");
-    }
-    Ok(())
+    ])
 }
 
 #[test]

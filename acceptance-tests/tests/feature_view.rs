@@ -59,13 +59,8 @@ fn remote_features(ctx: &StepCtx<'_>) -> Result<Vec<(String, String)>> {
 }
 
 fn nothing_left(ctx: &StepCtx<'_>) -> Result<()> {
-    let inv = ctx.emulator.inventory()?;
-    let groups = &inv["sagemaker"]["feature_groups"];
-    ensure!(
-        groups.as_array().is_none_or(Vec::is_empty),
-        "feature groups left: {groups}"
-    );
-    Ok(())
+    ctx.emulator
+        .assert_none_left(&[("sagemaker", "feature_groups")])
 }
 
 #[test]

@@ -506,21 +506,12 @@ fn docs_example_applies_and_cleans_up() -> Result<()> {
         std::fs::read_to_string(repo_root().join("examples/resources/mlops_pipeline/resource.tf"))?;
     let mut tc = TestCase::new("docs example");
     tc.check_destroyed = Some(Box::new(|ctx| {
-        let inv = ctx.emulator.inventory()?;
-        for (svc, key) in [
+        ctx.emulator.assert_none_left(&[
             ("sagemaker", "pipelines"),
             ("events", "rules"),
             ("sns", "topics"),
             ("iam", "roles"),
-        ] {
-            let v = &inv[svc][key];
-            let empty = v
-                .as_array()
-                .map(Vec::is_empty)
-                .or_else(|| v.as_object().map(|o| o.is_empty()));
-            ensure!(empty != Some(false), "{key} left after destroy: {v}");
-        }
-        Ok(())
+        ])
     }));
     tc.step(Step {
         config: hcl,
