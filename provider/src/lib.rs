@@ -47,6 +47,7 @@ impl Provider for MlopsProvider {
             resource(resources::pipeline::Pipeline),
             resource(resources::endpoint::Endpoint),
             resource(resources::feature_view::FeatureView),
+            resource(resources::monitor::Monitor),
         ]
     }
 

@@ -1920,7 +1920,7 @@ fn typed_literal(ty: &str, s: &str) -> Option<Json> {
 
 /// SageMaker's Model Monitor analyzer image for a region (from the SageMaker Python SDK's
 /// image table).
-fn monitor_image(region: &str) -> Option<String> {
+pub(crate) fn monitor_image(region: &str) -> Option<String> {
     let account = MONITOR_ACCOUNTS.iter().find(|(r, _)| *r == region)?.1;
     let domain = if region.starts_with("cn-") {
         "amazonaws.com.cn"
