@@ -166,7 +166,7 @@ pub fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
             let msg = e.message().unwrap_or_default().to_ascii_lowercase();
             code == "ResourceNotFound"
                 || code == "ResourceNotFoundException"
-                || (code == "ValidationException"
+                || ((code == "ValidationException" || code == "ValidationError")
                     && (msg.contains("does not exist")
                         || msg.contains("not found")
                         || msg.contains("cannot find")
@@ -822,6 +822,36 @@ pub async fn delete_rule(c: &Clients, name: &str) -> Result<(), Diagnostics> {
         Err(e) if is_missing(&e) => Ok(()),
         Err(e) => Err(service_error("EventBridge", "DeleteRule", name, &e).into()),
     }
+}
+
+/// Tags in CloudWatch's shape (None when there are none).
+pub fn cloudwatch_tags(
+    tags: &BTreeMap<String, String>,
+) -> Option<Vec<aws_sdk_cloudwatch::types::Tag>> {
+    (!tags.is_empty()).then(|| {
+        tags.iter()
+            .map(|(k, v)| {
+                aws_sdk_cloudwatch::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+            })
+            .collect()
+    })
+}
+
+/// Delete CloudWatch alarms by name (nothing to do for none).
+pub async fn delete_alarms(c: &Clients, names: &[String]) -> Result<(), Diagnostics> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    c.cloudwatch
+        .delete_alarms()
+        .set_alarm_names(Some(names.to_vec()))
+        .send()
+        .await
+        .map_err(|e| api_error("DeleteAlarms", &names.join(", "), &e))?;
+    Ok(())
 }
 
 #[cfg(test)]

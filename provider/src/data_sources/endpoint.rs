@@ -86,11 +86,7 @@ impl DataSource for EndpointLookup {
         let sm = &ctx.client.sagemaker;
         let d = match sm.describe_endpoint().endpoint_name(&cfg.name).send().await {
             Ok(d) => d,
-            Err(e)
-                if is_not_found(&e)
-                    || e.as_service_error()
-                        .is_some_and(|x| x.to_string().contains("Could not find")) =>
-            {
+            Err(e) if is_not_found(&e) => {
                 return Err(Diagnostic::error(
                     "Endpoint not found",
                     format!(

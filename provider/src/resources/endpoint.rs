@@ -18,8 +18,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, stable_hash,
-    update_tags, user_tags, Clients,
+    api_error, cloudwatch_tags, delete_alarms, is_not_found, list_tags, merge_tags, plan_tags_all,
+    sdk_tags, stable_hash, update_tags, user_tags, Clients,
 };
 use crate::validation::{validate_tags, ENTITY_NAME, ROLE_ARN};
 
@@ -371,10 +371,7 @@ impl Endpoint {
         };
         match c.sagemaker.describe_model().model_name(&name).send().await {
             Ok(_) => return Ok(name),
-            Err(e)
-                if is_not_found(&e)
-                    || e.as_service_error()
-                        .is_some_and(|x| x.to_string().contains("Could not find")) => {}
+            Err(e) if is_not_found(&e) => {}
             Err(e) => return Err(api_error("DescribeModel", &name, &e).into()),
         }
         let mut cont = ContainerDefinition::builder();
@@ -565,15 +562,7 @@ impl Endpoint {
                 .value(s.model.name())
                 .build(),
         ];
-        let cw_tags: Vec<aws_sdk_cloudwatch::types::Tag> = tags
-            .iter()
-            .map(|(k, v)| {
-                aws_sdk_cloudwatch::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-            })
-            .collect();
+        let cw_tags = cloudwatch_tags(tags);
         for (name, metric, stat, threshold, what) in names
             .iter()
             .zip([
@@ -605,25 +594,12 @@ impl Endpoint {
                 .threshold(threshold)
                 .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanOrEqualToThreshold)
                 .treat_missing_data("notBreaching")
-                .set_tags((!cw_tags.is_empty()).then(|| cw_tags.clone()))
+                .set_tags(cw_tags.clone())
                 .send()
                 .await
                 .map_err(|e| api_error("PutMetricAlarm", name, &e))?;
         }
         Ok(names)
-    }
-
-    async fn delete_alarms(&self, c: &Clients, names: &[String]) -> Result<(), Diagnostics> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        c.cloudwatch
-            .delete_alarms()
-            .set_alarm_names(Some(names.to_vec()))
-            .send()
-            .await
-            .map_err(|e| api_error("DeleteAlarms", &names.join(", "), &e))?;
-        Ok(())
     }
 
     /// Wait until no endpoint of this name exists (returns at once when there is none).
@@ -650,13 +626,7 @@ impl Endpoint {
                             "status {}",
                             d.endpoint_status().map(|s| s.as_str()).unwrap_or("?")
                         ))),
-                        Err(e)
-                            if is_not_found(&e)
-                                || e.as_service_error()
-                                    .is_some_and(|x| x.to_string().contains("Could not find")) =>
-                        {
-                            Ok(Check::Done(()))
-                        }
+                        Err(e) if is_not_found(&e) => Ok(Check::Done(())),
                         Err(e) => Err(Diagnostics::from(api_error("DescribeEndpoint", &name, &e))),
                     }
                 }
@@ -983,13 +953,7 @@ impl Endpoint {
             .await
         {
             Ok(d) => d,
-            Err(e)
-                if is_not_found(&e)
-                    || e.as_service_error()
-                        .is_some_and(|x| x.to_string().contains("Could not find")) =>
-            {
-                return Ok(None)
-            }
+            Err(e) if is_not_found(&e) => return Ok(None),
             Err(e) => return Err(api_error("DescribeEndpoint", &prior.name, &e).into()),
         };
         if matches!(d.endpoint_status(), Some(EndpointStatus::Deleting)) {
@@ -1615,7 +1579,7 @@ impl Resource for Endpoint {
         self.apply_autoscaling(&c, &next, Some(&prior))
             .await
             .map_err(|d| Failure::with_partial(next.clone(), d))?;
-        self.delete_alarms(&c, &stale_alarms)
+        delete_alarms(&c, &stale_alarms)
             .await
             .map_err(|d| Failure::with_partial(next.clone(), d))?;
         if prior.tags_all.as_ref() != Some(&tags) {
@@ -1659,10 +1623,7 @@ impl Resource for Endpoint {
             .await
         {
             Ok(_) => {}
-            Err(e)
-                if is_not_found(&e)
-                    || e.as_service_error()
-                        .is_some_and(|x| x.to_string().contains("Could not find")) => {}
+            Err(e) if is_not_found(&e) => {}
             Err(e) => return Err(api_error("DeleteEndpoint", &current.name, &e).into()),
         }
         self.wait_gone(ctx, &current.name).await?;
@@ -1676,8 +1637,7 @@ impl Resource for Endpoint {
                 let _ = c.sagemaker.delete_model().model_name(m).send().await;
             }
         }
-        self.delete_alarms(&c, current.alarm_names.as_deref().unwrap_or_default())
-            .await?;
+        delete_alarms(&c, current.alarm_names.as_deref().unwrap_or_default()).await?;
         Ok(())
     }
 

@@ -22,8 +22,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{
-    api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags,
-    stable_hash, update_tags, user_tags, Clients,
+    api_error, cloudwatch_tags, delete_alarms, error_code, is_not_found, list_tags, merge_tags,
+    plan_tags_all, sdk_tags, stable_hash, update_tags, user_tags, Clients,
 };
 use crate::pipeline::instance_types::PROCESSING;
 use crate::validation::{validate_tags, ROLE_ARN};
@@ -649,15 +649,7 @@ impl Monitor {
             return Ok(vec![]);
         };
         let sched = schedule_name(&s.name, Kind::Model);
-        let cw_tags: Vec<aws_sdk_cloudwatch::types::Tag> = tags
-            .iter()
-            .map(|(k, v)| {
-                aws_sdk_cloudwatch::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-            })
-            .collect();
+        let cw_tags = cloudwatch_tags(tags);
         let mut names = vec![];
         for (metric, threshold) in &a.metric_thresholds {
             let name = format!("mlops-{}-{metric}", s.name);
@@ -695,26 +687,13 @@ impl Monitor {
                 .comparison_operator(op)
                 .treat_missing_data("notBreaching")
                 .alarm_actions(&a.topic_arn)
-                .set_tags((!cw_tags.is_empty()).then(|| cw_tags.clone()))
+                .set_tags(cw_tags.clone())
                 .send()
                 .await
                 .map_err(|e| api_error("PutMetricAlarm", &name, &e))?;
             names.push(name);
         }
         Ok(names)
-    }
-
-    async fn delete_alarms(&self, c: &Clients, names: &[String]) -> Result<(), Diagnostics> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        c.cloudwatch
-            .delete_alarms()
-            .set_alarm_names(Some(names.to_vec()))
-            .send()
-            .await
-            .map_err(|e| api_error("DeleteAlarms", &names.join(", "), &e))?;
-        Ok(())
     }
 
     /// Read one check: `None` when its schedule is gone.
@@ -908,7 +887,7 @@ impl Monitor {
             // Only alarms could be left: the monitor itself is gone.
             let names = alarm_names_for(prior);
             if !names.is_empty() {
-                let _ = self.delete_alarms(c, &names).await;
+                let _ = delete_alarms(c, &names).await;
             }
             return Ok(None);
         }
@@ -1009,7 +988,7 @@ impl Monitor {
             .filter(|a| !wanted.contains(a))
             .cloned()
             .collect();
-        self.delete_alarms(&c, &stale)
+        delete_alarms(&c, &stale)
             .await
             .map_err(|d| Failure::with_partial(s.clone(), d))?;
         let alarms = self
@@ -1237,13 +1216,7 @@ impl Resource for Monitor {
                         d.data_capture_config()
                             .is_some_and(|x| x.enable_capture() == Some(true)),
                     )),
-                    Err(e)
-                        if is_not_found(&e)
-                            || e.as_service_error()
-                                .is_some_and(|x| x.to_string().contains("Could not find")) =>
-                    {
-                        Ok(None)
-                    }
+                    Err(e) if is_not_found(&e) => Ok(None),
                     Err(e) => Err(Box::new(api_error("DescribeEndpoint", &endpoint, &e))),
                 }
             })
@@ -1296,7 +1269,7 @@ impl Resource for Monitor {
                 alarms.push(a);
             }
         }
-        self.delete_alarms(&c, &alarms).await?;
+        delete_alarms(&c, &alarms).await?;
         for kind in [Kind::Data, Kind::Model] {
             let sched = schedule_name(&current.name, kind);
             // The definition the schedule really uses (it may have drifted).
