@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::{api_error, is_not_found, timestamp, Clients};
-use crate::resources::model_package::ApprovalStatus;
+use crate::resources::model_package::{metrics_from, ApprovalStatus, Metrics};
 use crate::validation::GROUP_ARN_OR_NAME;
 
 /// Looks up a model version in a registry group: by default the newest `Approved` one, which
@@ -21,7 +21,10 @@ use crate::validation::GROUP_ARN_OR_NAME;
 /// }
 /// ```
 ///
-/// Fails with a clear message when no version matches.
+/// Fails with a clear message when no version matches, unless `allow_missing` is set: then
+/// `found` is `false` and the other attributes are null, so a configuration can be applied
+/// before the first version is approved (e.g. `enabled = data.mlops_model_package.x.found`
+/// on a trigger).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ModelPackageLookupModel {
     /// Name or ARN of the group.
@@ -34,6 +37,15 @@ pub struct ModelPackageLookupModel {
     /// A specific version number instead of the newest matching one.
     #[schemars(range(min = 1))]
     pub version: Option<i64>,
+
+    /// When no version matches (none approved yet, or the group does not exist yet), set
+    /// `found = false` and leave the other attributes null instead of failing.
+    #[schemars(extend("x-tf-default" = false))]
+    pub allow_missing: Option<bool>,
+
+    /// Whether a matching version was found (always `true` without `allow_missing`).
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub found: Option<bool>,
 
     /// ARN of the version found.
     #[schemars(extend("x-tf" = ["computed"]))]
@@ -74,6 +86,11 @@ pub struct ModelPackageLookupModel {
     /// When the version was registered (RFC 3339).
     #[schemars(extend("x-tf" = ["computed"]))]
     pub created_time: Option<String>,
+
+    /// Metric and baseline reports registered with the version, e.g. the data-quality
+    /// baseline a monitor or a batch quality check compares against.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub metrics: Option<Metrics>,
 }
 
 /// The data source.
@@ -114,10 +131,11 @@ impl DataSource for ModelPackageLookup {
             (None, Some(_)) => None,
             (None, None) => Some(ApprovalStatus::Approved),
         };
+        let allow_missing = cfg.allow_missing.unwrap_or(false);
         let mut best: Option<(i32, String)> = None;
         let mut token = None;
         loop {
-            let resp = sm
+            let resp = match sm
                 .list_model_packages()
                 .model_package_group_name(&group)
                 .model_package_type(ModelPackageType::Versioned)
@@ -126,7 +144,11 @@ impl DataSource for ModelPackageLookup {
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| Diagnostics::from(api_error("ListModelPackages", &group, &e)))?;
+            {
+                Ok(r) => r,
+                Err(e) if allow_missing && is_not_found(&e) => break,
+                Err(e) => return Err(api_error("ListModelPackages", &group, &e).into()),
+            };
             for s in resp.model_package_summary_list() {
                 let (Some(v), Some(arn)) = (s.model_package_version(), s.model_package_arn())
                 else {
@@ -146,6 +168,14 @@ impl DataSource for ModelPackageLookup {
             }
         }
         let Some((_, arn)) = best else {
+            if allow_missing {
+                tracing::info!(group, "no matching model version; found = false");
+                return Ok(ModelPackageLookupModel {
+                    found: Some(false),
+                    allow_missing: Some(true),
+                    ..cfg
+                });
+            }
             let what = match (cfg.version, status) {
                 (Some(v), Some(s)) => format!("version {v} with approval status {s:?}"),
                 (Some(v), None) => format!("version {v}"),
@@ -155,7 +185,7 @@ impl DataSource for ModelPackageLookup {
             return Err(Diagnostic::error(
                 "No matching model version",
                 format!(
-                    "Model package group {group:?} has no {what}. Register a version (mlops_model_package) and approve it, or change the filter."
+                    "Model package group {group:?} has no {what}. Register a version (mlops_model_package) and approve it, change the filter, or set allow_missing = true to apply before the first approval."
                 ),
             )
             .at(AttrPath::attr("model_package_group_name"))
@@ -180,6 +210,9 @@ impl DataSource for ModelPackageLookup {
             .inference_specification()
             .and_then(|s| s.containers().first());
         Ok(ModelPackageLookupModel {
+            found: Some(true),
+            allow_missing: Some(allow_missing),
+            metrics: metrics_from(&d),
             arn: Some(arn),
             version_number: d.model_package_version().map(i64::from),
             status: d.model_approval_status().map(|s| s.as_str().to_string()),

@@ -190,20 +190,8 @@ fn none_if_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
 }
 
 /// The state described by SageMaker, keeping the user's spelling where values are equal.
-pub(crate) fn state_from(
-    d: &DescribeModelPackageOutput,
-    tags: BTreeMap<String, String>,
-    defaults: &BTreeMap<String, String>,
-    prior: Option<&ModelPackageState>,
-) -> ModelPackageState {
-    let container = d
-        .inference_specification()
-        .and_then(|s| s.containers().first());
-    let spec = d.inference_specification();
-    let env = container
-        .and_then(|c| c.environment())
-        .filter(|e| !e.is_empty())
-        .map(|e| e.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+/// The metric and baseline reports of a version (None when it has none).
+pub(crate) fn metrics_from(d: &DescribeModelPackageOutput) -> Option<Metrics> {
     let metrics = d.model_metrics().map(|m| Metrics {
         model_quality_statistics: m
             .model_quality()
@@ -222,7 +210,24 @@ pub(crate) fn state_from(
             .and_then(|q| q.constraints())
             .and_then(|s| s.s3_uri().map(String::from)),
     });
-    let metrics = metrics.filter(|m| *m != Metrics::default());
+    metrics.filter(|m| *m != Metrics::default())
+}
+
+pub(crate) fn state_from(
+    d: &DescribeModelPackageOutput,
+    tags: BTreeMap<String, String>,
+    defaults: &BTreeMap<String, String>,
+    prior: Option<&ModelPackageState>,
+) -> ModelPackageState {
+    let container = d
+        .inference_specification()
+        .and_then(|s| s.containers().first());
+    let spec = d.inference_specification();
+    let env = container
+        .and_then(|c| c.environment())
+        .filter(|e| !e.is_empty())
+        .map(|e| e.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+    let metrics = metrics_from(d);
     let group = d.model_package_group_name().unwrap_or_default().to_string();
     let customer: Option<BTreeMap<String, String>> = d
         .customer_metadata_properties()

@@ -1,0 +1,89 @@
+# Real-time serving: the latest approved version on a SageMaker endpoint with autoscaling,
+# data capture and a canary rollout that rolls back on alarms, watched by a monitor.
+
+# Only for the baselines registered with the served version; the endpoint resolves the
+# version itself (and again at apply when it changed).
+data "mlops_model_package" "serving" {
+  model_package_group_name = var.model_package_group
+}
+
+locals {
+  baseline = coalesce(var.data_quality_baseline, {
+    statistics  = try(data.mlops_model_package.serving.metrics.data_quality_statistics, null)
+    constraints = try(data.mlops_model_package.serving.metrics.data_quality_constraints, null)
+  })
+  thresholds = try(var.model_quality.metric_thresholds, {})
+}
+
+resource "mlops_endpoint" "this" {
+  name     = var.name
+  role_arn = var.role_arn
+  tags     = var.tags
+
+  model {
+    model_package_group = var.model_package_group
+    instance_type       = var.instance_type
+    instance_count      = try(var.autoscaling.min_instances, 1)
+
+    dynamic "autoscaling" {
+      for_each = var.autoscaling == null ? [] : [var.autoscaling]
+      content {
+        min_capacity                    = autoscaling.value.min_instances
+        max_capacity                    = autoscaling.value.max_instances
+        target_invocations_per_instance = autoscaling.value.target_invocations_per_instance
+      }
+    }
+  }
+
+  data_capture {
+    destination         = "s3://${var.bucket}/${var.name}/data-capture"
+    sampling_percentage = var.capture_percentage
+  }
+
+  rollout {
+    strategy     = var.rollout.strategy
+    step_percent = var.rollout.strategy == "all_at_once" ? null : var.rollout.step_percent
+    wait_seconds = var.rollout.wait_seconds
+  }
+}
+
+resource "mlops_monitor" "this" {
+  name          = var.name
+  role_arn      = var.role_arn
+  endpoint_name = mlops_endpoint.this.name
+  output_s3_uri = "s3://${var.bucket}/${var.name}/monitoring"
+  schedule      = var.monitoring_schedule
+  tags          = var.tags
+
+  dynamic "data_quality" {
+    for_each = local.baseline.statistics == null ? [] : [local.baseline]
+    content {
+      baseline_statistics  = data_quality.value.statistics
+      baseline_constraints = data_quality.value.constraints
+    }
+  }
+
+  dynamic "model_quality" {
+    for_each = var.model_quality == null ? [] : [var.model_quality]
+    content {
+      problem_type        = model_quality.value.problem_type
+      ground_truth_s3_uri = model_quality.value.ground_truth_s3_uri
+      inference_attribute = model_quality.value.inference_attribute
+    }
+  }
+
+  dynamic "alerts" {
+    for_each = var.alert_topic_arn != null && length(local.thresholds) > 0 ? [1] : []
+    content {
+      topic_arn         = var.alert_topic_arn
+      metric_thresholds = local.thresholds
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.baseline.statistics != null || var.model_quality != null
+      error_message = "Nothing to monitor: the served version of ${var.model_package_group} has no registered data-quality baseline. Set data_quality_baseline or model_quality."
+    }
+  }
+}
