@@ -214,3 +214,285 @@ fn batch_inference_retraining_example() -> Result<()> {
     ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
     emulator.assert_none_left(EVERYTHING)
 }
+
+fn approve_version(
+    sm: &aws_sdk_sagemaker::Client,
+    rt: &tokio::runtime::Runtime,
+    group: &str,
+    artifact: &str,
+    baseline: Option<&str>,
+) -> Result<String> {
+    use aws_sdk_sagemaker::types::{
+        InferenceSpecification, MetricsSource, ModelApprovalStatus, ModelDataQuality, ModelMetrics,
+        ModelPackageContainerDefinition,
+    };
+    let source = |f: &str| {
+        MetricsSource::builder()
+            .s3_uri(format!("{}/{f}", baseline.unwrap_or_default()))
+            .content_type("application/json")
+            .build()
+    };
+    let metrics = baseline.map(|_| {
+        ModelMetrics::builder()
+            .model_data_quality(
+                ModelDataQuality::builder()
+                    .statistics(source("statistics.json"))
+                    .constraints(source("constraints.json"))
+                    .build(),
+            )
+            .build()
+    });
+    rt.block_on(async {
+        let v = sm
+            .create_model_package()
+            .model_package_group_name(group)
+            .inference_specification(
+                InferenceSpecification::builder()
+                    .containers(
+                        ModelPackageContainerDefinition::builder()
+                            .image("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
+                            .model_data_url(artifact)
+                            .build(),
+                    )
+                    .supported_content_types("text/csv")
+                    .supported_response_mime_types("text/csv")
+                    .build(),
+            )
+            .set_model_metrics(metrics)
+            .model_approval_status(ModelApprovalStatus::Approved)
+            .send()
+            .await?;
+        anyhow::Ok(v.model_package_arn().unwrap_or_default().to_string())
+    })
+}
+
+#[test]
+fn realtime_serving_example_rolls_out_a_new_approved_version() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let ws = Workspace::new(&emulator, Install::Mirror)?;
+    load_example(&ws, "realtime-serving")?;
+    let sm = emulator.sagemaker(&rt);
+    let plan = ["plan", "-no-color", "-detailed-exitcode", "-input=false"];
+    let result = (|| -> Result<()> {
+        ws.init()?;
+        apply(&ws, &[])?;
+        ws.assert_plan_empty()?;
+        let inv = emulator.inventory()?;
+        ensure!(
+            inv["sagemaker"]["endpoints"] == serde_json::json!(["churn"]),
+            "{inv}"
+        );
+        ensure!(
+            inv["sagemaker"]["monitoring_schedules"] == serde_json::json!(["churn-data-quality"]),
+            "{inv}"
+        );
+        ensure!(
+            inv["application-autoscaling"]["scalable_targets"]
+                .as_object()
+                .is_some_and(|t| t.contains_key("endpoint/churn/variant/primary")),
+            "{inv}"
+        );
+        let v1 = output(&ws)?["serving_version"]["value"].clone();
+        ensure!(v1.as_str().is_some_and(|a| a.ends_with("/churn/1")), "{v1}");
+
+        // a newer version is approved (by the training pipeline and a reviewer)
+        let v2 = approve_version(
+            &sm,
+            &rt,
+            "churn",
+            "s3://mlops-churn/churn/models/v2/model.tar.gz",
+            Some("s3://mlops-churn/churn/baselines/v2"),
+        )?;
+        let r = ws.tf(&plan)?;
+        ensure!(
+            r.code == 2,
+            "new version not in the plan:\n{}{}",
+            r.stdout,
+            r.stderr
+        );
+        ensure!(r.stdout.contains(&v2), "{}", r.stdout);
+        ensure!(
+            r.stdout.contains("baselines/v2/statistics.json"),
+            "monitor baseline: {}",
+            r.stdout
+        );
+        ensure!(!r.stdout.contains("must be replaced"), "{}", r.stdout);
+        apply(&ws, &[])?;
+        ws.assert_plan_empty()?;
+        ensure!(output(&ws)?["serving_version"]["value"] == v2.as_str());
+        // the endpoint really serves v2
+        let ep = rt.block_on(sm.describe_endpoint().endpoint_name("churn").send())?;
+        let cfg = rt.block_on(
+            sm.describe_endpoint_config()
+                .endpoint_config_name(ep.endpoint_config_name().unwrap_or_default())
+                .send(),
+        )?;
+        let model = cfg.production_variants()[0]
+            .model_name()
+            .unwrap_or_default()
+            .to_string();
+        let m = rt.block_on(sm.describe_model().model_name(&model).send())?;
+        let served = m
+            .primary_container()
+            .and_then(|c| c.model_package_name())
+            .unwrap_or_default()
+            .to_string();
+        ensure!(served == v2, "serving {served}, want {v2}");
+        Ok(())
+    })();
+    let d = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    result?;
+    ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
+    emulator.assert_none_left(EVERYTHING)
+}
+
+#[test]
+fn feature_store_module_evolves_views_in_place() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::Mirror)?;
+    let module = repo_root().join("modules/feature-store");
+    let config = |customer_features: &str| {
+        format!(
+            r#"
+terraform {{
+  required_providers {{
+    mlops = {{
+      source = "mlops/mlops"
+    }}
+  }}
+}}
+
+provider "mlops" {{
+  region = "us-east-1"
+}}
+
+module "features" {{
+  source   = "{}"
+  role_arn = "arn:aws:iam::123456789012:role/FeatureStore"
+  bucket   = "mlops-features"
+  views = {{
+    customers = {{
+      entity_key   = "customer_id"
+      event_time   = "event_time"
+      features     = {{ {customer_features} }}
+      descriptions = {{ tenure_months = "Months since sign-up" }}
+      ttl_days     = 30
+    }}
+    orders = {{
+      entity_key = "order_id"
+      event_time = "ts"
+      features   = {{ order_id = "String", ts = "Fractional", amount = "Fractional" }}
+      offline    = false
+    }}
+  }}
+}}
+"#,
+            module.display()
+        )
+    };
+    let base = r#"customer_id = "String", event_time = "String", tenure_months = "Integral""#;
+    let plan = ["plan", "-no-color", "-detailed-exitcode", "-input=false"];
+    let result = (|| -> Result<()> {
+        ws.write_config(&config(base))?;
+        ws.init()?;
+        apply(&ws, &[])?;
+        ws.assert_plan_empty()?;
+        let inv = emulator.inventory()?;
+        ensure!(
+            inv["sagemaker"]["feature_groups"] == serde_json::json!(["customers", "orders"]),
+            "{inv}"
+        );
+        // a new feature: in place, no replacement
+        ws.write_config(&config(&format!(r#"{base}, churn_score = "Fractional""#)))?;
+        let r = ws.tf(&plan)?;
+        ensure!(r.code == 2, "{}{}", r.stdout, r.stderr);
+        ensure!(
+            r.stdout.contains("update in-place") && !r.stdout.contains("must be replaced"),
+            "{}",
+            r.stdout
+        );
+        apply(&ws, &[])?;
+        ws.assert_plan_empty()?;
+        // dropping a feature loses data: refused at plan
+        ws.write_config(&config(
+            r#"customer_id = "String", event_time = "String", churn_score = "Fractional""#,
+        ))?;
+        let r = ws.tf(&plan)?;
+        ensure!(
+            r.code == 1 && r.all().contains("tenure_months"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        // the module's own validation: the key must be among the features
+        ws.write_config(&config(
+            r#"event_time = "String", tenure_months = "Integral""#,
+        ))?;
+        let r = ws.tf(&plan)?;
+        ensure!(
+            r.code == 1
+                && r.all()
+                    .contains("must include its entity_key and event_time"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        ws.write_config(&config(&format!(r#"{base}, churn_score = "Fractional""#)))?;
+        Ok(())
+    })();
+    let d = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    result?;
+    ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
+    emulator.assert_none_left(EVERYTHING)
+}
+
+/// `terraform init -backend=false`, `validate` and `fmt -check` for every module and example.
+#[test]
+fn modules_and_examples_validate_and_are_formatted() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let mut checked = 0;
+    for parent in ["modules", "examples"] {
+        for entry in std::fs::read_dir(repo_root().join(parent))? {
+            let dir = entry?.path();
+            if !dir.join("main.tf").exists()
+                || parent == "examples" && !dir.join("versions.tf").exists()
+            {
+                continue;
+            }
+            let ws = Workspace::new(&emulator, Install::Mirror)?;
+            for f in std::fs::read_dir(&dir)? {
+                let p = f?.path();
+                if p.extension().and_then(|e| e.to_str()) == Some("tf") {
+                    let text = std::fs::read_to_string(&p)?.replace(
+                        "\"../../modules/",
+                        &format!("\"{}/", repo_root().join("modules").display()),
+                    );
+                    std::fs::write(ws.work().join(p.file_name().expect("name")), text)?;
+                }
+            }
+            ws.tf_ok(&["init", "-backend=false", "-no-color", "-input=false"])
+                .with_context(|| dir.display().to_string())?;
+            let v = ws.tf(&["validate", "-no-color"])?;
+            ensure!(v.code == 0, "{}: {}{}", dir.display(), v.stdout, v.stderr);
+            let f = ws.tf(&[
+                "fmt",
+                "-check",
+                "-diff",
+                "-no-color",
+                &dir.display().to_string(),
+            ])?;
+            ensure!(
+                f.code == 0,
+                "{} is not formatted:\n{}",
+                dir.display(),
+                f.stdout
+            );
+            checked += 1;
+        }
+    }
+    ensure!(checked >= 6, "only {checked} modules and examples found");
+    Ok(())
+}

@@ -10,7 +10,7 @@ output "endpoint_arn" {
 
 output "model_package_arn" {
   description = "The approved version being served."
-  value       = mlops_endpoint.this.model[0].model_package_arn
+  value       = mlops_endpoint.this.model.model_package_arn
 }
 
 output "rollback_alarm_names" {
