@@ -37,6 +37,9 @@ step "instance type tables match botocore"
 .venv/bin/python scripts/gen-instance-types.py --check ||
     { echo "provider/src/pipeline/instance_types.rs is stale: run .venv/bin/python scripts/gen-instance-types.py" >&2; exit 1; }
 
+step "module READMEs match their variables and outputs"
+.venv/bin/python scripts/gen-module-docs.py --check
+
 step "rust tests (unit, protocol, docs, acceptance)"
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-3}"
 
