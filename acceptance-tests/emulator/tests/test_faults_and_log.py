@@ -204,3 +204,17 @@ def test_reset_clears_state_faults_and_log(emulator):
     # numbering starts again after a reset
     sm.create_model_package_group(ModelPackageGroupName="g")
     assert sm.create_model_package(ModelPackageGroupName="g")["ModelPackageArn"].endswith("/g/1")
+
+
+def test_unsigned_web_identity_exchange_is_logged_as_sts(emulator):
+    """AssumeRoleWithWebIdentity carries no signature (GitLab OIDC, IRSA): the request log
+    still names its service, and moto's STS answers it with temporary credentials."""
+    emulator.control("DELETE", "/_emulator/requests")
+    body = ("Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
+            "&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fci&RoleSessionName=ci"
+            "&WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln").encode()
+    status, _, payload = raw_request(
+        emulator, body, {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    assert status == 200, payload
+    assert b"<AccessKeyId>" in payload and b"<SessionToken>" in payload
+    assert emulator.control("GET", "/_emulator/requests/summary") == {"sts.AssumeRoleWithWebIdentity": 1}
