@@ -21,7 +21,16 @@ fn quickstart_through_mirror_and_init() -> Result<()> {
             groups.model_package_group_summary_list().is_empty(),
             "group left behind"
         );
-        Ok(())
+        ctx.emulator.assert_none_left(&[
+            ("sagemaker", "pipelines"),
+            ("sagemaker", "endpoints"),
+            ("sagemaker", "endpoint_configs"),
+            ("sagemaker", "models"),
+            ("sagemaker", "monitoring_schedules"),
+            ("sagemaker", "data_quality_job_definitions"),
+            ("sagemaker", "feature_groups"),
+            ("cloudwatch", "alarms"),
+        ])
     }));
     tc.step(Step {
         config: quickstart_config(),
@@ -37,6 +46,29 @@ fn quickstart_through_mirror_and_init() -> Result<()> {
             );
             ensure!(re(r"model-package-group/churn-prediction$")
                 .is_match(j["group_arn"]["value"].as_str().unwrap_or_default()));
+            ensure!(
+                j["served_version"]["value"]
+                    .as_str()
+                    .is_some_and(|a| a.ends_with("model-package/churn-prediction/1")),
+                "{j}"
+            );
+            ensure!(
+                j["monitoring_schedule"]["value"]
+                    .as_str()
+                    .is_some_and(|a| a.ends_with("monitoring-schedule/churn-data-quality")),
+                "{j}"
+            );
+            let inv = ctx.emulator.inventory()?;
+            for (svc, key, want) in [
+                ("sagemaker", "pipelines", "churn-training"),
+                ("sagemaker", "endpoints", "churn"),
+                ("sagemaker", "feature_groups", "customers"),
+            ] {
+                ensure!(
+                    inv[svc][key] == serde_json::json!([want]),
+                    "{svc}.{key}: {inv}"
+                );
+            }
             // the provider really came from the mirror through init
             let lock = std::fs::read_to_string(ctx.ws.work().join(".terraform.lock.hcl"))?;
             ensure!(lock.contains("registry.terraform.io/mlops/mlops"), "{lock}");
@@ -57,7 +89,7 @@ fn quickstart_with_terraform_1_0_3() -> Result<()> {
     ensure!(v.stdout.contains("Terraform v1.0.3"), "{}", v.stdout);
     ws.init()?;
     let r = ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
-    ensure!(r.stdout.contains("Resources: 2 added"), "{}", r.stdout);
+    ensure!(r.stdout.contains("Resources: 6 added"), "{}", r.stdout);
     ws.assert_plan_empty()?;
     let out = ws.tf_ok(&["output", "-raw", "approved_version"])?;
     ensure!(out.stdout.trim() == "1", "{}", out.stdout);
