@@ -416,26 +416,34 @@ module "features" {{
         );
         apply(&ws, &[])?;
         ws.assert_plan_empty()?;
-        // dropping a feature loses data: refused at plan
-        ws.write_config(&config(
-            r#"customer_id = "String", event_time = "String", churn_score = "Fractional""#,
-        ))?;
-        let r = ws.tf(&plan)?;
-        ensure!(
-            r.code == 1 && r.all().contains("tenure_months"),
-            "{}{}",
-            r.stdout,
-            r.stderr
-        );
-        // the module's own validation: the key must be among the features
-        ws.write_config(&config(
-            r#"event_time = "String", tenure_months = "Integral""#,
-        ))?;
+        // dropping a feature loses data: the provider refuses at plan (description dropped
+        // too, or the module's own check would stop first)
+        ws.write_config(
+            &config(r#"customer_id = "String", event_time = "String", churn_score = "Fractional""#)
+                .replace(
+                    "descriptions = { tenure_months = \"Months since sign-up\" }",
+                    "",
+                ),
+        )?;
         let r = ws.tf(&plan)?;
         ensure!(
             r.code == 1
                 && r.all()
-                    .contains("must include its entity_key and event_time"),
+                    .contains(r#"Change would lose the feature group's data"#)
+                && r.all().contains(r#"Feature "tenure_months" is removed"#),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        // the module's own validation, before the provider sees anything
+        ws.write_config(&config(&format!(
+            r#"{base}, churn_score = "Fractional", last_login = "Timestamp""#
+        )))?;
+        let r = ws.tf(&plan)?;
+        ensure!(
+            r.code == 1
+                && r.all()
+                    .contains("Feature types must be Integral, Fractional or String"),
             "{}{}",
             r.stdout,
             r.stderr
@@ -494,5 +502,50 @@ fn modules_and_examples_validate_and_are_formatted() -> Result<()> {
         }
     }
     ensure!(checked >= 6, "only {checked} modules and examples found");
+    Ok(())
+}
+
+/// Each module README's first usage block is its minimal use: fewer than 10 lines, and valid.
+#[test]
+fn module_readme_usage_is_minimal_and_valid() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let modules = repo_root().join("modules");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&modules)? {
+        let dir = entry?.path();
+        let Ok(readme) = std::fs::read_to_string(dir.join("README.md")) else {
+            continue;
+        };
+        let usage = readme
+            .split("```hcl\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .with_context(|| format!("{}: no hcl usage block", dir.display()))?;
+        let lines = usage.lines().filter(|l| !l.trim().is_empty()).count();
+        ensure!(
+            lines < 10,
+            "{}: minimal use takes {lines} lines",
+            dir.display()
+        );
+        let ws = Workspace::new(&emulator, Install::Mirror)?;
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let usage = usage.replace(
+            &format!("\"../../modules/{name}\""),
+            &format!("\"{}\"", dir.display()),
+        );
+        ensure!(
+            usage.contains(&dir.display().to_string()),
+            "{name}: source is not ../../modules/{name}"
+        );
+        // references to other modules in the usage (e.g. module.build.x) become plain values
+        let usage =
+            regex::Regex::new(r"module\.[a-z_]+\.[a-z_]+")?.replace_all(&usage, "\"churn\"");
+        ws.write_config(&format!("{}{usage}", acceptance_tests::provider_block("")))?;
+        ws.tf_ok(&["init", "-backend=false", "-no-color", "-input=false"])?;
+        let v = ws.tf(&["validate", "-no-color"])?;
+        ensure!(v.code == 0, "{name} usage: {}{}", v.stdout, v.stderr);
+        checked += 1;
+    }
+    ensure!(checked == 4, "{checked} module READMEs checked");
     Ok(())
 }

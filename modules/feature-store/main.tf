@@ -2,8 +2,18 @@
 # changing a description or TTL updates the group in place; removing or retyping a feature is
 # refused at plan time unless the view sets allow_replacement.
 
+locals {
+  views = {
+    for name, v in var.views : name => merge(v, {
+      # the key and the event time are features too; String unless typed in `features`
+      features = merge({ (v.entity_key) = "String", (v.event_time) = "String" }, v.features)
+      offline  = coalesce(v.offline, var.bucket != null)
+    })
+  }
+}
+
 resource "mlops_feature_view" "this" {
-  for_each = var.views
+  for_each = local.views
 
   name              = each.key
   description       = each.value.description
@@ -39,6 +49,10 @@ resource "mlops_feature_view" "this" {
     precondition {
       condition     = !each.value.offline || (var.bucket != null && var.role_arn != null)
       error_message = "View ${each.key} has an offline store: set bucket and role_arn."
+    }
+    precondition {
+      condition     = each.value.online || each.value.offline
+      error_message = "View ${each.key} needs an online store, an offline store (bucket) or both."
     }
   }
 }
