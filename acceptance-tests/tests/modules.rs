@@ -59,6 +59,22 @@ fn output(ws: &Workspace) -> Result<serde_json::Value> {
     )?)
 }
 
+/// Destroy whatever the steps left (even after a failed step), then report the steps' result,
+/// the destroy's, and anything left in the emulator.
+fn destroy_after(
+    ws: &Workspace,
+    emulator: &Emulator,
+    steps: Result<()>,
+    extra: &[&str],
+) -> Result<()> {
+    let mut args = vec!["destroy", "-auto-approve", "-no-color", "-input=false"];
+    args.extend_from_slice(extra);
+    let d = ws.tf(&args)?;
+    steps?;
+    ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
+    emulator.assert_none_left(EVERYTHING)
+}
+
 fn describe_rule(emulator: &Emulator, name: &str) -> Result<serde_json::Value> {
     raw::events(
         emulator.port,
@@ -149,27 +165,13 @@ fn batch_inference_retraining_example() -> Result<()> {
         ensure!(output(&ws)?["serving_version"]["value"].is_null());
 
         // a training run registers a version and a reviewer approves it (out of band)
-        let arn = rt.block_on(async {
-            let v = sm
-                .create_model_package()
-                .model_package_group_name("abalone")
-                .inference_specification(
-                    aws_sdk_sagemaker::types::InferenceSpecification::builder()
-                        .containers(
-                            aws_sdk_sagemaker::types::ModelPackageContainerDefinition::builder()
-                                .image("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
-                                .model_data_url("s3://mlops-abalone/abalone/models/run-1/model.tar.gz")
-                                .build(),
-                        )
-                        .supported_content_types("text/csv")
-                        .supported_response_mime_types("text/csv")
-                        .build(),
-                )
-                .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::Approved)
-                .send()
-                .await?;
-            anyhow::Ok(v.model_package_arn().unwrap_or_default().to_string())
-        })?;
+        let arn = approve_version(
+            &sm,
+            &rt,
+            "abalone",
+            "s3://mlops-abalone/abalone/models/run-1/model.tar.gz",
+            None,
+        )?;
         // the deployment (what the approval hook's GitLab pipeline runs) picks it up
         let r = ws.tf(&plan)?;
         ensure!(
@@ -209,10 +211,7 @@ fn batch_inference_retraining_example() -> Result<()> {
         rt.block_on(sm.delete_model_package().model_package_name(&arn).send())?;
         Ok(())
     })();
-    let d = ws.tf(&destroy)?;
-    result?;
-    ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
-    emulator.assert_none_left(EVERYTHING)
+    destroy_after(&ws, &emulator, result, &token)
 }
 
 fn approve_version(
@@ -343,10 +342,7 @@ fn realtime_serving_example_rolls_out_a_new_approved_version() -> Result<()> {
         ensure!(served == v2, "serving {served}, want {v2}");
         Ok(())
     })();
-    let d = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
-    result?;
-    ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
-    emulator.assert_none_left(EVERYTHING)
+    destroy_after(&ws, &emulator, result, &[])
 }
 
 #[test]
@@ -451,10 +447,7 @@ module "features" {{
         ws.write_config(&config(&format!(r#"{base}, churn_score = "Fractional""#)))?;
         Ok(())
     })();
-    let d = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
-    result?;
-    ensure!(d.code == 0, "destroy failed:\n{}{}", d.stdout, d.stderr);
-    emulator.assert_none_left(EVERYTHING)
+    destroy_after(&ws, &emulator, result, &[])
 }
 
 /// `terraform init -backend=false`, `validate` and `fmt -check` for every module and example.
