@@ -273,6 +273,8 @@ fn realtime_serving_example_rolls_out_a_new_approved_version() -> Result<()> {
         .build()?;
     let ws = Workspace::new(&emulator, Install::Mirror)?;
     load_example(&ws, "realtime-serving")?;
+    // the model's answer to the example's smoke test (a churn probability)
+    emulator.set_invocation_response("churn", 200, "0.87")?;
     let sm = emulator.sagemaker(&rt);
     let plan = ["plan", "-no-color", "-detailed-exitcode", "-input=false"];
     let result = (|| -> Result<()> {
@@ -340,6 +342,12 @@ fn realtime_serving_example_rolls_out_a_new_approved_version() -> Result<()> {
             .unwrap_or_default()
             .to_string();
         ensure!(served == v2, "serving {served}, want {v2}");
+        // the smoke test ran after the create and after the rollout
+        let invocations = emulator.calls()?.get("sagemaker.InvokeEndpoint").copied();
+        ensure!(
+            invocations >= Some(2),
+            "smoke test invocations: {invocations:?}"
+        );
         Ok(())
     })();
     destroy_after(&ws, &emulator, result, &[])

@@ -44,6 +44,21 @@ resource "mlops_endpoint" "this" {
     strategy     = var.rollout.strategy
     step_percent = var.rollout.strategy == "all_at_once" ? null : var.rollout.step_percent
     wait_seconds = var.rollout.wait_seconds
+    alarm_names  = var.rollout.alarm_names
+  }
+
+  dynamic "smoke_test" {
+    for_each = length(var.smoke_test) > 0 ? [1] : []
+    content {
+      dynamic "request" {
+        for_each = var.smoke_test
+        content {
+          body         = request.value.body
+          content_type = request.value.content_type
+          expect       = request.value.expect
+        }
+      }
+    }
   }
 }
 

@@ -60,11 +60,12 @@ variable "autoscaling" {
 }
 
 variable "rollout" {
-  description = "How a new version rolls out: `canary` (default: 10 % for 5 minutes), `linear` or `all_at_once`, rolled back automatically when the endpoint's 5xx or latency alarms fire."
+  description = "How a new version rolls out: `canary` (default: 10 % for 5 minutes), `linear` or `all_at_once`, rolled back automatically when the endpoint's 5xx or latency alarms (or `alarm_names`) fire."
   type = object({
     strategy     = optional(string, "canary")
     step_percent = optional(number, 10)
     wait_seconds = optional(number, 300)
+    alarm_names  = optional(list(string), [])
   })
   default = {}
 
@@ -72,6 +73,16 @@ variable "rollout" {
     condition     = contains(["canary", "linear", "all_at_once"], var.rollout.strategy)
     error_message = "rollout.strategy must be canary, linear or all_at_once."
   }
+}
+
+variable "smoke_test" {
+  description = "Requests sent after each rollout (e.g. rows of a holdout set); each response must match `expect` (a regular expression), or the endpoint is rolled back to the previous version and the apply fails."
+  type = list(object({
+    body         = string
+    content_type = optional(string, "text/csv")
+    expect       = optional(string)
+  }))
+  default = []
 }
 
 variable "capture_percentage" {
