@@ -21,9 +21,10 @@ use serde_json::{json, Value as Json};
 
 use crate::aws::{
     arn_parts, check_events_role, delete_role, delete_rule, delete_topic, email_subscriptions,
-    ensure_events_role, events_tags, is_missing, owned_name, owned_tags, put_targets,
-    rule_arn_for, service_error, sns_tags, subscribe, unsubscribe, Clients,
+    ensure_events_role, events_tags, is_missing, owned_name, owned_tags, put_targets, rule_arn_for,
+    service_error, sns_tags, subscribe, unsubscribe, Clients,
 };
+use crate::validation::validate_emails;
 
 /// Trigger and notification names: 1-32 letters, digits and hyphens inside.
 pub const BLOCK_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$";
@@ -892,10 +893,6 @@ pub fn message_transformer(
 
 // ------------------------------------------------------------------------------ validation
 
-static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+$")
-        .expect("static regex")
-});
 static BLOCK_NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(BLOCK_NAME).expect("static regex"));
 
@@ -1171,17 +1168,7 @@ fn validate_notification(
     };
     let emails = n.attr("emails");
     let topic = n.attr("topic_arn");
-    if let Some(list) = elements(emails) {
-        for e in list.iter().filter_map(Value::as_str) {
-            if e.len() > 254 || !EMAIL_RE.is_match(e) {
-                diags.error_at(
-                    p("emails"),
-                    "Invalid e-mail address",
-                    format!("{e:?} is not an e-mail address."),
-                );
-            }
-        }
-    }
+    validate_emails(emails, p("emails"), diags);
     let no_emails = emails.is_null() || elements(emails).is_some_and(|l| l.is_empty());
     if no_emails && topic.is_null() {
         diags.error_at(
