@@ -807,3 +807,47 @@ fn a_failed_apply_keeps_what_it_created_and_the_next_one_completes() -> Result<(
     })
     .run()
 }
+
+/// The docs example (baseline dataset, network, e-mail alerts with drift and metric alarms,
+/// and a batch transform monitor) applies on an endpoint that captures data, plans empty and
+/// leaves nothing behind.
+#[test]
+fn docs_example_applies_and_cleans_up() -> Result<()> {
+    let example = std::fs::read_to_string(
+        acceptance_tests::repo_root().join("examples/resources/mlops_monitor/resource.tf"),
+    )?;
+    let cfg = format!(
+        "{}{example}",
+        endpoint(true).replace("\"mlops_endpoint\" \"e\"", "\"mlops_endpoint\" \"churn\"")
+    );
+    let mut tc = TestCase::new("monitor docs example");
+    tc.check_destroyed = Some(Box::new(|ctx| {
+        nothing_left(ctx)?;
+        ctx.emulator.assert_none_left(&[("sns", "topics")])
+    }));
+    tc.step(Step {
+        config: cfg,
+        check: Some(Box::new(|ctx| {
+            let inv = ctx.emulator.inventory()?;
+            let s = list(&inv, "sagemaker", "monitoring_schedules");
+            ensure!(
+                s == [
+                    "churn-batch-data-quality",
+                    "churn-data-quality",
+                    "churn-model-quality"
+                ],
+                "{s:?}"
+            );
+            ensure!(inv["sns"]["topics"]
+                .as_object()
+                .is_some_and(|t| t.keys().any(|k| k.ends_with(":mlops_churn_alerts"))));
+            let job = ctx
+                .state
+                .str("mlops_monitor.churn", "baselining_job_name")?;
+            ensure!(job.starts_with("churn-baseline-"), "{job}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
