@@ -1859,6 +1859,44 @@ impl Monitor {
     }
 }
 
+impl Monitor {
+    /// The state `import` hands to `read`: only the name.
+    fn import_stub(&self, id: &str) -> Result<MonitorState, Diagnostics> {
+        let ok = regex::Regex::new(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$").expect("static regex");
+        if id.len() > 40 || !ok.is_match(id) {
+            return Err(Diagnostic::error(
+                "Invalid import ID",
+                format!("Import a monitor by its name; got {id:?}."),
+            )
+            .into());
+        }
+        Ok(MonitorState {
+            name: id.to_string(),
+            role_arn: String::new(),
+            endpoint_name: None,
+            batch_transform: None,
+            schedule: None,
+            output_s3_uri: String::new(),
+            instance_type: None,
+            instance_count: None,
+            volume_size_gb: None,
+            max_runtime_seconds: None,
+            network: None,
+            data_quality: None,
+            model_quality: None,
+            alerts: None,
+            tags: None,
+            tags_all: None,
+            baselining_job_name: None,
+            data_quality_job_definition: None,
+            model_quality_job_definition: None,
+            data_quality_schedule_arn: None,
+            model_quality_schedule_arn: None,
+            alarm_names: None,
+        })
+    }
+}
+
 fn check_hourly_runtime(config: &Value, diags: &mut Diagnostics) {
     let Some(sched) = (match config.attr("schedule") {
         Value::Null => Some("daily"),
@@ -2401,37 +2439,178 @@ impl Resource for Monitor {
     }
 
     async fn import(&self, _ctx: &mut Ctx<Clients>, id: &str) -> Result<MonitorState, Diagnostics> {
-        let ok = regex::Regex::new(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$").expect("static regex");
-        if id.len() > 40 || !ok.is_match(id) {
-            return Err(Diagnostic::error(
-                "Invalid import ID",
-                format!("Import a monitor by its name; got {id:?}."),
-            )
-            .into());
+        Ok(Monitor.import_stub(id)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dataset(uri: &str) -> BaselineDataset {
+        BaselineDataset {
+            s3_uri: uri.into(),
+            format: Some("csv".into()),
+            csv_header: Some(true),
+            json_lines: Some(true),
         }
-        Ok(MonitorState {
-            name: id.to_string(),
-            role_arn: String::new(),
-            endpoint_name: None,
-            batch_transform: None,
-            schedule: None,
-            output_s3_uri: String::new(),
-            instance_type: None,
-            instance_count: None,
-            volume_size_gb: None,
-            max_runtime_seconds: None,
-            network: None,
-            data_quality: None,
-            model_quality: None,
-            alerts: None,
-            tags: None,
-            tags_all: None,
-            baselining_job_name: None,
-            data_quality_job_definition: None,
-            model_quality_job_definition: None,
-            data_quality_schedule_arn: None,
-            model_quality_schedule_arn: None,
-            alarm_names: None,
-        })
+    }
+
+    fn state() -> MonitorState {
+        let mut s = Monitor.import_stub("churn").expect("valid name");
+        s.role_arn = "arn:aws:iam::123456789012:role/r".into();
+        s.endpoint_name = Some("churn".into());
+        s.output_s3_uri = "s3://m/churn".into();
+        s
+    }
+
+    #[test]
+    fn baselining_jobs_are_named_after_their_inputs() {
+        let a = baselining_job_name("churn", "s3://m/churn", &dataset("s3://d/v1.csv"));
+        assert_eq!(
+            a,
+            baselining_job_name("churn", "s3://m/churn/", &dataset("s3://d/v1.csv"))
+        );
+        assert!(a.starts_with("churn-baseline-") && a.len() == "churn-baseline-".len() + 10);
+        assert_ne!(
+            a,
+            baselining_job_name("churn", "s3://m/churn", &dataset("s3://d/v2.csv"))
+        );
+        let mut json = dataset("s3://d/v1.csv");
+        json.format = Some("json".into());
+        assert_ne!(a, baselining_job_name("churn", "s3://m/churn", &json));
+        // the longest monitor name still gives a legal processing job name (63 characters)
+        assert!(baselining_job_name(&"x".repeat(40), "s3://m", &json).len() <= 63);
+        let (out, stats, cons) = baseline_output("s3://m/churn/", &a);
+        assert_eq!(out, format!("s3://m/churn/baselines/{a}"));
+        assert_eq!(stats, format!("{out}/statistics.json"));
+        assert_eq!(cons, format!("{out}/constraints.json"));
+    }
+
+    #[test]
+    fn baseline_format_is_the_sdks() {
+        let csv: serde_json::Value =
+            serde_json::from_str(&baseline_format_env(&dataset("s3://d"))).unwrap();
+        assert_eq!(
+            csv,
+            serde_json::json!({"csv": {"header": true, "output_columns_position": "START"}})
+        );
+        let mut d = dataset("s3://d");
+        d.format = Some("json".into());
+        d.json_lines = Some(false);
+        let json: serde_json::Value = serde_json::from_str(&baseline_format_env(&d)).unwrap();
+        assert_eq!(json, serde_json::json!({"json": {"lines": false}}));
+    }
+
+    #[test]
+    fn only_own_definitions_are_deleted() {
+        assert!(is_ours("churn", Kind::Data, "churn-dq-0123456789"));
+        assert!(!is_ours("churn", Kind::Model, "churn-dq-0123456789"));
+        assert!(!is_ours("churn", Kind::Data, "hand-made-dq"));
+        assert!(!is_ours("churn", Kind::Data, "churn-dq-nothexxxxx"));
+        assert!(!is_ours("churn-a", Kind::Data, "churn-dq-0123456789"));
+    }
+
+    #[test]
+    fn alarms_follow_the_target() {
+        let mut s = state();
+        s.alerts = Some(Alerts {
+            topic_arn: None,
+            emails: Some(BTreeSet::from(["a@example.com".to_string()])),
+            metric_thresholds: Some(BTreeMap::from([("rmse".to_string(), 5.0)])),
+            drift_thresholds: Some(BTreeMap::from([("age".to_string(), 0.1)])),
+        });
+        let specs = alarm_specs(&s);
+        let got: Vec<(&str, &str, &str, bool)> = specs
+            .iter()
+            .map(|a| {
+                (
+                    a.name.as_str(),
+                    a.namespace.as_str(),
+                    a.metric.as_str(),
+                    a.greater,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "mlops-churn-rmse",
+                    "aws/sagemaker/Endpoints/model-metrics",
+                    "rmse",
+                    true
+                ),
+                (
+                    "mlops-churn-drift-age",
+                    "aws/sagemaker/Endpoints/data-metrics",
+                    "feature_baseline_drift_age",
+                    true
+                ),
+            ]
+        );
+        s.endpoint_name = None;
+        s.batch_transform = Some(BatchTransform {
+            data_captured_destination_s3_uri: "s3://c".into(),
+            format: "csv".into(),
+            csv_header: None,
+            json_lines: None,
+        });
+        assert!(alarm_specs(&s)
+            .iter()
+            .all(|a| a.namespace.starts_with("aws/sagemaker/ModelMonitoring/")));
+        assert!(publishes_metrics(&s, Kind::Data) && publishes_metrics(&s, Kind::Model));
+        s.alerts = None;
+        assert!(!publishes_metrics(&s, Kind::Data));
+    }
+
+    #[test]
+    fn definitions_change_with_what_they_hold() {
+        let mut s = state();
+        assert_eq!(definition_name(&s, Kind::Data), None);
+        s.data_quality = Some(DataQuality {
+            baseline_statistics: None,
+            baseline_constraints: None,
+            baseline_dataset: None,
+        });
+        let a = definition_name(&s, Kind::Data).unwrap();
+        assert!(is_ours("churn", Kind::Data, &a));
+        s.network = Some(Network {
+            subnet_ids: None,
+            security_group_ids: None,
+            enable_network_isolation: Some(true),
+            enable_inter_container_traffic_encryption: Some(false),
+        });
+        assert_ne!(definition_name(&s, Kind::Data).unwrap(), a);
+    }
+
+    #[test]
+    fn network_reads_back_without_inventing_a_block() {
+        assert_eq!(network_from(None, None), None);
+        let plain = MonitoringNetworkConfig::builder()
+            .enable_network_isolation(false)
+            .build();
+        assert_eq!(network_from(Some(&plain), None), None);
+        let n = network_from(
+            Some(&plain),
+            Some(&Network {
+                subnet_ids: None,
+                security_group_ids: None,
+                enable_network_isolation: Some(false),
+                enable_inter_container_traffic_encryption: None,
+            }),
+        )
+        .unwrap();
+        assert_eq!(n.enable_inter_container_traffic_encryption, Some(false));
+        let vpc = MonitoringNetworkConfig::builder()
+            .vpc_config(
+                VpcConfig::builder()
+                    .subnets("subnet-1")
+                    .security_group_ids("sg-1")
+                    .build(),
+            )
+            .build();
+        let n = network_from(Some(&vpc), None).unwrap();
+        assert_eq!(n.subnet_ids, Some(BTreeSet::from(["subnet-1".to_string()])));
     }
 }
