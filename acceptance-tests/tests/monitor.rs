@@ -28,7 +28,7 @@ fn monitor(body: &str) -> String {
 
 fn checks(stats: &str, rmse: &str) -> String {
     format!(
-        "  data_quality {{\n    baseline_statistics  = \"s3://baselines/{stats}/statistics.json\"\n    baseline_constraints = \"s3://baselines/{stats}/constraints.json\"\n  }}\n  model_quality {{\n    problem_type        = \"Regression\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n  }}\n  alerts {{\n    topic_arn         = \"{TOPIC}\"\n    metric_thresholds = {{ rmse = {rmse}, r2 = 0.5 }}\n  }}\n  tags = {{ team = \"ds\" }}\n"
+        "  data_quality {{\n    baseline_statistics  = \"s3://baselines/{stats}/statistics.json\"\n    baseline_constraints = \"s3://baselines/{stats}/constraints.json\"\n  }}\n{MQ}  alerts {{\n    topic_arn         = \"{TOPIC}\"\n    metric_thresholds = {{ rmse = {rmse}, r2 = 0.5 }}\n  }}\n  tags = {{ team = \"ds\" }}\n"
     )
 }
 
@@ -190,12 +190,12 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ),
         (
             "no target",
-            monitor_batch("  data_quality {\n    baseline_statistics  = \"s3://b/statistics.json\"\n    baseline_constraints = \"s3://b/constraints.json\"\n  }\n").replace(BATCH, ""),
+            monitor_batch(DQ).replace(BATCH, ""),
             r"(?s)Nothing to monitor.*endpoint_name",
         ),
         (
             "csv header on parquet",
-            monitor_batch("  data_quality {\n    baseline_statistics  = \"s3://b/statistics.json\"\n    baseline_constraints = \"s3://b/constraints.json\"\n  }\n").replace("\"csv\"", "\"parquet\""),
+            monitor_batch(DQ).replace("\"csv\"", "\"parquet\""),
             r#"(?s)Option of another format.*csv_header applies to format "csv" only; this dataset is "parquet""#,
         ),
         (
@@ -235,17 +235,17 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ),
         (
             "metric thresholds without model quality",
-            lit(&format!("  data_quality {{\n    baseline_statistics  = \"s3://b/statistics.json\"\n    baseline_constraints = \"s3://b/constraints.json\"\n  }}\n  alerts {{\n    topic_arn = \"{TOPIC}\"\n    metric_thresholds = {{ rmse = 5 }}\n  }}\n")),
+            lit(&format!("{DQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    metric_thresholds = {{ rmse = 5 }}\n  }}\n")),
             r"(?s)Metric thresholds without model quality",
         ),
         (
             "drift thresholds without data quality",
-            lit(&format!("  model_quality {{\n    problem_type        = \"Regression\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n  }}\n  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ age = 0.1 }}\n  }}\n")),
+            lit(&format!("{MQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ age = 0.1 }}\n  }}\n")),
             r"(?s)Drift thresholds without data quality",
         ),
         (
             "negative drift threshold",
-            lit(&format!("  data_quality {{\n    baseline_statistics  = \"s3://b/statistics.json\"\n    baseline_constraints = \"s3://b/constraints.json\"\n  }}\n  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ age = -0.1 }}\n  }}\n")),
+            lit(&format!("{DQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ age = -0.1 }}\n  }}\n")),
             r"(?s)Negative drift threshold",
         ),
         (
@@ -303,6 +303,10 @@ fn monitor_batch(body: &str) -> String {
 fn dataset_check(uri: &str) -> String {
     format!("  data_quality {{\n    baseline_dataset {{\n      s3_uri = \"{uri}\"\n    }}\n  }}\n")
 }
+
+/// A data quality check with a given baseline, and a regression model quality check.
+const DQ: &str = "  data_quality {\n    baseline_statistics  = \"s3://baselines/v1/statistics.json\"\n    baseline_constraints = \"s3://baselines/v1/constraints.json\"\n  }\n";
+const MQ: &str = "  model_quality {\n    problem_type        = \"Regression\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n  }\n";
 
 const NETWORK: &str = "  network {\n    subnet_ids                                = [\"subnet-0a1b2c\"]\n    security_group_ids                        = [\"sg-0d1e2f\"]\n    enable_network_isolation                  = true\n    enable_inter_container_traffic_encryption = true\n  }\n";
 
@@ -431,7 +435,7 @@ fn baseline_dataset_starts_a_baselining_job_and_uses_its_output() -> Result<()> 
 #[test]
 fn batch_transform_output_is_monitored_with_alarms_in_the_batch_namespaces() -> Result<()> {
     let body = format!(
-        "  data_quality {{\n    baseline_statistics  = \"s3://baselines/v1/statistics.json\"\n    baseline_constraints = \"s3://baselines/v1/constraints.json\"\n  }}\n  model_quality {{\n    problem_type        = \"BinaryClassification\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n    probability_attribute = \"1\"\n    probability_threshold = 0.5\n  }}\n  alerts {{\n    topic_arn         = \"{TOPIC}\"\n    metric_thresholds = {{ f1 = 0.7 }}\n    drift_thresholds  = {{ tenure = 0.2 }}\n  }}\n"
+        "{DQ}  model_quality {{\n    problem_type        = \"BinaryClassification\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n    probability_attribute = \"1\"\n    probability_threshold = 0.5\n  }}\n  alerts {{\n    topic_arn         = \"{TOPIC}\"\n    metric_thresholds = {{ f1 = 0.7 }}\n    drift_thresholds  = {{ tenure = 0.2 }}\n  }}\n"
     );
     let mut tc = TestCase::new("monitor batch transform");
     tc.check_destroyed = Some(Box::new(nothing_left));
@@ -540,13 +544,13 @@ fn batch_transform_output_is_monitored_with_alarms_in_the_batch_namespaces() -> 
 fn email_alerts_own_a_topic_and_violation_alarms_come_and_go() -> Result<()> {
     let alerts = |recipients: &str| {
         format!(
-            "  data_quality {{\n    baseline_statistics  = \"s3://baselines/v1/statistics.json\"\n    baseline_constraints = \"s3://baselines/v1/constraints.json\"\n  }}\n  model_quality {{\n    problem_type        = \"Regression\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n  }}\n  alerts {{\n{recipients}    metric_thresholds = {{ rmse = 5 }}\n    drift_thresholds  = {{ age = 0.1, income = 0.25 }}\n  }}\n"
+            "{DQ}{MQ}  alerts {{\n{recipients}    metric_thresholds = {{ rmse = 5 }}\n    drift_thresholds  = {{ age = 0.1, income = 0.25 }}\n  }}\n"
         )
     };
     let two = alerts("    emails = [\"ops@example.com\", \"ds@example.com\"]\n");
     let one = alerts("    emails = [\"ops@example.com\"]\n");
     let topic = alerts(&format!("    topic_arn = \"{TOPIC}\"\n"));
-    let none = "  data_quality {\n    baseline_statistics  = \"s3://baselines/v1/statistics.json\"\n    baseline_constraints = \"s3://baselines/v1/constraints.json\"\n  }\n  model_quality {\n    problem_type        = \"Regression\"\n    ground_truth_s3_uri = \"s3://labels/churn\"\n    inference_attribute = \"0\"\n  }\n";
+    let none = format!("{DQ}{MQ}");
     let owned = "arn:aws:sns:us-east-1:123456789012:mlops_churn_alerts";
     let mut tc = TestCase::new("monitor e-mail alerts");
     tc.check_destroyed = Some(Box::new(|ctx| {
@@ -649,7 +653,7 @@ fn email_alerts_own_a_topic_and_violation_alarms_come_and_go() -> Result<()> {
     })
     // alerts removed: alarms gone, definitions swapped to ones that publish no metrics
     .step(Step {
-        config: format!("{}{}", endpoint(true), monitor(none)),
+        config: format!("{}{}", endpoint(true), monitor(&none)),
         check: Some(Box::new(|ctx| {
             let a = list(&ctx.emulator.inventory()?, "cloudwatch", "alarms");
             ensure!(
@@ -683,7 +687,7 @@ fn removing_a_check_and_repointing_a_schedule_out_of_band() -> Result<()> {
     let dq_only = format!(
         "{}{}",
         endpoint(true),
-        monitor("  data_quality {\n    baseline_statistics  = \"s3://baselines/v1/statistics.json\"\n    baseline_constraints = \"s3://baselines/v1/constraints.json\"\n  }\n  tags = { team = \"ds\" }\n")
+        monitor(&format!("{DQ}  tags = {{ team = \"ds\" }}\n"))
     );
     let mut tc = TestCase::new("monitor remove check, repoint");
     tc.check_destroyed = Some(Box::new(nothing_left));

@@ -118,17 +118,8 @@ class EmuProcessingJob(sm_models.BaseObject):
         self.last_modified_time = ext._now()
         self.ready_at = self.last_modified_time + hosting._delay()
 
-    def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = copy.deepcopy(self.request)
-        out.update(
-            {
-                "ProcessingJobArn": self.arn,
-                "ProcessingJobStatus": self.status,
-                "CreationTime": self.creation_time,
-                "LastModifiedTime": self.last_modified_time,
-                "ProcessingStartTime": self.start_time,
-            }
-        )
+    def _outcome(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         if self.end_time is not None:
             out["ProcessingEndTime"] = self.end_time
         if self.failure_reason is not None:
@@ -137,21 +128,21 @@ class EmuProcessingJob(sm_models.BaseObject):
             out["ExitMessage"] = self.exit_message
         return out
 
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = copy.deepcopy(self.request)
+        out.update(self.summary())
+        out["ProcessingStartTime"] = self.start_time
+        return out
+
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+        return {
             "ProcessingJobName": self.name,
             "ProcessingJobArn": self.arn,
             "CreationTime": self.creation_time,
             "LastModifiedTime": self.last_modified_time,
             "ProcessingJobStatus": self.status,
+            **self._outcome(),
         }
-        if self.end_time is not None:
-            out["ProcessingEndTime"] = self.end_time
-        if self.failure_reason is not None:
-            out["FailureReason"] = self.failure_reason
-        if self.exit_message is not None:
-            out["ExitMessage"] = self.exit_message
-        return out
 
 
 def all_jobs(backend: Any) -> list[EmuProcessingJob]:

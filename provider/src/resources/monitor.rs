@@ -594,6 +594,23 @@ fn dataset_from_job(
     })
 }
 
+/// `Ok(true)` when a call on an object succeeded, `Ok(false)` when the object does not exist.
+fn found<T, E, R>(
+    op: &str,
+    name: &str,
+    r: Result<T, aws_sdk_sagemaker::error::SdkError<E, R>>,
+) -> Result<bool, Diagnostics>
+where
+    E: aws_sdk_sagemaker::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(e) => Err(api_error(op, name, &e).into()),
+    }
+}
+
 fn vpc(n: &Network) -> Option<VpcConfig> {
     match (&n.subnet_ids, &n.security_group_ids) {
         (Some(sn), Some(sg)) if !sn.is_empty() && !sg.is_empty() => Some(
@@ -823,44 +840,33 @@ impl Monitor {
         }
     }
 
+    /// Delete a job definition (a missing one is fine).
     async fn delete_definition(
         &self,
         c: &Clients,
         kind: Kind,
         name: &str,
     ) -> Result<(), Diagnostics> {
-        let r = match kind {
-            Kind::Data => c
-                .sagemaker
-                .delete_data_quality_job_definition()
-                .job_definition_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    (
-                        is_not_found(&e),
-                        api_error("DeleteDataQualityJobDefinition", name, &e),
-                    )
-                }),
-            Kind::Model => c
-                .sagemaker
-                .delete_model_quality_job_definition()
-                .job_definition_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    (
-                        is_not_found(&e),
-                        api_error("DeleteModelQualityJobDefinition", name, &e),
-                    )
-                }),
-        };
-        match r {
-            Ok(()) | Err((true, _)) => Ok(()),
-            Err((false, d)) => Err(d.into()),
+        let sm = &c.sagemaker;
+        match kind {
+            Kind::Data => found(
+                "DeleteDataQualityJobDefinition",
+                name,
+                sm.delete_data_quality_job_definition()
+                    .job_definition_name(name)
+                    .send()
+                    .await,
+            ),
+            Kind::Model => found(
+                "DeleteModelQualityJobDefinition",
+                name,
+                sm.delete_model_quality_job_definition()
+                    .job_definition_name(name)
+                    .send()
+                    .await,
+            ),
         }
+        .map(|_| ())
     }
 
     /// Whether a job definition exists.
@@ -870,38 +876,24 @@ impl Monitor {
         kind: Kind,
         name: &str,
     ) -> Result<bool, Diagnostics> {
-        let r = match kind {
-            Kind::Data => c
-                .sagemaker
-                .describe_data_quality_job_definition()
-                .job_definition_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    (
-                        is_not_found(&e),
-                        api_error("DescribeDataQualityJobDefinition", name, &e),
-                    )
-                }),
-            Kind::Model => c
-                .sagemaker
-                .describe_model_quality_job_definition()
-                .job_definition_name(name)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
-                    (
-                        is_not_found(&e),
-                        api_error("DescribeModelQualityJobDefinition", name, &e),
-                    )
-                }),
-        };
-        match r {
-            Ok(()) => Ok(true),
-            Err((true, _)) => Ok(false),
-            Err((false, d)) => Err(d.into()),
+        let sm = &c.sagemaker;
+        match kind {
+            Kind::Data => found(
+                "DescribeDataQualityJobDefinition",
+                name,
+                sm.describe_data_quality_job_definition()
+                    .job_definition_name(name)
+                    .send()
+                    .await,
+            ),
+            Kind::Model => found(
+                "DescribeModelQualityJobDefinition",
+                name,
+                sm.describe_model_quality_job_definition()
+                    .job_definition_name(name)
+                    .send()
+                    .await,
+            ),
         }
     }
 
