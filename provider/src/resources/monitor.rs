@@ -44,7 +44,9 @@ const S3_URI: &str = r"^s3://([^/]+)/?(.*)$";
 /// uses the `statistics.json` and `constraints.json` it writes to
 /// `<output_s3_uri>/baselines/<baselining_job_name>/` as the baseline. The job is named
 /// after its inputs: changing the dataset or its format starts a new job and swaps the
-/// data quality definition; anything else reuses the finished job.
+/// data quality definition; anything else reuses the finished job. An interrupted apply
+/// leaves the job running and the next apply waits for it; a job that failed is reported
+/// with its reason and not run again for the same inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BaselineDataset {
     /// S3 URI of the dataset (an object or a prefix), e.g. the training data. For CSV the
