@@ -254,6 +254,28 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
             r"(?s)Incomplete VPC configuration",
         ),
         (
+            "empty e-mail list",
+            lit(&good.replace(
+                "topic_arn         = \"arn:aws:sns:us-east-1:123456789012:alerts\"",
+                "emails = []",
+            )),
+            r"(?s)No e-mail address",
+        ),
+        (
+            "feature name with a space",
+            lit(&format!(
+                "{DQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ \"monthly charges\" = 0.1 }}\n  }}\n"
+            )),
+            r#"(?s)Invalid feature name.*"monthly charges""#,
+        ),
+        (
+            "too many security groups",
+            lit(&format!(
+                "  network {{\n    subnet_ids = [\"subnet-1\"]\n    security_group_ids = [\"sg-1\", \"sg-2\", \"sg-3\", \"sg-4\", \"sg-5\", \"sg-6\"]\n  }}\n{good}"
+            )),
+            r"(?s)Wrong number of IDs.*security_group_ids takes 1 to 5 IDs; got 6",
+        ),
+        (
             "bad security group id",
             lit(&format!("  network {{\n    subnet_ids = [\"subnet-0a1b\"]\n    security_group_ids = [\"group-1\"]\n  }}\n{good}")),
             r#"(?s)Invalid ID.*"group-1" is not a sg-"#,
