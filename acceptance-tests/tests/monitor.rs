@@ -148,6 +148,11 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
     let emulator = Emulator::start()?;
     let ws = Workspace::new(&emulator, Install::DevOverride)?;
     let lit = |body: &str| monitor(body).replace("mlops_endpoint.e.name", "\"churn\"");
+    let alert_case = |check: &str, thresholds: &str| {
+        lit(&format!(
+            "{check}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    {thresholds}\n  }}\n"
+        ))
+    };
     let good = checks("v1", "5");
     let cases = vec![
         ("no check", lit(""), r"(?s)No check configured"),
@@ -235,17 +240,17 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ),
         (
             "metric thresholds without model quality",
-            lit(&format!("{DQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    metric_thresholds = {{ rmse = 5 }}\n  }}\n")),
+            alert_case(DQ, "metric_thresholds = { rmse = 5 }"),
             r"(?s)Metric thresholds without model quality",
         ),
         (
             "drift thresholds without data quality",
-            lit(&format!("{MQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ age = 0.1 }}\n  }}\n")),
+            alert_case(MQ, "drift_thresholds = { age = 0.1 }"),
             r"(?s)Drift thresholds without data quality",
         ),
         (
             "negative drift threshold",
-            lit(&format!("{DQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ age = -0.1 }}\n  }}\n")),
+            alert_case(DQ, "drift_thresholds = { age = -0.1 }"),
             r"(?s)Negative drift threshold",
         ),
         (
@@ -263,9 +268,7 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ),
         (
             "feature name with a space",
-            lit(&format!(
-                "{DQ}  alerts {{\n    topic_arn = \"{TOPIC}\"\n    drift_thresholds = {{ \"monthly charges\" = 0.1 }}\n  }}\n"
-            )),
+            alert_case(DQ, "drift_thresholds = { \"monthly charges\" = 0.1 }"),
             r#"(?s)Invalid feature name.*"monthly charges""#,
         ),
         (
