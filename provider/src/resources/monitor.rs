@@ -1664,7 +1664,9 @@ impl Monitor {
                 let (Some(t), true) = (a.threshold(), ours) else {
                     continue;
                 };
-                let rest = &n[prefix.len()..];
+                let Some(rest) = n.strip_prefix(&prefix) else {
+                    continue;
+                };
                 let metric = a.metric_name().unwrap_or_default();
                 if let Some(f) = rest
                     .strip_prefix("drift-")
