@@ -880,3 +880,57 @@ fn docs_example_applies_and_cleans_up() -> Result<()> {
     })
     .run()
 }
+
+/// A baselining job that outlives the apply's timeout: the apply fails saying so (nothing of
+/// the monitor is created), the job keeps running, and the next apply waits for that same
+/// job instead of starting another.
+#[test]
+fn a_slow_baselining_job_times_out_and_the_next_apply_adopts_it() -> Result<()> {
+    let cfg = |timeout: &str| {
+        format!(
+            "{}{}",
+            endpoint(true),
+            monitor(&format!(
+                "{}  timeouts {{\n    create = \"{timeout}\"\n  }}\n",
+                dataset_check("s3://data/churn/train.csv")
+            ))
+        )
+    };
+    let mut tc = TestCase::new("monitor slow baseline");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    tc.step(Step {
+        config: endpoint(true),
+        ..Default::default()
+    })
+    .step(Step {
+        config: cfg("2s"),
+        before: Some(Box::new(|ctx| ctx.emulator.set_endpoint_delay(8.0))),
+        expect_error: Some(re(
+            r"(?s)Timed out waiting for baselining job churn-baseline-[0-9a-f]{10} to complete.*Still status InProgress",
+        )),
+        check: Some(Box::new(|ctx| {
+            let inv = ctx.emulator.inventory()?;
+            ensure!(list(&inv, "sagemaker", "data_quality_job_definitions").is_empty());
+            ensure!(list(&inv, "sagemaker", "monitoring_schedules").is_empty());
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: cfg("10m"),
+        before: Some(Box::new(|ctx| {
+            ctx.emulator.set_endpoint_delay(1.0)?;
+            ctx.emulator.clear_requests()
+        })),
+        check: Some(Box::new(|ctx| {
+            let calls = ctx.emulator.calls()?;
+            ensure!(!calls.contains_key("sagemaker.CreateProcessingJob"), "a second job: {calls:?}");
+            let job = ctx.state.str("mlops_monitor.m", "baselining_job_name")?;
+            let j = ctx.rt.block_on(ctx.sagemaker().describe_processing_job().processing_job_name(&job).send())?;
+            ensure!(j.processing_job_status().map(|s| s.as_str()) == Some("Completed"));
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
