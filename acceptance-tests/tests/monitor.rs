@@ -912,6 +912,8 @@ fn a_slow_baselining_job_times_out_and_the_next_apply_adopts_it() -> Result<()> 
             let inv = ctx.emulator.inventory()?;
             ensure!(list(&inv, "sagemaker", "data_quality_job_definitions").is_empty());
             ensure!(list(&inv, "sagemaker", "monitoring_schedules").is_empty());
+            // nothing was created, so nothing (not even a tainted stub) is in state
+            ensure!(!ctx.state.has("mlops_monitor.m"), "a stub is in state");
             Ok(())
         })),
         ..Default::default()

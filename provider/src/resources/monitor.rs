@@ -1813,13 +1813,25 @@ impl Monitor {
                 ..planned.clone()
             },
         };
+        // A create that failed before making anything leaves nothing (no tainted stub).
+        let fail = |cur: MonitorState, d: Diagnostics| {
+            let made = cur.data_quality_job_definition.is_some()
+                || cur.model_quality_job_definition.is_some()
+                || cur.alerts.is_some()
+                || cur.alarm_names.as_ref().is_some_and(|a| !a.is_empty());
+            if prior.is_none() && !made {
+                Failure::new(d)
+            } else {
+                Failure::with_partial(cur, d)
+            }
+        };
         for kind in [Kind::Data, Kind::Model] {
             if let Err(d) = self.apply_check(ctx, &mut cur, planned, kind, &tags).await {
-                return Err(Failure::with_partial(cur, d));
+                return Err(fail(cur, d));
             }
         }
         if let Err(d) = self.apply_alerts(&c, &mut cur, planned, &tags).await {
-            return Err(Failure::with_partial(cur, d));
+            return Err(fail(cur, d));
         }
         if let Some(p) = prior {
             if p.tags_all.as_ref() != Some(&tags) {
