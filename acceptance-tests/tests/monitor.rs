@@ -714,8 +714,25 @@ fn removing_a_check_and_repointing_a_schedule_out_of_band() -> Result<()> {
         endpoint(true),
         monitor(&format!("{DQ}  tags = {{ team = \"ds\" }}\n"))
     );
+    let dq_only_again = dq_only.clone();
     let mut tc = TestCase::new("monitor remove check, repoint");
-    tc.check_destroyed = Some(Box::new(nothing_left));
+    // destroy right after another out-of-band repoint: the monitor's own definitions go (even
+    // the one the state lost track of), the hand-made one stays
+    tc.check_destroyed = Some(Box::new(|ctx| {
+        let dq = list(
+            &ctx.emulator.inventory()?,
+            "sagemaker",
+            "data_quality_job_definitions",
+        );
+        ensure!(dq == ["hand-made-dq"], "{dq:?}");
+        ctx.rt.block_on(
+            ctx.sagemaker()
+                .delete_data_quality_job_definition()
+                .job_definition_name("hand-made-dq")
+                .send(),
+        )?;
+        nothing_left(ctx)
+    }));
     tc.step(Step {
         config: both,
         ..Default::default()
@@ -741,7 +758,7 @@ fn removing_a_check_and_repointing_a_schedule_out_of_band() -> Result<()> {
     // someone points the schedule at their own definition: drift shown, schedule repaired,
     // their definition left alone
     .step(Step {
-        config: dq_only,
+        config: dq_only.clone(),
         before: Some(Box::new(|ctx| {
             let sm = ctx.sagemaker();
             let ours = schedule_definition(ctx, "churn-data-quality")?.unwrap_or_default();
@@ -762,20 +779,7 @@ fn removing_a_check_and_repointing_a_schedule_out_of_band() -> Result<()> {
                     .role_arn(ROLE)
                     .send(),
             )?;
-            ctx.rt.block_on(
-                sm.update_monitoring_schedule()
-                    .monitoring_schedule_name("churn-data-quality")
-                    .monitoring_schedule_config(
-                        aws_sdk_sagemaker::types::MonitoringScheduleConfig::builder()
-                            .monitoring_job_definition_name("hand-made-dq")
-                            .monitoring_type(aws_sdk_sagemaker::types::MonitoringType::DataQuality)
-                            .schedule_config(aws_sdk_sagemaker::types::ScheduleConfig::builder().schedule_expression("cron(0 0 ? * * *)").build())
-                            .build(),
-                    )
-                    .send(),
-            )?;
-            std::thread::sleep(std::time::Duration::from_millis(1500));
-            Ok(())
+            repoint(ctx, "hand-made-dq")
         })),
         expect_plan: Some(re(r"(?s)~ data_quality_job_definition\s+= .hand-made-dq. -> .churn-dq-[0-9a-f]{10}..*~ instance_count\s+= 2 -> 1")),
         check: Some(Box::new(|ctx| {
@@ -784,13 +788,42 @@ fn removing_a_check_and_repointing_a_schedule_out_of_band() -> Result<()> {
             ensure!(schedule_definition(ctx, "churn-data-quality")?.as_deref() == Some(def.as_str()));
             let dq = list(&ctx.emulator.inventory()?, "sagemaker", "data_quality_job_definitions");
             ensure!(dq.contains(&"hand-made-dq".to_string()) && dq.contains(&def), "{dq:?}");
-            // (not ours to keep: removed so that the destroy check sees only the monitor's)
-            ctx.rt.block_on(ctx.sagemaker().delete_data_quality_job_definition().job_definition_name("hand-made-dq").send())?;
             Ok(())
         })),
         ..Default::default()
     })
+    .step(Step {
+        config: dq_only_again,
+        before: Some(Box::new(|ctx| repoint(ctx, "hand-made-dq"))),
+        plan_only: true,
+        ..Default::default()
+    })
     .run()
+}
+
+/// Point the data quality schedule at another definition, out of band (and wait out the
+/// schedule's Pending state).
+fn repoint(ctx: &StepCtx<'_>, definition: &str) -> Result<()> {
+    use aws_sdk_sagemaker::types::{MonitoringScheduleConfig, MonitoringType, ScheduleConfig};
+    ctx.rt.block_on(
+        ctx.sagemaker()
+            .update_monitoring_schedule()
+            .monitoring_schedule_name("churn-data-quality")
+            .monitoring_schedule_config(
+                MonitoringScheduleConfig::builder()
+                    .monitoring_job_definition_name(definition)
+                    .monitoring_type(MonitoringType::DataQuality)
+                    .schedule_config(
+                        ScheduleConfig::builder()
+                            .schedule_expression("cron(0 0 ? * * *)")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send(),
+    )?;
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    Ok(())
 }
 
 #[test]

@@ -871,6 +871,62 @@ impl Monitor {
         .map(|_| ())
     }
 
+    /// The job definitions of this monitor (content-named `<name>-dq-<hash>` /
+    /// `<name>-mq-<hash>`) that exist.
+    async fn own_definitions(
+        &self,
+        c: &Clients,
+        name: &str,
+        kind: Kind,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let prefix = format!("{name}-{}-", kind.tag());
+        let mut out = vec![];
+        let mut token: Option<String> = None;
+        loop {
+            let page = match kind {
+                Kind::Data => c
+                    .sagemaker
+                    .list_data_quality_job_definitions()
+                    .name_contains(&prefix)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map(|r| {
+                        (
+                            r.job_definition_summaries().to_vec(),
+                            r.next_token().map(String::from),
+                        )
+                    })
+                    .map_err(|e| api_error("ListDataQualityJobDefinitions", &prefix, &e))?,
+                Kind::Model => c
+                    .sagemaker
+                    .list_model_quality_job_definitions()
+                    .name_contains(&prefix)
+                    .set_next_token(token.take())
+                    .send()
+                    .await
+                    .map(|r| {
+                        (
+                            r.job_definition_summaries().to_vec(),
+                            r.next_token().map(String::from),
+                        )
+                    })
+                    .map_err(|e| api_error("ListModelQualityJobDefinitions", &prefix, &e))?,
+            };
+            out.extend(
+                page.0
+                    .iter()
+                    .filter_map(|d| d.monitoring_job_definition_name().map(String::from))
+                    .filter(|d| is_ours(name, kind, d)),
+            );
+            match page.1 {
+                Some(t) if !t.is_empty() => token = Some(t),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
     /// Whether a job definition exists.
     async fn definition_exists(
         &self,
@@ -2417,29 +2473,18 @@ impl Resource for Monitor {
         }
         for kind in [Kind::Data, Kind::Model] {
             let sched = schedule_name(&current.name, kind);
-            // The definition the schedule really uses (it may have drifted).
-            let used = c
-                .sagemaker
-                .describe_monitoring_schedule()
-                .monitoring_schedule_name(&sched)
-                .send()
-                .await
-                .ok()
-                .and_then(|d| {
-                    d.monitoring_schedule_config()
-                        .and_then(|x| x.monitoring_job_definition_name())
-                        .map(String::from)
-                });
             self.delete_schedule(ctx, &sched).await?;
+            // Every definition of ours: the recorded one and any the state lost track of
+            // (e.g. after the schedule was pointed elsewhere out of band).
             let recorded = match kind {
                 Kind::Data => current.data_quality_job_definition.clone(),
                 Kind::Model => current.model_quality_job_definition.clone(),
             };
-            for d in [used, recorded]
-                .into_iter()
-                .flatten()
-                .filter(|d| is_ours(&current.name, kind, d))
-            {
+            let mut defs = self.own_definitions(&c, &current.name, kind).await?;
+            defs.extend(recorded.filter(|d| is_ours(&current.name, kind, d)));
+            defs.sort();
+            defs.dedup();
+            for d in defs {
                 self.delete_definition(&c, kind, &d).await?;
             }
         }
