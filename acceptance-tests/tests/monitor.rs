@@ -562,6 +562,44 @@ fn batch_transform_output_is_monitored_with_alarms_in_the_batch_namespaces() -> 
         import: Some(("mlops_monitor.m".into(), "churn".into(), vec![])),
         ..Default::default()
     })
+    // new tags: on the schedules and their definitions, no definition swap
+    .step(Step {
+        config: monitor_batch(&format!("{body}  tags = {{ team = \"ml\" }}\n")),
+        before: Some(Box::new(|ctx| ctx.emulator.clear_requests())),
+        check: Some(Box::new(|ctx| {
+            let calls = ctx.emulator.calls()?;
+            ensure!(
+                !calls.contains_key("sagemaker.UpdateMonitoringSchedule"),
+                "{calls:?}"
+            );
+            let def = ctx
+                .state
+                .str("mlops_monitor.m", "model_quality_job_definition")?;
+            let arn = ctx
+                .rt
+                .block_on(
+                    ctx.sagemaker()
+                        .describe_model_quality_job_definition()
+                        .job_definition_name(&def)
+                        .send(),
+                )?
+                .job_definition_arn()
+                .unwrap_or_default()
+                .to_string();
+            let tags = ctx
+                .rt
+                .block_on(ctx.sagemaker().list_tags().resource_arn(&arn).send())?;
+            let team: Vec<_> = tags
+                .tags()
+                .iter()
+                .filter(|t| t.key() == Some("team"))
+                .filter_map(|t| t.value())
+                .collect();
+            ensure!(team == ["ml"], "{tags:?}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
     .run()
 }
 

@@ -596,6 +596,19 @@ fn dataset_from_job(
     })
 }
 
+/// The ARN of a job definition, from the ARN of a schedule in the same account and region.
+fn definition_arn(schedule_arn: &str, kind: Kind, definition: &str) -> Option<String> {
+    let (partition, region, account) = arn_parts(schedule_arn)?;
+    let ty = match kind {
+        Kind::Data => "data-quality-job-definition",
+        Kind::Model => "model-quality-job-definition",
+    };
+    Some(format!(
+        "arn:{partition}:sagemaker:{region}:{account}:{ty}/{}",
+        definition.to_ascii_lowercase()
+    ))
+}
+
 /// `Ok(true)` when a call on an object succeeded, `Ok(false)` when the object does not exist.
 fn found<T, E, R>(
     op: &str,
@@ -1891,13 +1904,26 @@ impl Monitor {
         }
         if let Some(p) = prior {
             if p.tags_all.as_ref() != Some(&tags) {
-                for arn in [
-                    &cur.data_quality_schedule_arn,
-                    &cur.model_quality_schedule_arn,
-                ]
-                .into_iter()
-                .flatten()
-                {
+                // schedules and their (immutable, but taggable) definitions
+                let mut arns = vec![];
+                for (kind, sched, def) in [
+                    (
+                        Kind::Data,
+                        &cur.data_quality_schedule_arn,
+                        &cur.data_quality_job_definition,
+                    ),
+                    (
+                        Kind::Model,
+                        &cur.model_quality_schedule_arn,
+                        &cur.model_quality_job_definition,
+                    ),
+                ] {
+                    if let Some(a) = sched {
+                        arns.extend(def.as_deref().and_then(|d| definition_arn(a, kind, d)));
+                        arns.push(a.clone());
+                    }
+                }
+                for arn in &arns {
                     update_tags(
                         &c.sagemaker,
                         arn,
