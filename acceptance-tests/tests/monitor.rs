@@ -741,6 +741,25 @@ fn email_alerts_own_a_topic_and_violation_alarms_come_and_go() -> Result<()> {
         config: format!("{}{}", endpoint(true), monitor(&one)),
         ..Default::default()
     })
+    // new provider default tags reach the topic the monitor owns
+    .step(Step {
+        config: format!(
+            "{}{}{}",
+            acceptance_tests::provider_block(
+                "  default_tags {\n    tags = { env = \"prod\" }\n  }\n"
+            ),
+            endpoint(true),
+            monitor(&one)
+        ),
+        raw_config: true,
+        check: Some(Box::new(move |ctx| {
+            let tags = sns(ctx, "ListTagsForResource", &[("ResourceArn", owned)])?;
+            let values = raw::xml_all(&tags, "Value");
+            ensure!(values.contains(&"prod".to_string()), "{tags}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
     .run()
 }
 

@@ -596,6 +596,54 @@ fn dataset_from_job(
     })
 }
 
+/// Make an owned topic's tags equal `want` (default tags change).
+async fn sync_topic_tags(
+    c: &Clients,
+    topic: &str,
+    want: &BTreeMap<String, String>,
+) -> Result<(), Diagnostics> {
+    let have: BTreeMap<String, String> = c
+        .sns
+        .list_tags_for_resource()
+        .resource_arn(topic)
+        .send()
+        .await
+        .map_err(|e| service_error("SNS", "ListTagsForResource", topic, &e))?
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    let stale: Vec<String> = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .cloned()
+        .collect();
+    if !stale.is_empty() {
+        c.sns
+            .untag_resource()
+            .resource_arn(topic)
+            .set_tag_keys(Some(stale))
+            .send()
+            .await
+            .map_err(|e| service_error("SNS", "UntagResource", topic, &e))?;
+    }
+    let changed: BTreeMap<String, String> = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        c.sns
+            .tag_resource()
+            .resource_arn(topic)
+            .set_tags(Some(sns_tags(&changed)))
+            .send()
+            .await
+            .map_err(|e| service_error("SNS", "TagResource", topic, &e))?;
+    }
+    Ok(())
+}
+
 /// The ARN of a job definition, from the ARN of a schedule in the same account and region.
 fn definition_arn(schedule_arn: &str, kind: Kind, definition: &str) -> Option<String> {
     let (partition, region, account) = arn_parts(schedule_arn)?;
@@ -1376,10 +1424,12 @@ impl Monitor {
                     },
                     None => false,
                 };
+                let t = owned_tags(c, MONITOR_TAG, &s.name, "alerts");
                 let arn = if exists {
-                    had_topic.clone().unwrap_or_default()
+                    let arn = had_topic.clone().unwrap_or_default();
+                    sync_topic_tags(c, &arn, &t).await?;
+                    arn
                 } else {
-                    let t = owned_tags(c, MONITOR_TAG, &s.name, "alerts");
                     let out = c
                         .sns
                         .create_topic()
