@@ -30,8 +30,21 @@ impl Emulator {
                 python.display()
             );
         }
+        // This checkout's emulator, even when the virtualenv has another checkout's package
+        // installed in editable mode (worktrees sharing one .venv).
+        let emu_dir = repo_root().join("acceptance-tests/emulator");
+        let pythonpath = match std::env::var_os("PYTHONPATH") {
+            Some(p) if !p.is_empty() => {
+                let mut v = emu_dir.into_os_string();
+                v.push(":");
+                v.push(p);
+                v
+            }
+            _ => emu_dir.into_os_string(),
+        };
         let mut child = Command::new(&python)
             .args(["-m", "mlops_emulator", "--host", "127.0.0.1", "--port", "0"])
+            .env("PYTHONPATH", pythonpath)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

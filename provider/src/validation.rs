@@ -34,6 +34,10 @@ pub static GROUP_ARN_OR_NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(GROUP_ARN_OR_NAME).expect("static regex"));
 pub static MODEL_PACKAGE_ARN_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(MODEL_PACKAGE_ARN).expect("static regex"));
+static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+$")
+        .expect("static regex")
+});
 static TAG_KEY_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$").expect("static regex"));
 
@@ -71,6 +75,23 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
                     format!("The value of tag {k:?} is longer than 256 characters."),
                 );
             }
+        }
+    }
+}
+
+/// Every known element of a list/set of e-mail addresses (SNS e-mail subscriptions) must
+/// look like an address; the diagnostic points at `path`.
+pub fn validate_emails(v: &Value, path: AttrPath, diags: &mut Diagnostics) {
+    let (Value::List(list) | Value::Set(list)) = v else {
+        return;
+    };
+    for e in list.iter().filter_map(Value::as_str) {
+        if e.len() > 254 || !EMAIL_RE.is_match(e) {
+            diags.error_at(
+                path.clone(),
+                "Invalid e-mail address",
+                format!("{e:?} is not an e-mail address."),
+            );
         }
     }
 }

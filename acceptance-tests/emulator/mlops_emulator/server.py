@@ -49,6 +49,7 @@ def build_app() -> Any:
         sagemaker_feature_store_ext,
         sagemaker_monitor_ext,
         sagemaker_pipeline_ext,
+        sagemaker_processing_ext,
         sns_ext,
     )
     from .inventory import inventory
@@ -58,6 +59,7 @@ def build_app() -> Any:
     sagemaker_pipeline_ext.install()
     sagemaker_endpoint_ext.install()
     sagemaker_monitor_ext.install()
+    sagemaker_processing_ext.install()
     sagemaker_feature_store_ext.install()
     autoscaling_ext.install()
     events_ext.install()

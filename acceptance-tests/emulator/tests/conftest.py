@@ -79,6 +79,10 @@ def emulator() -> Iterator[Emulator]:
     for var in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         os.environ.pop(var, None)
     os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
+    # this checkout's emulator, even when the virtualenv has another checkout's package
+    # installed in editable mode (worktrees sharing one .venv)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
     proc, line, startup = start_emulator("--host", "127.0.0.1", "--port", "0")
     assert line.startswith("MLOPS_EMULATOR_READY port="), (line, proc.stderr.read() if proc.poll() is not None else "")
     emu = Emulator(proc, int(line.strip().split("=", 1)[1]), startup)

@@ -20,10 +20,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
 use crate::aws::{
-    arn_parts, check_events_role, delete_role, delete_rule, ensure_events_role, events_tags,
-    is_missing, owned_name, owned_tags, put_targets, rule_arn_for, service_error, sns_tags,
-    Clients,
+    arn_parts, check_events_role, delete_role, delete_rule, delete_topic, email_subscriptions,
+    ensure_events_role, events_tags, is_missing, owned_name, owned_tags, put_targets, rule_arn_for,
+    service_error, sns_tags, subscribe, unsubscribe, Clients,
 };
+use crate::validation::validate_emails;
 
 /// Trigger and notification names: 1-32 letters, digits and hyphens inside.
 pub const BLOCK_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$";
@@ -892,10 +893,6 @@ pub fn message_transformer(
 
 // ------------------------------------------------------------------------------ validation
 
-static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+$")
-        .expect("static regex")
-});
 static BLOCK_NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(BLOCK_NAME).expect("static regex"));
 
@@ -1171,17 +1168,7 @@ fn validate_notification(
     };
     let emails = n.attr("emails");
     let topic = n.attr("topic_arn");
-    if let Some(list) = elements(emails) {
-        for e in list.iter().filter_map(Value::as_str) {
-            if e.len() > 254 || !EMAIL_RE.is_match(e) {
-                diags.error_at(
-                    p("emails"),
-                    "Invalid e-mail address",
-                    format!("{e:?} is not an e-mail address."),
-                );
-            }
-        }
-    }
+    validate_emails(emails, p("emails"), diags);
     let no_emails = emails.is_null() || elements(emails).is_some_and(|l| l.is_empty());
     if no_emails && topic.is_null() {
         diags.error_at(
@@ -1649,101 +1636,6 @@ fn notification_target(
         .input_transformer(t)
         .build()
         .map_err(|e| err_d("Invalid EventBridge target", e.to_string()))
-}
-
-/// Confirmed and pending e-mail subscriptions of a topic: address -> subscription ARN
-/// (`None` while pending).
-async fn email_subscriptions(
-    c: &Clients,
-    topic: &str,
-) -> Result<Option<BTreeMap<String, Option<String>>>, Diagnostics> {
-    let mut out = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let resp = match c
-            .sns
-            .list_subscriptions_by_topic()
-            .topic_arn(topic)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
-            Ok(r) => r,
-            Err(e) if is_missing(&e) => return Ok(None),
-            Err(e) => {
-                return Err(service_error("SNS", "ListSubscriptionsByTopic", topic, &e).into())
-            }
-        };
-        for s in resp.subscriptions() {
-            if s.protocol() != Some("email") {
-                continue;
-            }
-            if let Some(ep) = s.endpoint() {
-                let arn = s
-                    .subscription_arn()
-                    .filter(|a| a.starts_with("arn:"))
-                    .map(String::from);
-                out.insert(ep.to_string(), arn);
-            }
-        }
-        match resp.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
-        }
-    }
-    Ok(Some(out))
-}
-
-async fn subscribe(c: &Clients, topic: &str, email: &str) -> Result<(), Diagnostics> {
-    c.sns
-        .subscribe()
-        .topic_arn(topic)
-        .protocol("email")
-        .endpoint(email)
-        .send()
-        .await
-        .map_err(|e| service_error("SNS", "Subscribe", topic, &e))?;
-    tracing::info!(topic = %topic, "e-mail subscription requested");
-    Ok(())
-}
-
-async fn unsubscribe(
-    c: &Clients,
-    topic: &str,
-    emails: &BTreeSet<String>,
-) -> Result<(), Diagnostics> {
-    if emails.is_empty() {
-        return Ok(());
-    }
-    let Some(subs) = email_subscriptions(c, topic).await? else {
-        return Ok(());
-    };
-    for e in emails {
-        match subs.get(e) {
-            Some(Some(arn)) => match c.sns.unsubscribe().subscription_arn(arn).send().await {
-                Ok(_) => tracing::info!(topic = %topic, "e-mail subscription removed"),
-                Err(err) if is_missing(&err) => {}
-                Err(err) => return Err(service_error("SNS", "Unsubscribe", topic, &err).into()),
-            },
-            Some(None) => tracing::warn!(
-                topic = %topic,
-                "an e-mail subscription is still pending confirmation and cannot be removed; AWS deletes it after three days"
-            ),
-            None => {}
-        }
-    }
-    Ok(())
-}
-
-async fn delete_topic(c: &Clients, topic: &str) -> Result<(), Diagnostics> {
-    match c.sns.delete_topic().topic_arn(topic).send().await {
-        Ok(_) => {
-            tracing::info!(topic = %topic, "SNS topic deleted");
-            Ok(())
-        }
-        Err(e) if is_missing(&e) => Ok(()),
-        Err(e) => Err(service_error("SNS", "DeleteTopic", topic, &e).into()),
-    }
 }
 
 /// Create or update one notification. The error carries the block as far as it exists.
