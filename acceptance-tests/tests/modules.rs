@@ -296,6 +296,19 @@ fn realtime_serving_example_rolls_out_a_new_approved_version() -> Result<()> {
                 .is_some_and(|t| t.contains_key("endpoint/churn/variant/primary")),
             "{inv}"
         );
+        // drift alarm on the watched feature, notifying a topic with the on-call address
+        ensure!(
+            inv["cloudwatch"]["alarms"].as_array().is_some_and(|a| a
+                .iter()
+                .any(|n| n.as_str().is_some_and(|n| n.contains("tenure_months")))),
+            "{inv}"
+        );
+        ensure!(
+            inv["sns"]["topics"]
+                .as_object()
+                .is_some_and(|t| t.keys().any(|k| k.ends_with(":mlops_churn_alerts"))),
+            "{inv}"
+        );
         let v1 = output(&ws)?["serving_version"]["value"].clone();
         ensure!(v1.as_str().is_some_and(|a| a.ends_with("/churn/1")), "{v1}");
 

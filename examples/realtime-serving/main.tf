@@ -26,6 +26,8 @@ module "serving" {
   bucket              = var.bucket
   model_package_group = mlops_model_package_group.churn.name
   monitoring_schedule = "hourly"
+  drift_thresholds    = { tenure_months = 0.2 }
+  alert_emails        = ["ml-oncall@example.com"]
   # a holdout row must still score as a probability after every rollout
   smoke_test = [{ body = "41,1,0,29.9", expect = "^0?\\.[0-9]+\\s*$" }]
   depends_on = [mlops_model_package.v1]

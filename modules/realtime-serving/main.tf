@@ -13,6 +13,8 @@ locals {
     constraints = try(data.mlops_model_package.serving.metrics.data_quality_constraints, null)
   })
   thresholds = try(var.model_quality.metric_thresholds, {})
+  # alarms need somewhere to go and something to watch
+  alerting = (var.alert_topic_arn != null || length(var.alert_emails) > 0) && (length(local.thresholds) + length(var.drift_thresholds)) > 0
 }
 
 resource "mlops_endpoint" "this" {
@@ -88,10 +90,12 @@ resource "mlops_monitor" "this" {
   }
 
   dynamic "alerts" {
-    for_each = var.alert_topic_arn != null && length(local.thresholds) > 0 ? [1] : []
+    for_each = local.alerting ? [1] : []
     content {
+      emails            = var.alert_topic_arn == null ? var.alert_emails : null
       topic_arn         = var.alert_topic_arn
-      metric_thresholds = local.thresholds
+      metric_thresholds = length(local.thresholds) > 0 ? local.thresholds : null
+      drift_thresholds  = length(var.drift_thresholds) > 0 ? var.drift_thresholds : null
     }
   }
 
@@ -99,6 +103,14 @@ resource "mlops_monitor" "this" {
     precondition {
       condition     = local.baseline.statistics != null || var.model_quality != null
       error_message = "Nothing to monitor: the served version of ${var.model_package_group} has no registered data-quality baseline. Set data_quality_baseline or model_quality."
+    }
+    precondition {
+      condition     = var.alert_topic_arn == null || length(var.alert_emails) == 0
+      error_message = "Give alert_emails or alert_topic_arn, not both."
+    }
+    precondition {
+      condition     = (var.alert_topic_arn == null && length(var.alert_emails) == 0) || (length(local.thresholds) + length(var.drift_thresholds)) > 0
+      error_message = "Alerts need something to watch: set drift_thresholds or model_quality.metric_thresholds."
     }
   }
 }

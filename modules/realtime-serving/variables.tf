@@ -127,8 +127,30 @@ variable "model_quality" {
   }
 }
 
+variable "drift_thresholds" {
+  description = "Alarm when a feature of the captured requests drifts from the baseline by more than this distance, per feature, e.g. `{ tenure_months = 0.2 }`."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.drift_thresholds) : v > 0 && v <= 1])
+    error_message = "drift_thresholds are distances between 0 (exclusive) and 1."
+  }
+}
+
+variable "alert_emails" {
+  description = "E-mail addresses the monitoring alarms (drift, model-quality thresholds) notify, through a topic the provider creates. Each confirms an AWS subscription mail first."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alert_emails must be e-mail addresses."
+  }
+}
+
 variable "alert_topic_arn" {
-  description = "SNS topic the monitoring alarms notify (needs `model_quality` with `metric_thresholds`)."
+  description = "An existing SNS topic the monitoring alarms notify, instead of `alert_emails`."
   type        = string
   default     = null
 }

@@ -2156,8 +2156,9 @@ fn check_alerts(config: &Value, diags: &mut Diagnostics) {
     let emails = alerts.attr("emails");
     let topic = alerts.attr("topic_arn");
     validate_emails(emails, AttrPath::attrs(["alerts", "emails"]), diags);
+    // unknown values (e.g. from module variables at validate time) may still turn out null
     match (emails.is_null(), topic.is_null()) {
-        (false, false) => diags.error_at(
+        (false, false) if !emails.is_unknown() && !topic.is_unknown() => diags.error_at(
             AttrPath::attrs(["alerts", "topic_arn"]),
             "Both emails and topic_arn",
             "Write emails (the provider creates a topic and subscribes them) or topic_arn (an existing topic), not both. To mail from an existing topic, subscribe the addresses to it.",
@@ -2273,8 +2274,9 @@ impl Resource for Monitor {
                 "A monitor needs a data_quality block, a model_quality block, or both.",
             );
         }
-        match (config.attr("endpoint_name").is_null(), config.attr("batch_transform").is_null()) {
-            (false, false) => diags.error_at(
+        let (endpoint, batch) = (config.attr("endpoint_name"), config.attr("batch_transform"));
+        match (endpoint.is_null(), batch.is_null()) {
+            (false, false) if !endpoint.is_unknown() && !batch.is_unknown() => diags.error_at(
                 AttrPath::attr("batch_transform"),
                 "Two targets",
                 "A monitor watches an endpoint (endpoint_name) or a batch transform's captured data (batch_transform), not both.",
@@ -2288,9 +2290,9 @@ impl Resource for Monitor {
         }
         check_format_options(config.attr("batch_transform"), &["batch_transform"], diags);
         let ds = dq.attr("baseline_dataset");
-        if !ds.is_null() {
+        if !ds.is_null() && !ds.is_unknown() {
             for attr in ["baseline_statistics", "baseline_constraints"] {
-                if !dq.attr(attr).is_null() {
+                if !dq.attr(attr).is_null() && !dq.attr(attr).is_unknown() {
                     diags.error_at(
                         AttrPath::attrs(["data_quality", attr]),
                         "Two baselines",
