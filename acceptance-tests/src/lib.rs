@@ -246,13 +246,27 @@ impl Workspace {
 pub struct State(pub Json);
 
 impl State {
-    /// All resources (managed and data) in the root module.
+    /// All resources (managed and data), in the root module and in module calls
+    /// (addresses such as `module.serving.mlops_monitor.this`).
     pub fn resources(&self) -> Vec<&Json> {
-        self.0
-            .pointer("/values/root_module/resources")
-            .and_then(Json::as_array)
-            .map(|a| a.iter().collect())
-            .unwrap_or_default()
+        fn walk<'a>(module: &'a Json, out: &mut Vec<&'a Json>) {
+            if let Some(rs) = module.get("resources").and_then(Json::as_array) {
+                out.extend(rs);
+            }
+            for child in module
+                .get("child_modules")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                walk(child, out);
+            }
+        }
+        let mut out = vec![];
+        if let Some(root) = self.0.pointer("/values/root_module") {
+            walk(root, &mut out);
+        }
+        out
     }
 
     /// Attributes of a resource by address (`mlops_model_package_group.g`).

@@ -563,3 +563,80 @@ fn module_readme_usage_is_minimal_and_valid() -> Result<()> {
     ensure!(checked == 4, "{checked} module READMEs checked");
     Ok(())
 }
+
+/// realtime-serving on a version registered without a baseline: refused at plan unless a
+/// baseline dataset is given, which the monitor baselines with a processing job.
+#[test]
+fn realtime_serving_baselines_a_dataset_when_the_version_has_none() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let ws = Workspace::new(&emulator, Install::Mirror)?;
+    let sm = emulator.sagemaker(&rt);
+    let config = |extra: &str| {
+        format!(
+            r#"{}
+resource "mlops_model_package_group" "g" {{
+  name          = "fraud"
+  force_destroy = true
+}}
+
+module "serving" {{
+  source              = "{}"
+  name                = "fraud"
+  role_arn            = "arn:aws:iam::123456789012:role/SageMakerExecution"
+  bucket              = "mlops-fraud"
+  model_package_group = mlops_model_package_group.g.name
+  autoscaling         = null
+  rollout             = {{ strategy = "all_at_once" }}
+{extra}}}
+"#,
+            acceptance_tests::provider_block(""),
+            repo_root().join("modules/realtime-serving").display()
+        )
+    };
+    let result = (|| -> Result<()> {
+        ws.write_config(&config(""))?;
+        ws.init()?;
+        apply(&ws, &["-target=mlops_model_package_group.g"])?;
+        approve_version(
+            &sm,
+            &rt,
+            "fraud",
+            "s3://mlops-fraud/models/v1/model.tar.gz",
+            None,
+        )?;
+        let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
+        ensure!(
+            r.code == 1 && r.all().contains("Nothing to monitor"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+        ws.write_config(&config(
+            "  baseline_dataset    = { s3_uri = \"s3://mlops-fraud/training-data/train.csv\" }\n",
+        ))?;
+        apply(&ws, &[])?;
+        ws.assert_plan_empty()?;
+        let job = ws
+            .state()?
+            .str("module.serving.mlops_monitor.this", "baselining_job_name")?;
+        let d = rt.block_on(
+            sm.describe_processing_job()
+                .processing_job_name(&job)
+                .send(),
+        )?;
+        let input = d.processing_inputs()[0]
+            .s3_input()
+            .and_then(|s| s.s3_uri())
+            .unwrap_or_default()
+            .to_string();
+        ensure!(
+            input == "s3://mlops-fraud/training-data/train.csv",
+            "{input}"
+        );
+        Ok(())
+    })();
+    destroy_after(&ws, &emulator, result, &[])
+}

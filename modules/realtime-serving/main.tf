@@ -73,10 +73,17 @@ resource "mlops_monitor" "this" {
   tags          = var.tags
 
   dynamic "data_quality" {
-    for_each = local.baseline.statistics == null ? [] : [local.baseline]
+    for_each = local.baseline.statistics == null && var.baseline_dataset == null ? [] : [local.baseline]
     content {
       baseline_statistics  = data_quality.value.statistics
       baseline_constraints = data_quality.value.constraints
+      dynamic "baseline_dataset" {
+        for_each = data_quality.value.statistics == null ? [var.baseline_dataset] : []
+        content {
+          s3_uri = baseline_dataset.value.s3_uri
+          format = baseline_dataset.value.format
+        }
+      }
     }
   }
 
@@ -101,8 +108,8 @@ resource "mlops_monitor" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.baseline.statistics != null || var.model_quality != null
-      error_message = "Nothing to monitor: the served version of ${var.model_package_group} has no registered data-quality baseline. Set data_quality_baseline or model_quality."
+      condition     = local.baseline.statistics != null || var.baseline_dataset != null || var.model_quality != null
+      error_message = "Nothing to monitor: the served version of ${var.model_package_group} has no registered data-quality baseline. Set data_quality_baseline, baseline_dataset or model_quality."
     }
     precondition {
       condition     = var.alert_topic_arn == null || length(var.alert_emails) == 0

@@ -111,6 +111,20 @@ variable "data_quality_baseline" {
   default = null
 }
 
+variable "baseline_dataset" {
+  description = "Compute the data-quality baseline from this dataset (e.g. the training data; CSV with a header, or JSON Lines) with a baselining job the provider starts, when the served version has none registered and `data_quality_baseline` is not set."
+  type = object({
+    s3_uri = string
+    format = optional(string, "csv")
+  })
+  default = null
+
+  validation {
+    condition     = var.baseline_dataset == null || try(contains(["csv", "json"], var.baseline_dataset.format), false)
+    error_message = "baseline_dataset.format must be csv or json."
+  }
+}
+
 variable "model_quality" {
   description = "Also monitor model quality against ground-truth labels: problem type, label location, the output attribute holding the prediction, and alert thresholds per metric (e.g. `{ rmse = 5 }` or `{ f1 = 0.8 }`). `null`: data quality only."
   type = object({
