@@ -5,6 +5,7 @@
 //! the case ends with a destroy and a check that nothing is left.
 
 pub mod emulator;
+pub mod kube;
 pub mod raw;
 
 use std::collections::BTreeMap;
