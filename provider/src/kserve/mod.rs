@@ -847,7 +847,7 @@ pub async fn delete(ctx: &mut Ctx<Clients>, current: EndpointState) -> Result<()
     let ks = kube_of(&current);
     let what = subject(&current);
     match k
-        .call(api(k, &ks.namespace).delete(&current.name, &DeleteParams::foreground()))
+        .call(api(k, &ks.namespace).delete(&current.name, &DeleteParams::background()))
         .await
     {
         Ok(_) => {}
