@@ -251,7 +251,14 @@ impl Kube {
         match tokio::time::timeout(self.request_timeout, f).await {
             Ok(Ok(t)) => Ok(t),
             Ok(Err(kube::Error::Api(r))) => Err(KubeError::Api(r)),
-            Ok(Err(e)) => Err(KubeError::Unreachable(chain(&e))),
+            Ok(Err(e)) => {
+                let why = chain(&e);
+                Err(KubeError::Unreachable(if why.contains("deadline has elapsed") {
+                    format!("no answer within {} (request_timeout of the provider's kubernetes block): {why}", format_duration(self.request_timeout))
+                } else {
+                    why
+                }))
+            }
             Err(_) => Err(KubeError::Unreachable(format!(
                 "no answer within {} (request_timeout of the provider's kubernetes block)",
                 format_duration(self.request_timeout)
