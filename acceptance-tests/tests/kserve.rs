@@ -299,6 +299,39 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
     .run()
 }
 
+/// The docs' example (examples/resources/mlops_endpoint/kserve.tf), as written.
+#[test]
+fn kserve_example_applies() -> Result<()> {
+    let Some(k) = start("kserve_example_applies")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(Duration::from_millis(500)));
+    k.run_controller(NAMESPACE);
+    let hcl = std::fs::read_to_string(
+        acceptance_tests::repo_root().join("examples/resources/mlops_endpoint/kserve.tf"),
+    )?;
+    let mut tc = TestCase::new("kserve example");
+    tc.provider_block = provider_block(&k.provider_kubernetes(""));
+    let (k1, k2) = (k.clone(), k.clone());
+    tc.check_destroyed = Some(Box::new(move |_| {
+        ensure!(k2.get(NAMESPACE, "churn")?.is_none(), "InferenceService left after destroy");
+        Ok(())
+    }));
+    tc.step(Step {
+        config: hcl,
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k1)?;
+            ensure!(at(&o, "/spec/predictor/model/storageUri") == "s3://my-ml-bucket/churn/model-v1/model.tar.gz", "{o}");
+            ensure!(at(&o, "/spec/predictor/model/modelFormat/name") == "xgboost", "{o}");
+            let s = ctx.state.attr("mlops_endpoint.churn_kserve", "kubernetes")?;
+            ensure!(s["ready"] == true, "{s}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
 #[test]
 fn invalid_kubernetes_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
     let emulator = Emulator::start()?;
