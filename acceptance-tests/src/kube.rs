@@ -126,7 +126,10 @@ impl KubeApiServer {
         std::fs::write(d.join("apiserver.key"), srv_key.serialize_pem())?;
         std::fs::write(d.join("sa.key"), sa_key.serialize_pem())?;
         std::fs::write(d.join("sa.pub"), sa_key.public_key_pem())?;
-        std::fs::write(d.join("tokens.csv"), format!("{TOKEN},admin,admin,system:masters\n"))?;
+        std::fs::write(
+            d.join("tokens.csv"),
+            format!("{TOKEN},admin,admin,system:masters\n"),
+        )?;
 
         let (eport, pport, port) = (free_port()?, free_port()?, free_port()?);
         let log = |n: &str| -> Result<Stdio> { Ok(std::fs::File::create(d.join(n))?.into()) };
@@ -136,7 +139,9 @@ impl KubeApiServer {
             .arg(format!("--listen-client-urls=http://127.0.0.1:{eport}"))
             .arg(format!("--advertise-client-urls=http://127.0.0.1:{eport}"))
             .arg(format!("--listen-peer-urls=http://127.0.0.1:{pport}"))
-            .arg(format!("--initial-advertise-peer-urls=http://127.0.0.1:{pport}"))
+            .arg(format!(
+                "--initial-advertise-peer-urls=http://127.0.0.1:{pport}"
+            ))
             .arg(format!("--initial-cluster=t=http://127.0.0.1:{pport}"))
             .stdout(Stdio::null())
             .stderr(log("etcd.log")?)
@@ -147,13 +152,25 @@ impl KubeApiServer {
             .args(["--bind-address=127.0.0.1", "--advertise-address=127.0.0.1"])
             .arg(format!("--secure-port={port}"))
             .arg(format!("--cert-dir={}", d.join("certs").display()))
-            .arg(format!("--tls-cert-file={}", d.join("apiserver.crt").display()))
-            .arg(format!("--tls-private-key-file={}", d.join("apiserver.key").display()))
+            .arg(format!(
+                "--tls-cert-file={}",
+                d.join("apiserver.crt").display()
+            ))
+            .arg(format!(
+                "--tls-private-key-file={}",
+                d.join("apiserver.key").display()
+            ))
             .arg(format!("--client-ca-file={}", d.join("ca.crt").display()))
-            .arg(format!("--token-auth-file={}", d.join("tokens.csv").display()))
+            .arg(format!(
+                "--token-auth-file={}",
+                d.join("tokens.csv").display()
+            ))
             .arg("--authorization-mode=RBAC")
             .arg("--service-account-issuer=https://kubernetes.default.svc")
-            .arg(format!("--service-account-key-file={}", d.join("sa.pub").display()))
+            .arg(format!(
+                "--service-account-key-file={}",
+                d.join("sa.pub").display()
+            ))
             .arg(format!(
                 "--service-account-signing-key-file={}",
                 d.join("sa.key").display()
@@ -199,12 +216,15 @@ impl KubeApiServer {
             stop: Arc::new(AtomicBool::new(false)),
         };
         server.wait_up().context("kube-apiserver start-up")?;
-        server.install_crds().context("installing the KServe CRDs")?;
+        server
+            .install_crds()
+            .context("installing the KServe CRDs")?;
         Ok(server)
     }
 
     fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.path().join("apiserver.log")).unwrap_or_default();
+        let log =
+            std::fs::read_to_string(self.dir.path().join("apiserver.log")).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
@@ -216,8 +236,18 @@ impl KubeApiServer {
             if let Ok(Some(status)) = self.apiserver.try_wait() {
                 bail!("kube-apiserver exited ({status}):\n{}", self.log_tail());
             }
-            if self.rt.block_on(ns.get_opt("default")).ok().flatten().is_some() {
-                eprintln!("kube-apiserver up on 127.0.0.1:{} in {:.1}s", self.port, start.elapsed().as_secs_f64());
+            if self
+                .rt
+                .block_on(ns.get_opt("default"))
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                eprintln!(
+                    "kube-apiserver up on 127.0.0.1:{} in {:.1}s",
+                    self.port,
+                    start.elapsed().as_secs_f64()
+                );
                 break;
             }
             if start.elapsed() > Duration::from_secs(90) {
@@ -244,8 +274,12 @@ impl KubeApiServer {
             },
         );
         let dir = repo_root().join("acceptance-tests/kubernetes/crds");
-        for f in ["serving.kserve.io_inferenceservices.yaml", "serving.kserve.io_servingruntimes.yaml"] {
-            let text = std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))?;
+        for f in [
+            "serving.kserve.io_inferenceservices.yaml",
+            "serving.kserve.io_servingruntimes.yaml",
+        ] {
+            let text =
+                std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))?;
             let mut crd: Json =
                 serde_yaml::from_str(&text).with_context(|| format!("parsing {f}"))?;
             drop_empty_string_defaults(&mut crd);
@@ -335,7 +369,14 @@ impl KubeApiServer {
     }
 
     /// Play the KServe controller once: report the current generation Ready or not.
-    pub fn set_status(&self, ns: &str, name: &str, ready: bool, reason: &str, message: &str) -> Result<()> {
+    pub fn set_status(
+        &self,
+        ns: &str,
+        name: &str,
+        ready: bool,
+        reason: &str,
+        message: &str,
+    ) -> Result<()> {
         set_status(&self.rt, &self.isvc_api(ns), name, ready, reason, message)
     }
 
@@ -361,7 +402,9 @@ impl KubeApiServer {
                 for o in list.items {
                     let name = o.metadata.name.clone().unwrap_or_default();
                     let generation = o.metadata.generation.unwrap_or(0);
-                    if o.metadata.deletion_timestamp.is_some() || done.get(&name) == Some(&generation) {
+                    if o.metadata.deletion_timestamp.is_some()
+                        || done.get(&name) == Some(&generation)
+                    {
                         continue;
                     }
                     let m = mode.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -428,7 +471,8 @@ fn set_status_rt(
     let revision = format!("{name}-predictor-{generation:05}");
     let status = if ready { "True" } else { "False" };
     let cond = |t: &str| {
-        let mut c = json!({ "type": t, "status": status, "lastTransitionTime": "2026-01-01T00:00:00Z" });
+        let mut c =
+            json!({ "type": t, "status": status, "lastTransitionTime": "2026-01-01T00:00:00Z" });
         if !ready {
             c["reason"] = reason.into();
             c["message"] = message.into();

@@ -96,9 +96,19 @@ fn registry_version_ready_canary_failed_rollout_import_destroy() -> Result<()> {
     };
     let mut tc = TestCase::new("kserve registry version");
     tc.provider_block = provider_block(&k.provider_kubernetes(""));
-    let (k1, k2, k3, k4, k5, kd) = (k.clone(), k.clone(), k.clone(), k.clone(), k.clone(), k.clone());
+    let (k1, k2, k3, k4, k5, kd) = (
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+    );
     tc.check_destroyed = Some(Box::new(move |_| {
-        ensure!(kd.get(NAMESPACE, "churn")?.is_none(), "InferenceService left after destroy");
+        ensure!(
+            kd.get(NAMESPACE, "churn")?.is_none(),
+            "InferenceService left after destroy"
+        );
         Ok(())
     }));
     tc.step(Step {
@@ -213,9 +223,20 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
     };
     let mut tc = TestCase::new("kserve custom container");
     tc.provider_block = provider_block(&k.provider_kubernetes(""));
-    let (k1, k2, k3, k4, k5, k6, k7) = (k.clone(), k.clone(), k.clone(), k.clone(), k.clone(), k.clone(), k.clone());
+    let (k1, k2, k3, k4, k5, k6, k7) = (
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+        k.clone(),
+    );
     tc.check_destroyed = Some(Box::new(move |_| {
-        ensure!(k7.get(NAMESPACE, "churn")?.is_none(), "InferenceService left after destroy");
+        ensure!(
+            k7.get(NAMESPACE, "churn")?.is_none(),
+            "InferenceService left after destroy"
+        );
         Ok(())
     }));
     tc.step(Step {
@@ -314,16 +335,28 @@ fn kserve_example_applies() -> Result<()> {
     tc.provider_block = provider_block(&k.provider_kubernetes(""));
     let (k1, k2) = (k.clone(), k.clone());
     tc.check_destroyed = Some(Box::new(move |_| {
-        ensure!(k2.get(NAMESPACE, "churn")?.is_none(), "InferenceService left after destroy");
+        ensure!(
+            k2.get(NAMESPACE, "churn")?.is_none(),
+            "InferenceService left after destroy"
+        );
         Ok(())
     }));
     tc.step(Step {
         config: hcl,
         check: Some(Box::new(move |ctx| {
             let o = live(&k1)?;
-            ensure!(at(&o, "/spec/predictor/model/storageUri") == "s3://my-ml-bucket/churn/model-v1/model.tar.gz", "{o}");
-            ensure!(at(&o, "/spec/predictor/model/modelFormat/name") == "xgboost", "{o}");
-            let s = ctx.state.attr("mlops_endpoint.churn_kserve", "kubernetes")?;
+            ensure!(
+                at(&o, "/spec/predictor/model/storageUri")
+                    == "s3://my-ml-bucket/churn/model-v1/model.tar.gz",
+                "{o}"
+            );
+            ensure!(
+                at(&o, "/spec/predictor/model/modelFormat/name") == "xgboost",
+                "{o}"
+            );
+            let s = ctx
+                .state
+                .attr("mlops_endpoint.churn_kserve", "kubernetes")?;
             ensure!(s["ready"] == true, "{s}");
             Ok(())
         })),
@@ -426,7 +459,10 @@ fn api_server_down_or_slow_gives_a_clear_error_and_keeps_state() -> Result<()> {
     );
     ws.assert_plan_empty()?;
     let in_state = |ws: &Workspace| -> Result<bool> {
-        Ok(ws.tf_ok(&["state", "list", "-no-color"])?.stdout.contains(ADDR))
+        Ok(ws
+            .tf_ok(&["state", "list", "-no-color"])?
+            .stdout
+            .contains(ADDR))
     };
 
     // slow: the server accepts connections but never answers
@@ -435,24 +471,46 @@ fn api_server_down_or_slow_gives_a_clear_error_and_keeps_state() -> Result<()> {
     k.resume()?;
     let r = r?;
     let server = format!("the Kubernetes API server {} did not answer", k.url());
-    ensure!(r.code != 0 && r.all().contains(&server) && r.all().contains("no answer within 3s"), "{}", r.all());
+    ensure!(
+        r.code != 0 && r.all().contains(&server) && r.all().contains("no answer within 3s"),
+        "{}",
+        r.all()
+    );
     ensure!(r.secs < 60.0, "took {:.0}s", r.secs);
     ensure!(in_state(&ws)?, "state lost");
     ws.assert_plan_empty()?;
     // an update while the server hangs: a clear error, the state keeps the prior object
     ws.write_config(&cfg("2Gi"))?;
     let plan = ws.tf_ok(&["plan", "-no-color", "-input=false", "-out=tfplan"])?;
-    ensure!(plan.stdout.contains("\"1Gi\" -> \"2Gi\""), "{}", plan.stdout);
+    ensure!(
+        plan.stdout.contains("\"1Gi\" -> \"2Gi\""),
+        "{}",
+        plan.stdout
+    );
     k.pause()?;
-    let r = ws.tf(&["apply", "-auto-approve", "-no-color", "-input=false", "tfplan"]);
+    let r = ws.tf(&[
+        "apply",
+        "-auto-approve",
+        "-no-color",
+        "-input=false",
+        "tfplan",
+    ]);
     k.resume()?;
     let r = r?;
     ensure!(r.code != 0 && r.all().contains(&server), "{}", r.all());
     let s = ws.state()?;
     let kb = s.attr(ADDR, "kubernetes")?;
-    ensure!(kb["resources"]["memory"] == "1Gi", "state must keep the prior object: {kb}");
+    ensure!(
+        kb["resources"]["memory"] == "1Gi",
+        "state must keep the prior object: {kb}"
+    );
     ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
-    ensure!(at(&live(&k)?, "/spec/predictor/containers/0/resources/requests/memory") == "2Gi");
+    ensure!(
+        at(
+            &live(&k)?,
+            "/spec/predictor/containers/0/resources/requests/memory"
+        ) == "2Gi"
+    );
 
     // down: connection refused
     let url = k.url();
@@ -460,7 +518,8 @@ fn api_server_down_or_slow_gives_a_clear_error_and_keeps_state() -> Result<()> {
     let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
     ensure!(
         r.code != 0
-            && r.all().contains(&format!("the Kubernetes API server {url} did not answer"))
+            && r.all()
+                .contains(&format!("the Kubernetes API server {url} did not answer"))
             && r.all().to_lowercase().contains("connection refused"),
         "{}",
         r.all()

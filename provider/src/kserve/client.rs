@@ -51,18 +51,30 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if k.is_null() || k.is_unknown() {
         return;
     }
-    let at = |a: &str| AttrPath(vec![PathStep::Attr("kubernetes".into()), PathStep::Attr(a.into())]);
+    let at = |a: &str| {
+        AttrPath(vec![
+            PathStep::Attr("kubernetes".into()),
+            PathStep::Attr(a.into()),
+        ])
+    };
     let set = |a: &str| !k.attr(a).is_null();
     let in_cluster = k.attr("in_cluster").as_bool() == Some(true);
-    let sources: Vec<&str> = [("config_path", set("config_path")), ("in_cluster", in_cluster), ("host", set("host"))]
-        .into_iter()
-        .filter_map(|(n, s)| s.then_some(n))
-        .collect();
+    let sources: Vec<&str> = [
+        ("config_path", set("config_path")),
+        ("in_cluster", in_cluster),
+        ("host", set("host")),
+    ]
+    .into_iter()
+    .filter_map(|(n, s)| s.then_some(n))
+    .collect();
     if sources.len() > 1 {
         diags.error_at(
             at(sources[1]),
             "Conflicting Kubernetes access",
-            format!("Give only one of config_path, in_cluster and host; got {}.", sources.join(" and ")),
+            format!(
+                "Give only one of config_path, in_cluster and host; got {}.",
+                sources.join(" and ")
+            ),
         );
     }
     if set("config_context") && (in_cluster || set("host")) {
@@ -88,7 +100,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
     if let Some(t) = k.attr("request_timeout").as_str() {
         if let Err(e) = parse_duration(t) {
-            diags.error_at(at("request_timeout"), "Invalid duration", format!("request_timeout {t:?}: {e}."));
+            diags.error_at(
+                at("request_timeout"),
+                "Invalid duration",
+                format!("request_timeout {t:?}: {e}."),
+            );
         }
     }
 }
@@ -118,7 +134,11 @@ impl KubeAccess {
     /// The client, created on the first call.
     pub async fn get(&self) -> Result<&Kube, Diagnostics> {
         self.cell
-            .get_or_try_init(|| async { connect(self.config.as_ref()).await.map_err(Diagnostics::from) })
+            .get_or_try_init(|| async {
+                connect(self.config.as_ref())
+                    .await
+                    .map_err(Diagnostics::from)
+            })
             .await
     }
 }
@@ -141,14 +161,16 @@ async fn load(cfg: Option<&KubernetesConfig>) -> Result<kube::Config, Diagnostic
         ..Default::default()
     };
     if c.in_cluster == Some(true) {
-        return kube::Config::incluster().map_err(|e| config_error(format!("In-cluster configuration: {e}")));
+        return kube::Config::incluster()
+            .map_err(|e| config_error(format!("In-cluster configuration: {e}")));
     }
     if let Some(host) = &c.host {
         // An in-memory kubeconfig, so the CA and token go through kube's standard loading.
         let mut cluster = serde_json::json!({ "server": host });
         if let Some(pem) = &c.cluster_ca_certificate {
-            cluster["certificate-authority-data"] =
-                base64::engine::general_purpose::STANDARD.encode(pem.as_bytes()).into();
+            cluster["certificate-authority-data"] = base64::engine::general_purpose::STANDARD
+                .encode(pem.as_bytes())
+                .into();
         }
         if c.insecure == Some(true) {
             cluster["insecure-skip-tls-verify"] = true.into();
@@ -187,9 +209,11 @@ async fn load(cfg: Option<&KubernetesConfig>) -> Result<kube::Config, Diagnostic
             .await
             .map_err(|e| config_error(format!("Kubeconfig: {e}")));
     }
-    kube::Config::infer()
-        .await
-        .map_err(|e| config_error(format!("No kubeconfig or in-cluster configuration found: {e}")))
+    kube::Config::infer().await.map_err(|e| {
+        config_error(format!(
+            "No kubeconfig or in-cluster configuration found: {e}"
+        ))
+    })
 }
 
 async fn connect(cfg: Option<&KubernetesConfig>) -> Result<Kube, Diagnostic> {
@@ -201,7 +225,11 @@ async fn connect(cfg: Option<&KubernetesConfig>) -> Result<Kube, Diagnostic> {
     config.connect_timeout = Some(request_timeout);
     config.read_timeout = Some(request_timeout);
     config.write_timeout = Some(request_timeout);
-    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
     let client = kube::Client::try_from(config)
         .map_err(|e| config_error(format!("Kubernetes client for {server}: {}", chain(&e))))?;
     tracing::debug!(server = %server, timeout = %format_duration(request_timeout), "Kubernetes client ready");
@@ -253,11 +281,13 @@ impl Kube {
             Ok(Err(kube::Error::Api(r))) => Err(KubeError::Api(r)),
             Ok(Err(e)) => {
                 let why = chain(&e);
-                Err(KubeError::Unreachable(if why.contains("deadline has elapsed") {
-                    format!("no answer within {} (request_timeout of the provider's kubernetes block): {why}", format_duration(self.request_timeout))
-                } else {
-                    why
-                }))
+                Err(KubeError::Unreachable(
+                    if why.contains("deadline has elapsed") {
+                        format!("no answer within {} (request_timeout of the provider's kubernetes block): {why}", format_duration(self.request_timeout))
+                    } else {
+                        why
+                    },
+                ))
             }
             Err(_) => Err(KubeError::Unreachable(format!(
                 "no answer within {} (request_timeout of the provider's kubernetes block)",

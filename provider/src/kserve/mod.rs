@@ -76,7 +76,9 @@ pub struct KubeResources {
     pub gpu: Option<i64>,
     /// Extended resource name of the GPUs.
     #[schemars(extend("x-tf-default" = "nvidia.com/gpu"))]
-    #[schemars(regex(pattern = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$"))]
+    #[schemars(regex(
+        pattern = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$"
+    ))]
     pub gpu_resource: Option<String>,
 }
 
@@ -95,7 +97,10 @@ pub struct KubeResources {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct KubernetesServing {
     /// Namespace of the InferenceService (it must exist). Changing it replaces the endpoint.
-    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(min = 1, max = 63))]
+    #[schemars(
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
+        length(min = 1, max = 63)
+    )]
     #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub namespace: String,
     /// Model format for a KServe serving runtime, e.g. `sklearn`, `xgboost`, `lightgbm`,
@@ -141,7 +146,10 @@ pub struct KubernetesServing {
     #[schemars(range(min = 0, max = 100))]
     pub canary_traffic_percent: Option<i64>,
     /// Service account of the predictor pods (e.g. one with access to the model storage).
-    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"), length(max = 253))]
+    #[schemars(
+        regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"),
+        length(max = 253)
+    )]
     pub service_account_name: Option<String>,
     /// Labels of the InferenceService.
     pub labels: Option<BTreeMap<String, String>>,
@@ -204,7 +212,11 @@ pub fn modify_plan(plan: &mut PlanCtx<'_, Clients>) {
     for k in ["arn", "endpoint_config_name", "alarm_names", "tags_all"] {
         o.insert(k.into(), Value::Null);
     }
-    if let Some(m) = plan.planned.get_path_mut(&AttrPath::attr("model")).and_then(Value::as_object_mut) {
+    if let Some(m) = plan
+        .planned
+        .get_path_mut(&AttrPath::attr("model"))
+        .and_then(Value::as_object_mut)
+    {
         m.insert("model_name".into(), Value::Null);
     }
     let model = plan.planned.attr("model").clone();
@@ -213,7 +225,8 @@ pub fn modify_plan(plan: &mut PlanCtx<'_, Clients>) {
         model.attr("model_data_url").clone()
     } else {
         let arn = model.attr("model_package_arn");
-        let same = !arn.is_unknown() && arn.semantic_eq(plan.prior.attr("model").attr("model_package_arn"));
+        let same = !arn.is_unknown()
+            && arn.semantic_eq(plan.prior.attr("model").attr("model_package_arn"));
         match prior_kube.attr("storage_uri") {
             s @ Value::String(_) if same => s.clone(),
             _ => Value::UNKNOWN,
@@ -323,7 +336,10 @@ pub fn desired(s: &EndpointState, storage: Option<&str>) -> Json {
         c.insert("name".into(), CONTAINER_NAME.into());
         c.insert("image".into(), image.clone().into());
         if let Some(p) = k.port {
-            c.insert("ports".into(), json!([{ "containerPort": p, "protocol": "TCP" }]));
+            c.insert(
+                "ports".into(),
+                json!([{ "containerPort": p, "protocol": "TCP" }]),
+            );
         }
         if let Some(x) = &k.command {
             c.insert("command".into(), json!(x));
@@ -415,7 +431,9 @@ fn str_at<'a>(j: &'a Json, p: &str) -> Option<&'a str> {
 
 fn readiness(obj: &Json) -> Readiness {
     let generation = obj.pointer("/metadata/generation").and_then(Json::as_i64);
-    let observed = obj.pointer("/status/observedGeneration").and_then(Json::as_i64);
+    let observed = obj
+        .pointer("/status/observedGeneration")
+        .and_then(Json::as_i64);
     if let (Some(g), o) = (generation, observed) {
         if o.unwrap_or(0) < g {
             return Readiness::Pending(format!(
@@ -427,15 +445,31 @@ fn readiness(obj: &Json) -> Readiness {
     let Some(c) = condition(obj, "Ready") else {
         return Readiness::Pending("no Ready condition yet".into());
     };
-    let reason = c.get("reason").and_then(Json::as_str).unwrap_or_default().to_string();
-    let message = c.get("message").and_then(Json::as_str).unwrap_or_default().to_string();
+    let reason = c
+        .get("reason")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let message = c
+        .get("message")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
     match c.get("status").and_then(Json::as_str) {
         Some("True") => Readiness::Ready,
         Some("False") => Readiness::Failed { reason, message },
         _ => Readiness::Pending(format!(
             "Ready=Unknown{}{}",
-            if reason.is_empty() { String::new() } else { format!(" ({reason})") },
-            if message.is_empty() { String::new() } else { format!(": {message}") }
+            if reason.is_empty() {
+                String::new()
+            } else {
+                format!(" ({reason})")
+            },
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
         )),
     }
 }
@@ -476,11 +510,17 @@ fn managed_map(
     import: bool,
 ) -> Option<BTreeMap<String, String>> {
     match prior {
-        Some(p) => Some(live.into_iter().filter(|(k, _)| p.contains_key(k)).collect()),
+        Some(p) => Some(
+            live.into_iter()
+                .filter(|(k, _)| p.contains_key(k))
+                .collect(),
+        ),
         None if import => {
             let m: BTreeMap<String, String> = live
                 .into_iter()
-                .filter(|(k, _)| !k.starts_with(ANNOTATION_PREFIX) && !k.starts_with("kubectl.kubernetes.io/"))
+                .filter(|(k, _)| {
+                    !k.starts_with(ANNOTATION_PREFIX) && !k.starts_with("kubectl.kubernetes.io/")
+                })
                 .collect();
             (!m.is_empty()).then_some(m)
         }
@@ -530,7 +570,10 @@ fn env_from(j: Option<&Json>) -> BTreeMap<String, String> {
                 .filter_map(|e| {
                     Some((
                         e.get("name")?.as_str()?.to_string(),
-                        e.get("value").and_then(Json::as_str).unwrap_or_default().to_string(),
+                        e.get("value")
+                            .and_then(Json::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
                     ))
                 })
                 .collect()
@@ -547,14 +590,19 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
         && pm.model_package_arn.is_none()
         && pm.image.is_none()
         && pm.model_data_url.is_none();
-    let pred = obj.pointer("/spec/predictor").cloned().unwrap_or(Json::Null);
+    let pred = obj
+        .pointer("/spec/predictor")
+        .cloned()
+        .unwrap_or(Json::Null);
     let container = pred.pointer("/containers/0");
     let model_spec = pred.get("model");
     let annotations = string_map(obj.pointer("/metadata/annotations"));
     let mut env = env_from(container.or(model_spec).and_then(|c| c.get("env")));
     let storage = match container {
         Some(_) => env.remove(STORAGE_URI_ENV),
-        None => model_spec.and_then(|m| str_at(m, "/storageUri")).map(String::from),
+        None => model_spec
+            .and_then(|m| str_at(m, "/storageUri"))
+            .map(String::from),
     };
     let package_arn = annotations.get(PACKAGE_ANNOTATION).cloned();
     let from_registry = if import {
@@ -576,7 +624,9 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
         } else {
             None
         },
-        image: container.and_then(|c| str_at(c, "/image")).map(String::from),
+        image: container
+            .and_then(|c| str_at(c, "/image"))
+            .map(String::from),
         model_data_url: if from_registry { None } else { storage.clone() },
         environment: managed(&pm.environment, Some(env).filter(|e| !e.is_empty()), import),
         instance_type: None,
@@ -597,7 +647,9 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
         ),
         runtime: managed(
             &pk.runtime,
-            model_spec.and_then(|m| str_at(m, "/runtime")).map(String::from),
+            model_spec
+                .and_then(|m| str_at(m, "/runtime"))
+                .map(String::from),
             import,
         ),
         port: managed(&pk.port, container_port, import),
@@ -613,15 +665,25 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
         ),
         readiness_probe: managed(
             &pk.readiness_probe,
-            probe_from(container.and_then(|c| c.get("readinessProbe")), container_port),
+            probe_from(
+                container.and_then(|c| c.get("readinessProbe")),
+                container_port,
+            ),
             import,
         ),
         liveness_probe: managed(
             &pk.liveness_probe,
-            probe_from(container.and_then(|c| c.get("livenessProbe")), container_port),
+            probe_from(
+                container.and_then(|c| c.get("livenessProbe")),
+                container_port,
+            ),
             import,
         ),
-        resources: managed(&pk.resources, resources_from(res_json, pk.resources.as_ref()), import),
+        resources: managed(
+            &pk.resources,
+            resources_from(res_json, pk.resources.as_ref()),
+            import,
+        ),
         min_replicas: managed(&pk.min_replicas, i64_at(&pred, "/minReplicas"), import),
         max_replicas: managed(&pk.max_replicas, i64_at(&pred, "/maxReplicas"), import),
         scale_metric: managed(
@@ -640,7 +702,11 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
             str_at(&pred, "/serviceAccountName").map(String::from),
             import,
         ),
-        labels: managed_map(&pk.labels, string_map(obj.pointer("/metadata/labels")), import),
+        labels: managed_map(
+            &pk.labels,
+            string_map(obj.pointer("/metadata/labels")),
+            import,
+        ),
         annotations: managed_map(&pk.annotations, annotations.clone(), import),
         force_conflicts: pk.force_conflicts.or(Some(false)),
         storage_uri: storage,

@@ -95,9 +95,15 @@ fn model_format_predictor_from_a_registry_version() {
     let read = observe(&s, &with_status(obj.clone(), 2, 2, "True"));
     let k = read.kubernetes.as_ref().expect("block");
     assert_eq!(read.model, s.model);
-    assert_eq!(k.storage_uri.as_deref(), Some("s3://models/v2/model.tar.gz"));
+    assert_eq!(
+        k.storage_uri.as_deref(),
+        Some("s3://models/v2/model.tar.gz")
+    );
     assert_eq!(k.ready, Some(true));
-    assert_eq!(k.resources, s.kubernetes.as_ref().and_then(|k| k.resources.clone()));
+    assert_eq!(
+        k.resources,
+        s.kubernetes.as_ref().and_then(|k| k.resources.clone())
+    );
     assert_eq!(
         readiness(&with_status(obj.clone(), 3, 2, "True")),
         Readiness::Pending("waiting for KServe to observe generation 3 (observed 2)".into())
@@ -155,7 +161,10 @@ fn custom_container_with_probes_and_import() {
     let live = with_status(obj, 1, 1, "True");
     let read = observe(&s, &live);
     assert_eq!(read.model, s.model);
-    let (a, b) = (read.kubernetes.expect("block"), s.kubernetes.clone().expect("block"));
+    let (a, b) = (
+        read.kubernetes.expect("block"),
+        s.kubernetes.clone().expect("block"),
+    );
     assert_eq!(
         (a.port, a.readiness_probe, a.liveness_probe, a.labels),
         (b.port, b.readiness_probe, b.liveness_probe, b.labels)
@@ -163,7 +172,10 @@ fn custom_container_with_probes_and_import() {
     // an import stub takes every field from the live object
     let imported = observe(&import("ml/churn").expect("valid id"), &live);
     assert_eq!(imported.model, s.model);
-    assert_eq!(imported.kubernetes.as_ref().and_then(|k| k.port), Some(8080));
+    assert_eq!(
+        imported.kubernetes.as_ref().and_then(|k| k.port),
+        Some(8080)
+    );
     assert!(import("churn").is_err() && import("ML/churn").is_err());
 }
 
@@ -180,5 +192,8 @@ fn fields_not_managed_are_left_out() {
     live["metadata"]["labels"] = json!({"owner": "someone"});
     let read = observe(&s, &live);
     let k = read.kubernetes.expect("block");
-    assert_eq!((k.min_replicas, k.labels, k.ready), (None, None, Some(false)));
+    assert_eq!(
+        (k.min_replicas, k.labels, k.ready),
+        (None, None, Some(false))
+    );
 }

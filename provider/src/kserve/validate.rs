@@ -78,7 +78,13 @@ const SAGEMAKER_ONLY_MODEL: [&str; 6] = [
     "autoscaling",
 ];
 /// Settings of a custom container (`image`).
-const CONTAINER_ONLY: [&str; 5] = ["port", "command", "args", "readiness_probe", "liveness_probe"];
+const CONTAINER_ONLY: [&str; 5] = [
+    "port",
+    "command",
+    "args",
+    "readiness_probe",
+    "liveness_probe",
+];
 /// Settings of a model-format predictor (no `image`).
 const FORMAT_ONLY: [&str; 3] = ["model_format", "model_format_version", "runtime"];
 
@@ -125,13 +131,27 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     // What is served.
     let set = |a: &str| is_set(m.attr(a));
     let unknown = |a: &str| m.attr(a).is_unknown();
-    let sources: Vec<&str> = ["model_package_group", "model_package_arn", "image", "model_data_url"]
-        .into_iter()
-        .filter(|a| set(a))
-        .collect();
+    let sources: Vec<&str> = [
+        "model_package_group",
+        "model_package_arn",
+        "image",
+        "model_data_url",
+    ]
+    .into_iter()
+    .filter(|a| set(a))
+    .collect();
     let image = set("image");
     let registry = set("model_package_group") || set("model_package_arn");
-    if sources.is_empty() && !["model_package_group", "model_package_arn", "image", "model_data_url"].iter().any(|a| unknown(a)) {
+    if sources.is_empty()
+        && ![
+            "model_package_group",
+            "model_package_arn",
+            "image",
+            "model_data_url",
+        ]
+        .iter()
+        .any(|a| unknown(a))
+    {
         diags.error_at(
             AttrPath::attr("model"),
             "What to serve",
@@ -265,7 +285,10 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 diags.error_at(
                     path.clone(),
                     "Reserved annotation",
-                    format!("Annotations under {} are set by the provider.", super::ANNOTATION_PREFIX),
+                    format!(
+                        "Annotations under {} are set by the provider.",
+                        super::ANNOTATION_PREFIX
+                    ),
                 );
             }
             if values {

@@ -351,7 +351,10 @@ fn is_serverless(s: &EndpointState) -> bool {
 
 impl Endpoint {
     /// The latest approved version of a group (newest creation time first).
-    pub(crate) async fn latest_approved(c: &Clients, group: &str) -> Result<Option<String>, Diagnostics> {
+    pub(crate) async fn latest_approved(
+        c: &Clients,
+        group: &str,
+    ) -> Result<Option<String>, Diagnostics> {
         let r = c
             .sagemaker
             .list_model_packages()
