@@ -377,7 +377,14 @@ impl KubeApiServer {
         reason: &str,
         message: &str,
     ) -> Result<()> {
-        set_status(&self.rt, &self.isvc_api(ns), name, ready, reason, message)
+        set_status_rt(
+            self.rt.handle(),
+            &self.isvc_api(ns),
+            name,
+            ready,
+            reason,
+            message,
+        )
     }
 
     /// Set what the stand-in controller does from now on.
@@ -442,17 +449,6 @@ fn drop_empty_string_defaults(j: &mut Json) {
         Json::Array(a) => a.iter_mut().for_each(drop_empty_string_defaults),
         _ => {}
     }
-}
-
-fn set_status(
-    rt: &tokio::runtime::Runtime,
-    api: &Api<DynamicObject>,
-    name: &str,
-    ready: bool,
-    reason: &str,
-    message: &str,
-) -> Result<()> {
-    set_status_rt(rt.handle(), api, name, ready, reason, message)
 }
 
 fn set_status_rt(

@@ -20,6 +20,21 @@ fn start(test: &str) -> Result<Option<Arc<KubeApiServer>>> {
     Ok(KubeApiServer::start_or_skip(test)?.map(Arc::new))
 }
 
+/// A test case against `k`, whose destroy must leave no InferenceService `churn`.
+fn case(k: &Arc<KubeApiServer>, name: &str) -> TestCase {
+    let mut tc = TestCase::new(name);
+    tc.provider_block = provider_block(&k.provider_kubernetes(""));
+    let k = k.clone();
+    tc.check_destroyed = Some(Box::new(move |_| {
+        ensure!(
+            k.get(NAMESPACE, "churn")?.is_none(),
+            "InferenceService left after destroy"
+        );
+        Ok(())
+    }));
+    tc
+}
+
 fn group_with_versions() -> &'static str {
     r#"resource "mlops_model_package_group" "g" {
   name          = "churn"
@@ -94,23 +109,8 @@ fn registry_version_ready_canary_failed_rollout_import_destroy() -> Result<()> {
             .replace("  }\n}\n", "  }\n  depends_on = [mlops_model_package.v1, mlops_model_package.v2]\n}\n")
         )
     };
-    let mut tc = TestCase::new("kserve registry version");
-    tc.provider_block = provider_block(&k.provider_kubernetes(""));
-    let (k1, k2, k3, k4, k5, kd) = (
-        k.clone(),
-        k.clone(),
-        k.clone(),
-        k.clone(),
-        k.clone(),
-        k.clone(),
-    );
-    tc.check_destroyed = Some(Box::new(move |_| {
-        ensure!(
-            kd.get(NAMESPACE, "churn")?.is_none(),
-            "InferenceService left after destroy"
-        );
-        Ok(())
-    }));
+    let tc = case(&k, "kserve registry version");
+    let (k1, k2, k3, k4, k5) = (k.clone(), k.clone(), k.clone(), k.clone(), k.clone());
     tc.step(Step {
         // created, then waited for: the controller reports Ready after 1.5 s
         config: serve("", "1Gi"),
@@ -137,15 +137,10 @@ fn registry_version_ready_canary_failed_rollout_import_destroy() -> Result<()> {
     .step(Step {
         config: serve("    canary_traffic_percent = 20\n", "1Gi"),
         before: Some(Box::new(|ctx| {
-            let v2 = ctx.ws.state()?.str("mlops_model_package.v2", "arn")?;
-            ctx.rt.block_on(
-                ctx.sagemaker()
-                    .update_model_package()
-                    .model_package_arn(&v2)
-                    .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::Approved)
-                    .send(),
-            )?;
-            Ok(())
+            ctx.set_approval(
+                "mlops_model_package.v2",
+                aws_sdk_sagemaker::types::ModelApprovalStatus::Approved,
+            )
         })),
         expect_plan: Some(re(r#"(?s)mlops_endpoint\.e will be updated in-place.*\+ canary_traffic_percent\s*= 20.*~ storage_uri\s*= "s3://models/v1/model.tar.gz" -> \(known after apply\).*~ model_package_arn\s*= ".*/churn/1" -> ".*/churn/2""#)),
         check: Some(Box::new(move |ctx| {
@@ -221,10 +216,8 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
             ),
         )
     };
-    let mut tc = TestCase::new("kserve custom container");
-    tc.provider_block = provider_block(&k.provider_kubernetes(""));
-    let (k1, k2, k3, k4, k5, k6, k7) = (
-        k.clone(),
+    let tc = case(&k, "kserve custom container");
+    let (k1, k2, k3, k4, k5, k6) = (
         k.clone(),
         k.clone(),
         k.clone(),
@@ -232,13 +225,6 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
         k.clone(),
         k.clone(),
     );
-    tc.check_destroyed = Some(Box::new(move |_| {
-        ensure!(
-            k7.get(NAMESPACE, "churn")?.is_none(),
-            "InferenceService left after destroy"
-        );
-        Ok(())
-    }));
     tc.step(Step {
         config: serve(""),
         check: Some(Box::new(move |ctx| {
@@ -331,16 +317,8 @@ fn kserve_example_applies() -> Result<()> {
     let hcl = std::fs::read_to_string(
         acceptance_tests::repo_root().join("examples/resources/mlops_endpoint/kserve.tf"),
     )?;
-    let mut tc = TestCase::new("kserve example");
-    tc.provider_block = provider_block(&k.provider_kubernetes(""));
-    let (k1, k2) = (k.clone(), k.clone());
-    tc.check_destroyed = Some(Box::new(move |_| {
-        ensure!(
-            k2.get(NAMESPACE, "churn")?.is_none(),
-            "InferenceService left after destroy"
-        );
-        Ok(())
-    }));
+    let tc = case(&k, "kserve example");
+    let k1 = k.clone();
     tc.step(Step {
         config: hcl,
         check: Some(Box::new(move |ctx| {
@@ -395,6 +373,12 @@ fn invalid_kubernetes_endpoints_are_rejected_at_plan_without_api_calls() -> Resu
         ("bad label value", endpoint(pkg, &format!("{fmt}    labels = {{\n      team = \"churn team\"\n    }}\n")), r"(?s)Invalid label value"),
         ("reserved annotation", endpoint(pkg, &format!("{fmt}    annotations = {{\n      \"mlops.terraform.io/x\" = \"y\"\n    }}\n")), r"(?s)Reserved annotation"),
     ];
+    let mut cases = cases;
+    cases.push((
+        "SageMaker without role_arn",
+        format!("resource \"mlops_endpoint\" \"e\" {{\n  name = \"churn\"\n  model {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n}}\n"),
+        r"(?s)Missing role_arn.*or add a kubernetes block",
+    ));
     let failures = plan_rejections(&ws, &emulator, &[ADDR], &cases, &|_, _| None)?;
     ensure!(
         failures.is_empty(),

@@ -94,7 +94,7 @@ pub struct KubeResources {
 /// Apply waits until the InferenceService is `Ready` for the applied generation; a rollout
 /// that reports `Ready=False` (or is not Ready within the timeout) fails with the
 /// condition's reason and message, and the next plan proposes to apply again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct KubernetesServing {
     /// Namespace of the InferenceService (it must exist). Changing it replaces the endpoint.
     #[schemars(
@@ -629,11 +629,7 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
             .map(String::from),
         model_data_url: if from_registry { None } else { storage.clone() },
         environment: managed(&pm.environment, Some(env).filter(|e| !e.is_empty()), import),
-        instance_type: None,
-        instance_count: None,
-        serverless: None,
-        autoscaling: None,
-        model_name: None,
+        ..Default::default()
     };
     let fmt = model_spec.and_then(|m| m.get("modelFormat"));
     let res_json = container.or(model_spec).and_then(|c| c.get("resources"));
@@ -717,19 +713,9 @@ fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
     };
     EndpointState {
         name: prior.name.clone(),
-        role_arn: None,
         model,
-        variant: None,
-        shadow: None,
-        data_capture: None,
-        rollout: None,
-        smoke_test: None,
-        tags: None,
-        tags_all: None,
-        arn: None,
-        endpoint_config_name: None,
-        alarm_names: None,
         kubernetes: Some(kube),
+        ..Default::default()
     }
 }
 
@@ -951,59 +937,13 @@ pub fn import(id: &str) -> Result<EndpointState, Diagnostics> {
     if !validate::is_dns_label(ns) || !validate::is_dns_label(name) {
         return Err(bad());
     }
-    let empty = Variant {
-        name: None,
-        weight: None,
-        model_package_group: None,
-        model_package_arn: None,
-        image: None,
-        model_data_url: None,
-        environment: None,
-        instance_type: None,
-        instance_count: None,
-        serverless: None,
-        autoscaling: None,
-        model_name: None,
-    };
     Ok(EndpointState {
         name: name.to_string(),
-        role_arn: None,
-        model: empty,
-        variant: None,
-        shadow: None,
-        data_capture: None,
-        rollout: None,
-        smoke_test: None,
-        tags: None,
-        tags_all: None,
-        arn: None,
-        endpoint_config_name: None,
-        alarm_names: None,
         kubernetes: Some(KubernetesServing {
             namespace: ns.to_string(),
-            model_format: None,
-            model_format_version: None,
-            runtime: None,
-            port: None,
-            command: None,
-            args: None,
-            readiness_probe: None,
-            liveness_probe: None,
-            resources: None,
-            min_replicas: None,
-            max_replicas: None,
-            scale_metric: None,
-            scale_target: None,
-            canary_traffic_percent: None,
-            service_account_name: None,
-            labels: None,
-            annotations: None,
-            force_conflicts: None,
-            storage_uri: None,
-            url: None,
-            latest_ready_revision: None,
-            ready: None,
+            ..Default::default()
         }),
+        ..Default::default()
     })
 }
 

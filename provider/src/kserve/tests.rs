@@ -6,16 +6,7 @@ fn variant() -> Variant {
     Variant {
         name: Some("primary".into()),
         weight: Some(1.0),
-        model_package_group: None,
-        model_package_arn: None,
-        image: None,
-        model_data_url: None,
-        environment: None,
-        instance_type: None,
-        instance_count: None,
-        serverless: None,
-        autoscaling: None,
-        model_name: None,
+        ..Default::default()
     }
 }
 

@@ -60,7 +60,7 @@ pub struct Autoscaling {
 /// What a variant serves and on which compute. Give exactly one source: `model_package_group`
 /// (its latest approved version, looked up at every plan), `model_package_arn`, or `image`
 /// (with `model_data_url`, `environment`); and either `instance_type` or `serverless`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Variant {
     /// Variant name, unique in the endpoint.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"))]
@@ -185,7 +185,7 @@ pub struct SmokeTest {
 ///
 /// Import with the endpoint name: `terraform import mlops_endpoint.churn churn`; a
 /// Kubernetes endpoint with `namespace/name`: `terraform import mlops_endpoint.churn ml/churn`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointState {
     /// Endpoint name (1-63 letters, digits, hyphens). Changing it replaces the endpoint.
     #[schemars(regex(pattern = ENTITY_NAME), length(min = 1, max = 63))]
@@ -1706,35 +1706,9 @@ impl Resource for Endpoint {
             )
             .into());
         }
-        let empty = Variant {
-            name: None,
-            weight: None,
-            model_package_group: None,
-            model_package_arn: None,
-            image: None,
-            model_data_url: None,
-            environment: None,
-            instance_type: None,
-            instance_count: None,
-            serverless: None,
-            autoscaling: None,
-            model_name: None,
-        };
         Ok(EndpointState {
             name: id.to_string(),
-            role_arn: None,
-            model: empty,
-            variant: None,
-            shadow: None,
-            data_capture: None,
-            rollout: None,
-            smoke_test: None,
-            tags: None,
-            tags_all: None,
-            arn: None,
-            endpoint_config_name: None,
-            alarm_names: None,
-            kubernetes: None,
+            ..Default::default()
         })
     }
 }
