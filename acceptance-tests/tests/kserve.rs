@@ -303,6 +303,31 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
         })),
         ..Default::default()
     })
+    // KServe never reports the new generation: the apply fails at the resource's timeout,
+    // the state records the object as applied and not Ready
+    .step(Step {
+        config: serve("    force_conflicts = true\n    min_replicas    = 1\n")
+            .replace("\"churn\"]", "\"churn\", \"--workers\", \"4\"]")
+            .replace("  }\n}\n", "  }\n  timeouts {\n    update = \"2s\"\n  }\n}\n"),
+        before: Some(Box::new({
+            let k = k.clone();
+            move |_| {
+                k.controller(Controller::Idle);
+                Ok(())
+            }
+        })),
+        expect_error: Some(re(r"(?s)Timed out waiting for InferenceService ml/churn to be Ready.*Still waiting for KServe to observe generation \d+ \(observed \d+\) after 2s")),
+        check: Some(Box::new({
+            let k = k.clone();
+            move |ctx| {
+                let s = state_kube(ctx)?;
+                ensure!(s["ready"] == false && s["args"] == json!(["--model-name", "churn", "--workers", "4"]), "{s}");
+                ensure!(at(&live(&k)?, "/spec/predictor/containers/0/args/3") == "4");
+                Ok(())
+            }
+        })),
+        ..Default::default()
+    })
     .run()
 }
 
