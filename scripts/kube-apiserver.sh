@@ -124,6 +124,10 @@ EOF
                         "https://127.0.0.1:$port/apis/apiextensions.k8s.io/v1/customresourcedefinitions" >/dev/null ||
                     { echo "installing $crd failed" >&2; stop "$run"; exit 1; }
             done
+            for _ in $(seq 1 60); do
+                "${curl[@]}" "https://127.0.0.1:$port/apis/serving.kserve.io/v1beta1/namespaces/default/inferenceservices" >/dev/null 2>&1 && break
+                sleep 1
+            done
             echo "KUBECONFIG=$run/kubeconfig"
             return
         fi
