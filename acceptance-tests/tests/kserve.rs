@@ -371,7 +371,7 @@ fn kserve_example_applies() -> Result<()> {
 #[test]
 fn invalid_kubernetes_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
     let emulator = Emulator::start()?;
-    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    let mut ws = Workspace::new(&emulator, Install::DevOverride)?;
     let fmt = "    model_format = \"sklearn\"\n";
     let pkg = "    model_package_group = \"churn\"\n";
     let cases = vec![
@@ -430,6 +430,21 @@ fn invalid_kubernetes_endpoints_are_rejected_at_plan_without_api_calls() -> Resu
         let calls = emulator.calls()?;
         ensure!(calls.is_empty(), "{label}: API calls {calls:?}");
     }
+    // no kubernetes block and no kubeconfig: a clear error when applying, nothing in state
+    let missing = ws.dir.path().join("no-such-kubeconfig");
+    ws.env
+        .push(("KUBECONFIG".into(), missing.display().to_string()));
+    ws.env
+        .push(("KUBERNETES_SERVICE_HOST".into(), String::new()));
+    ws.write_config(&format!("{}{valid}", provider_block("")))?;
+    let r = ws.tf(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(
+        r.code != 0
+            && re(r"(?s)Kubernetes configuration failed.*No kubeconfig or in-cluster configuration found.*need the provider's kubernetes block").is_match(&r.all()),
+        "{}",
+        r.all()
+    );
+    ensure!(!ws.state()?.has(ADDR), "nothing may be recorded");
     Ok(())
 }
 

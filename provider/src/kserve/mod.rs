@@ -9,6 +9,7 @@ pub mod client;
 mod validate;
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
 use mlops_framework::{
@@ -190,10 +191,11 @@ fn resource() -> ApiResource {
     }
 }
 
+/// The kubernetes block (endpoint.rs dispatches here only when it is set; an empty block
+/// would make the API server reject the call, never a panic).
 fn kube_of(s: &EndpointState) -> &KubernetesServing {
-    s.kubernetes
-        .as_ref()
-        .expect("dispatched to KServe only with a kubernetes block")
+    static NONE: LazyLock<KubernetesServing> = LazyLock::new(KubernetesServing::default);
+    s.kubernetes.as_ref().unwrap_or(&NONE)
 }
 
 fn subject(s: &EndpointState) -> String {
@@ -780,6 +782,16 @@ async fn storage_uri(c: &Clients, s: &mut EndpointState) -> Result<Option<String
     }
 }
 
+/// Server-side apply as our field manager; forced only when the user takes fields over.
+fn apply_params(ks: &KubernetesServing) -> PatchParams {
+    let params = PatchParams::apply(FIELD_MANAGER);
+    if ks.force_conflicts == Some(true) {
+        params.force()
+    } else {
+        params
+    }
+}
+
 /// Apply the object, wait until Ready, read it back. On failure, the state records the
 /// object as it is (not Ready), so nothing is lost and the next plan applies again.
 async fn apply_and_wait(
@@ -793,10 +805,7 @@ async fn apply_and_wait(
     let planned = &planned;
     let ks = kube_of(planned);
     let obj = desired(planned, storage.as_deref());
-    let mut params = PatchParams::apply(FIELD_MANAGER);
-    if ks.force_conflicts == Some(true) {
-        params = params.force();
-    }
+    let params = apply_params(ks);
     let what = subject(planned);
     tracing::info!(namespace = %ks.namespace, name = %planned.name, server = %k.server, "applying InferenceService");
     let applied = k

@@ -188,3 +188,84 @@ fn fields_not_managed_are_left_out() {
         (None, None, Some(false))
     );
 }
+
+/// The apply request on the wire (a mock service stands in for the API server): a PATCH
+/// with the apply-patch content type, our field manager, no force unless asked; and a 409
+/// conflict turned into a diagnostic that names the other manager and the way out.
+#[tokio::test]
+async fn server_side_apply_request_and_conflict_diagnostic() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<(String, String, String, Json)>>> = Arc::default();
+    let log = seen.clone();
+    let svc = tower::service_fn(move |req: http::Request<kube::client::Body>| {
+        let log = log.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let bytes = body.collect_bytes().await?;
+            let content_type = parts
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            log.lock().unwrap_or_else(|e| e.into_inner()).push((
+                parts.method.to_string(),
+                parts.uri.to_string(),
+                content_type,
+                serde_json::from_slice(&bytes).unwrap_or(Json::Null),
+            ));
+            let status = json!({
+                "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Conflict", "code": 409,
+                "message": "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using serving.kserve.io/v1beta1: .spec.predictor.maxReplicas",
+            });
+            http::Response::builder()
+                .status(409)
+                .header("content-type", "application/json")
+                .body(kube::client::Body::from(status.to_string().into_bytes()))
+                .map_err(kube::Error::HttpError)
+        }
+    });
+    let k = Kube {
+        client: kube::Client::new(svc, "default"),
+        server: "https://k8s.example.com".into(),
+        request_timeout: std::time::Duration::from_secs(5),
+    };
+    let mut m = variant();
+    m.image = Some("registry.example.com/server:1".into());
+    let mut ks = kube_block();
+    ks.max_replicas = Some(3);
+    for force in [false, true] {
+        ks.force_conflicts = Some(force);
+        let s = state(m.clone(), ks.clone());
+        let obj = desired(&s, None);
+        let err = k
+            .call(api(&k, "ml").patch("churn", &apply_params(&ks), &Patch::Apply(&obj)))
+            .await
+            .expect_err("the mock answers 409");
+        let d = k.error("apply", &subject(&s), &err);
+        assert_eq!(d.summary, "Server-side apply conflict");
+        assert!(
+            d.detail.contains("conflict with \"kubectl-edit\"")
+                && d.detail.contains(".spec.predictor.maxReplicas")
+                && d.detail.contains("https://k8s.example.com")
+                && d.detail.contains("force_conflicts = true"),
+            "{}",
+            d.detail
+        );
+    }
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(seen.len(), 2);
+    for (i, (method, uri, content_type, body)) in seen.iter().enumerate() {
+        assert_eq!(method, "PATCH");
+        assert!(
+            uri.starts_with(
+                "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices/churn?"
+            ) && uri.contains("fieldManager=terraform-provider-mlops"),
+            "{uri}"
+        );
+        assert_eq!(uri.contains("force=true"), i == 1, "{uri}");
+        assert_eq!(content_type, "application/apply-patch+yaml");
+        assert_eq!(body["spec"]["predictor"]["maxReplicas"], 3);
+        assert_eq!(body["kind"], "InferenceService");
+    }
+}
