@@ -195,7 +195,9 @@ fn fields_not_managed_are_left_out() {
 #[tokio::test]
 async fn server_side_apply_request_and_conflict_diagnostic() {
     use std::sync::{Arc, Mutex};
-    let seen: Arc<Mutex<Vec<(String, String, String, Json)>>> = Arc::default();
+    /// Method, URI, content type and body of each request.
+    type Seen = Arc<Mutex<Vec<(String, String, String, Json)>>>;
+    let seen: Seen = Arc::default();
     let log = seen.clone();
     let svc = tower::service_fn(move |req: http::Request<kube::client::Body>| {
         let log = log.clone();
