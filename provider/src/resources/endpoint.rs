@@ -59,7 +59,9 @@ pub struct Autoscaling {
 
 /// What a variant serves and on which compute. Give exactly one source: `model_package_group`
 /// (its latest approved version, looked up at every plan), `model_package_arn`, or `image`
-/// (with `model_data_url`, `environment`); and either `instance_type` or `serverless`.
+/// (with `model_data_url`, `environment`); and either `instance_type` or `serverless`. With a
+/// `kubernetes` block only the source (`model_data_url` alone is one too) and `environment`
+/// apply: compute is set in that block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Variant {
     /// Variant name, unique in the endpoint.
