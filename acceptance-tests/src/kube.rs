@@ -74,6 +74,7 @@ pub struct KubeApiServer {
     client: kube::Client,
     controller: Arc<Mutex<Controller>>,
     stop: Arc<AtomicBool>,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 fn isvc() -> ApiResource {
@@ -214,6 +215,7 @@ impl KubeApiServer {
             },
             controller: Arc::new(Mutex::new(Controller::Idle)),
             stop: Arc::new(AtomicBool::new(false)),
+            threads: Mutex::new(vec![]),
         };
         server.wait_up().context("kube-apiserver start-up")?;
         server
@@ -399,7 +401,7 @@ impl KubeApiServer {
         let handle = self.rt.handle().clone();
         let mode = self.controller.clone();
         let stop = self.stop.clone();
-        std::thread::spawn(move || {
+        let t = std::thread::spawn(move || {
             let mut done: std::collections::BTreeMap<String, i64> = Default::default();
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
@@ -431,6 +433,10 @@ impl KubeApiServer {
                 }
             }
         });
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(t);
     }
 }
 
@@ -531,6 +537,15 @@ impl Drop for KubeApiServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = signal(self.apiserver.id(), "CONT");
+        // the controller stops before the runtime it uses goes away
+        for t in self
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            let _ = t.join();
+        }
         let _ = self.apiserver.kill();
         let _ = self.apiserver.wait();
         let _ = self.etcd.kill();
