@@ -8,7 +8,8 @@
 #      (reference pipelines regenerated with the real SDK, corrected schema); generated
 #      instance-type tables up to date
 #   5. all Rust tests: unit and property tests, protocol tests, docs freshness, and the
-#      acceptance tests (real terraform + emulator)
+#      acceptance tests (real terraform + emulator; the KServe ones also against a real
+#      kube-apiserver v1.20.2 built once from Debian's source package and cached, plus etcd)
 #   6. the README quickstart, end to end, then its destroy
 set -euo pipefail
 REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -43,6 +44,12 @@ step "instance type tables match botocore"
 
 step "module READMEs match their variables and outputs"
 .venv/bin/python scripts/gen-module-docs.py --check
+
+step "kube-apiserver and etcd for the KServe tests (built once, cached)"
+MLOPS_KUBE_APISERVER="$(scripts/kube-apiserver.sh build)"
+export MLOPS_KUBE_APISERVER
+# CI never skips them: a missing server must fail the tests
+unset MLOPS_SKIP_KUBE_TESTS
 
 step "rust tests (unit, protocol, docs, acceptance)"
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-3}"

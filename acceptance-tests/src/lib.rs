@@ -5,6 +5,7 @@
 //! the case ends with a destroy and a check that nothing is left.
 
 pub mod emulator;
+pub mod kube;
 pub mod raw;
 
 use std::collections::BTreeMap;
@@ -314,6 +315,24 @@ impl StepCtx<'_> {
     /// A SageMaker client talking to the emulator, to read back or change things out of band.
     pub fn sagemaker(&self) -> aws_sdk_sagemaker::Client {
         self.emulator.sagemaker(self.rt)
+    }
+
+    /// Set the approval status of the model package at `address` out of band (a human in
+    /// the registry).
+    pub fn set_approval(
+        &self,
+        address: &str,
+        status: aws_sdk_sagemaker::types::ModelApprovalStatus,
+    ) -> Result<()> {
+        let arn = self.ws.state()?.str(address, "arn")?;
+        self.rt.block_on(
+            self.sagemaker()
+                .update_model_package()
+                .model_package_arn(arn)
+                .model_approval_status(status)
+                .send(),
+        )?;
+        Ok(())
     }
 }
 

@@ -131,15 +131,10 @@ fn latest_approved_version_canary_update_keeps_capacity() -> Result<()> {
     .step(Step {
         config: serve(),
         before: Some(Box::new(|ctx| {
-            let v2 = ctx.ws.state()?.str("mlops_model_package.v2", "arn")?;
-            ctx.rt.block_on(
-                ctx.sagemaker()
-                    .update_model_package()
-                    .model_package_arn(&v2)
-                    .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::Approved)
-                    .send(),
-            )?;
-            Ok(())
+            ctx.set_approval(
+                "mlops_model_package.v2",
+                aws_sdk_sagemaker::types::ModelApprovalStatus::Approved,
+            )
         })),
         expect_plan: Some(re(r#"(?s)mlops_endpoint\.e will be updated in-place.*~ model_package_arn\s*= "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/1" -> "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/2""#)),
         check: Some(Box::new(|ctx| {

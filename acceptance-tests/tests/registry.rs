@@ -247,16 +247,7 @@ fn versions_approval_data_source_and_force_destroy() -> Result<()> {
             "  approval_status = \"Approved\"\n  approval_description = \"beats v1 on F1\"\n",
         ),
         before: Some(Box::new(|ctx| {
-            let st = ctx.ws.state()?;
-            let arn = st.str("mlops_model_package.v1", "arn")?;
-            ctx.rt.block_on(
-                ctx.sagemaker()
-                    .update_model_package()
-                    .model_package_arn(arn)
-                    .model_approval_status(ModelApprovalStatus::Rejected)
-                    .send(),
-            )?;
-            Ok(())
+            ctx.set_approval("mlops_model_package.v1", ModelApprovalStatus::Rejected)
         })),
         expect_plan: Some(re(r#""Rejected" -> "Approved""#)),
         ..Default::default()

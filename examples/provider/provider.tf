@@ -10,4 +10,11 @@ provider "mlops" {
   default_tags {
     tags = { team = "ml-platform" }
   }
+
+  # Optional: a Kubernetes cluster for endpoints served with KServe (mlops_endpoint with a
+  # kubernetes block). Without it: KUBECONFIG, ~/.kube/config, or the in-cluster account.
+  kubernetes {
+    config_path    = "~/.kube/config"
+    config_context = "prod-eks"
+  }
 }

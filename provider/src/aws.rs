@@ -31,15 +31,18 @@ pub struct Clients {
     pub runtime: aws_sdk_sagemakerruntime::Client,
     pub region: String,
     pub default_tags: BTreeMap<String, String>,
+    /// Kubernetes (KServe endpoints): configured now, connected on first use.
+    pub kube: crate::kserve::client::KubeAccess,
 }
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 
 /// Build the clients from the provider block and the standard AWS chain.
 pub async fn configure(
-    cfg: ProviderConfig,
+    mut cfg: ProviderConfig,
     terraform_version: &str,
 ) -> Result<Clients, Diagnostics> {
+    let kube = crate::kserve::client::KubeAccess::new(cfg.kubernetes.take());
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(r) = &cfg.region {
         loader = loader.region(Region::new(r.clone()));
@@ -150,6 +153,7 @@ pub async fn configure(
         runtime: aws_sdk_sagemakerruntime::Client::from_conf(rt.build()),
         region,
         default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
+        kube,
     })
 }
 

@@ -6,8 +6,11 @@ use mlops_framework::{AttrPath, Diagnostics, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::kserve::client::KubernetesConfig;
+
 /// The `mlops` provider manages the MLOps lifecycle on Amazon SageMaker: model registry,
-/// pipelines, serving and monitoring.
+/// pipelines, serving and monitoring; endpoints can also be served on Kubernetes with KServe
+/// (the `kubernetes` block).
 ///
 /// Credentials come from the standard AWS chain (environment, shared config and credentials
 /// files with `profile`, SSO, web identity such as GitLab CI OIDC via
@@ -58,6 +61,10 @@ pub struct ProviderConfig {
     /// conflicts.
     #[schemars(extend("x-tf" = ["block"]))]
     pub default_tags: Option<DefaultTags>,
+
+    /// Access to a Kubernetes cluster for endpoints served with KServe.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub kubernetes: Option<KubernetesConfig>,
 }
 
 /// Role assumption with STS AssumeRole.
@@ -112,6 +119,7 @@ pub struct DefaultTags {
 
 /// Cross-field checks of the provider block.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    crate::kserve::client::validate(config, diags);
     let ak = config.attr("access_key");
     let sk = config.attr("secret_key");
     if ak.is_unknown() || sk.is_unknown() {

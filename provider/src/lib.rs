@@ -4,6 +4,7 @@ pub mod aws;
 pub mod config;
 pub mod data_sources;
 pub mod docs;
+pub mod kserve;
 pub mod pipeline;
 pub mod resources;
 pub mod validation;

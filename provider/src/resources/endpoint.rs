@@ -21,6 +21,7 @@ use crate::aws::{
     api_error, cloudwatch_tags, delete_alarms, is_not_found, list_tags, merge_tags, plan_tags_all,
     sdk_tags, stable_hash, update_tags, user_tags, Clients,
 };
+use crate::kserve::{self, KubernetesServing};
 use crate::validation::{validate_tags, ENTITY_NAME, ROLE_ARN};
 
 /// Compute of a serverless variant.
@@ -58,8 +59,10 @@ pub struct Autoscaling {
 
 /// What a variant serves and on which compute. Give exactly one source: `model_package_group`
 /// (its latest approved version, looked up at every plan), `model_package_arn`, or `image`
-/// (with `model_data_url`, `environment`); and either `instance_type` or `serverless`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// (with `model_data_url`, `environment`); and either `instance_type` or `serverless`. With a
+/// `kubernetes` block only the source (`model_data_url` alone is one too) and `environment`
+/// apply: compute is set in that block.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Variant {
     /// Variant name, unique in the endpoint.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"))]
@@ -179,16 +182,20 @@ pub struct SmokeTest {
 /// fails the apply with SageMaker's reason and state records what serves), and delete the old
 /// config only afterwards. Autoscaled capacity is kept across updates.
 ///
-/// Import with the endpoint name: `terraform import mlops_endpoint.churn churn`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// With a `kubernetes` block the endpoint is a KServe `InferenceService` instead (see that
+/// block).
+///
+/// Import with the endpoint name: `terraform import mlops_endpoint.churn churn`; a
+/// Kubernetes endpoint with `namespace/name`: `terraform import mlops_endpoint.churn ml/churn`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointState {
     /// Endpoint name (1-63 letters, digits, hyphens). Changing it replaces the endpoint.
     #[schemars(regex(pattern = ENTITY_NAME), length(min = 1, max = 63))]
     #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub name: String,
-    /// IAM role SageMaker assumes to pull images and artifacts.
+    /// IAM role SageMaker assumes to pull images and artifacts (required on SageMaker).
     #[schemars(regex(pattern = ROLE_ARN), length(min = 20, max = 2048))]
-    pub role_arn: String,
+    pub role_arn: Option<String>,
     /// The main variant: what it serves and on which compute.
     #[schemars(extend("x-tf" = ["block"]))]
     pub model: Variant,
@@ -223,12 +230,21 @@ pub struct EndpointState {
     /// Rollback alarms created by the provider.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub alarm_names: Option<Vec<String>>,
+    /// Serve on Kubernetes with KServe instead of SageMaker.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub kubernetes: Option<KubernetesServing>,
 }
 
 /// The resource.
 pub struct Endpoint;
 
 const DEFAULT_VARIANT: &str = "primary";
+
+impl EndpointState {
+    fn role(&self) -> &str {
+        self.role_arn.as_deref().unwrap_or_default()
+    }
+}
 
 impl Variant {
     fn name(&self) -> &str {
@@ -294,7 +310,7 @@ fn config_name(s: &EndpointState) -> Option<String> {
         parts.push(serde_json::json!({
             "shadow": shadow,
             "name": v.name(),
-            "model": v.model_name.clone().or_else(|| model_name(&s.name, &s.role_arn, v))?,
+            "model": v.model_name.clone().or_else(|| model_name(&s.name, s.role(), v))?,
             "weight": v.weight.unwrap_or(1.0),
             "type": v.instance_type,
             "count": if v.autoscaling.is_some() || v.serverless.is_some() { None } else { v.instance_count },
@@ -337,7 +353,10 @@ fn is_serverless(s: &EndpointState) -> bool {
 
 impl Endpoint {
     /// The latest approved version of a group (newest creation time first).
-    async fn latest_approved(c: &Clients, group: &str) -> Result<Option<String>, Diagnostics> {
+    pub(crate) async fn latest_approved(
+        c: &Clients,
+        group: &str,
+    ) -> Result<Option<String>, Diagnostics> {
         let r = c
             .sagemaker
             .list_model_packages()
@@ -362,7 +381,7 @@ impl Endpoint {
         v: &Variant,
         tags: &BTreeMap<String, String>,
     ) -> Result<String, Diagnostics> {
-        let Some(name) = model_name(&s.name, &s.role_arn, v) else {
+        let Some(name) = model_name(&s.name, s.role(), v) else {
             return Err(Diagnostic::error(
                 "Variant without a model",
                 format!("Variant {} serves nothing.", v.name()),
@@ -387,7 +406,7 @@ impl Endpoint {
             .create_model()
             .model_name(&name)
             .primary_container(cont.build())
-            .execution_role_arn(&s.role_arn)
+            .execution_role_arn(s.role())
             .set_tags(sdk_tags(tags))
             .send()
             .await
@@ -1013,7 +1032,7 @@ impl Endpoint {
             if let Some(m) = &s.model.model_name {
                 if let Ok(d) = c.sagemaker.describe_model().model_name(m).send().await {
                     if let Some(r) = d.execution_role_arn() {
-                        s.role_arn = r.to_string();
+                        s.role_arn = Some(r.to_string());
                     }
                 }
             }
@@ -1075,7 +1094,7 @@ fn plan_names(planned: &mut Value, blocks: &[AttrPath]) {
     let mut names = vec![];
     if let Some(m) = &model {
         for (_, v, _) in variants(m) {
-            names.push(name_of(model_name(&m.name, &m.role_arn, v)));
+            names.push(name_of(model_name(&m.name, m.role(), v)));
         }
     }
     for (i, p) in blocks.iter().enumerate() {
@@ -1172,6 +1191,19 @@ impl Resource for Endpoint {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if config.attr("kubernetes").is_unknown() {
+            return;
+        }
+        if kserve::is_kube(config) {
+            return kserve::validate(config, diags);
+        }
+        if config.attr("role_arn").is_null() {
+            diags.error_at(
+                AttrPath::attr("role_arn"),
+                "Missing role_arn",
+                "A SageMaker endpoint needs role_arn (the IAM role SageMaker assumes); or add a kubernetes block to serve on KServe.",
+            );
+        }
         validate_tags(config, "tags", diags);
         let mut names = BTreeMap::new();
         let mut blocks: Vec<(AttrPath, &Value)> =
@@ -1383,7 +1415,15 @@ impl Resource for Endpoint {
                 Err(d) => plan.diags.extend(d),
             }
         }
-        plan_names(plan.planned, &paths);
+        if !plan.prior.is_null() && kserve::is_kube(plan.prior) != kserve::is_kube(plan.config) {
+            // SageMaker <-> Kubernetes: a different object altogether.
+            plan.requires_replace.push(AttrPath::attr("kubernetes"));
+        }
+        if kserve::is_kube(plan.config) {
+            kserve::modify_plan(&mut plan);
+        } else {
+            plan_names(plan.planned, &paths);
+        }
     }
 
     async fn create(
@@ -1391,6 +1431,9 @@ impl Resource for Endpoint {
         ctx: &mut Ctx<Clients>,
         planned: EndpointState,
     ) -> Result<EndpointState, Failure<EndpointState>> {
+        if planned.kubernetes.is_some() {
+            return kserve::create(ctx, planned).await;
+        }
         let c = ctx.client.clone();
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
         let mut s = self
@@ -1469,6 +1512,9 @@ impl Resource for Endpoint {
         ctx: &mut Ctx<Clients>,
         current: EndpointState,
     ) -> Result<Option<EndpointState>, Diagnostics> {
+        if current.kubernetes.is_some() {
+            return kserve::read(ctx, current).await;
+        }
         self.read_remote(&ctx.client, &current).await
     }
 
@@ -1478,6 +1524,9 @@ impl Resource for Endpoint {
         prior: EndpointState,
         planned: EndpointState,
     ) -> Result<EndpointState, Failure<EndpointState>> {
+        if planned.kubernetes.is_some() {
+            return kserve::update(ctx, prior, planned).await;
+        }
         let c = ctx.client.clone();
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
         // What serves now stays in state until the new config really serves.
@@ -1609,6 +1658,9 @@ impl Resource for Endpoint {
         ctx: &mut Ctx<Clients>,
         current: EndpointState,
     ) -> Result<(), Diagnostics> {
+        if current.kubernetes.is_some() {
+            return kserve::delete(ctx, current).await;
+        }
         let c = ctx.client.clone();
         for (_, v, shadow) in variants(&current) {
             if !shadow && v.autoscaling.is_some() {
@@ -1646,6 +1698,9 @@ impl Resource for Endpoint {
         _ctx: &mut Ctx<Clients>,
         id: &str,
     ) -> Result<EndpointState, Diagnostics> {
+        if id.contains('/') {
+            return kserve::import(id);
+        }
         if !(1..=63).contains(&id.len()) || !crate::validation::ENTITY_NAME_RE.is_match(id) {
             return Err(Diagnostic::error(
                 "Invalid import ID",
@@ -1653,34 +1708,9 @@ impl Resource for Endpoint {
             )
             .into());
         }
-        let empty = Variant {
-            name: None,
-            weight: None,
-            model_package_group: None,
-            model_package_arn: None,
-            image: None,
-            model_data_url: None,
-            environment: None,
-            instance_type: None,
-            instance_count: None,
-            serverless: None,
-            autoscaling: None,
-            model_name: None,
-        };
         Ok(EndpointState {
             name: id.to_string(),
-            role_arn: String::new(),
-            model: empty,
-            variant: None,
-            shadow: None,
-            data_capture: None,
-            rollout: None,
-            smoke_test: None,
-            tags: None,
-            tags_all: None,
-            arn: None,
-            endpoint_config_name: None,
-            alarm_names: None,
+            ..Default::default()
         })
     }
 }
