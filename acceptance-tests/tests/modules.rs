@@ -609,7 +609,7 @@ module "serving" {{
         )?;
         let r = ws.tf(&["plan", "-no-color", "-input=false"])?;
         ensure!(
-            r.code == 1 && r.all().contains("Nothing to monitor"),
+            r.code == 1 && r.all().contains("No data-quality baseline"),
             "{}{}",
             r.stdout,
             r.stderr

@@ -12,6 +12,8 @@ locals {
     statistics  = try(data.mlops_model_package.serving.metrics.data_quality_statistics, null)
     constraints = try(data.mlops_model_package.serving.metrics.data_quality_constraints, null)
   })
+  # an explicit baseline wins over a dataset, a dataset over the registered baseline
+  dataset    = var.data_quality_baseline == null ? var.baseline_dataset : null
   thresholds = try(var.model_quality.metric_thresholds, {})
   # alarms need somewhere to go and something to watch
   alerting = (var.alert_topic_arn != null || length(var.alert_emails) > 0) && (length(local.thresholds) + length(var.drift_thresholds)) > 0
@@ -73,12 +75,16 @@ resource "mlops_monitor" "this" {
   tags          = var.tags
 
   dynamic "data_quality" {
-    for_each = local.baseline.statistics == null && var.baseline_dataset == null ? [] : [local.baseline]
+    # present or not by the module's inputs only (never by the deferred registry lookup):
+    # Terraform cannot plan a single block whose presence is unknown
+    for_each = var.data_quality ? [local.baseline] : []
     content {
-      baseline_statistics  = data_quality.value.statistics
-      baseline_constraints = data_quality.value.constraints
+      baseline_statistics  = local.dataset == null ? data_quality.value.statistics : null
+      baseline_constraints = local.dataset == null ? data_quality.value.constraints : null
+      # decided on the module's inputs only, so the block is known at plan even while the
+      # registry lookup is deferred to apply
       dynamic "baseline_dataset" {
-        for_each = data_quality.value.statistics == null ? [var.baseline_dataset] : []
+        for_each = local.dataset == null ? [] : [local.dataset]
         content {
           s3_uri = baseline_dataset.value.s3_uri
           format = baseline_dataset.value.format
@@ -108,8 +114,12 @@ resource "mlops_monitor" "this" {
 
   lifecycle {
     precondition {
-      condition     = local.baseline.statistics != null || var.baseline_dataset != null || var.model_quality != null
-      error_message = "Nothing to monitor: the served version of ${var.model_package_group} has no registered data-quality baseline. Set data_quality_baseline, baseline_dataset or model_quality."
+      condition     = !var.data_quality || local.baseline.statistics != null || local.dataset != null
+      error_message = "No data-quality baseline: the served version of ${var.model_package_group} has none registered. Set data_quality_baseline or baseline_dataset, or data_quality = false (then model_quality)."
+    }
+    precondition {
+      condition     = var.data_quality || var.model_quality != null
+      error_message = "Nothing to monitor: data_quality = false needs model_quality."
     }
     precondition {
       condition     = var.alert_topic_arn == null || length(var.alert_emails) == 0

@@ -102,6 +102,12 @@ variable "monitoring_schedule" {
   default     = "daily"
 }
 
+variable "data_quality" {
+  description = "Monitor the captured requests' data quality (against `data_quality_baseline`, `baseline_dataset` or the served version's registered baseline)."
+  type        = bool
+  default     = true
+}
+
 variable "data_quality_baseline" {
   description = "Statistics and constraints the captured requests are compared with. Default: the data-quality baseline registered with the served version (as `model-build` registers it)."
   type = object({
@@ -112,7 +118,7 @@ variable "data_quality_baseline" {
 }
 
 variable "baseline_dataset" {
-  description = "Compute the data-quality baseline from this dataset (e.g. the training data; CSV with a header, or JSON Lines) with a baselining job the provider starts, when the served version has none registered and `data_quality_baseline` is not set."
+  description = "Compute the data-quality baseline from this dataset (e.g. the training data; CSV with a header, or JSON Lines) with a baselining job the provider starts, instead of the baseline registered with the served version. `data_quality_baseline` wins over it."
   type = object({
     s3_uri = string
     format = optional(string, "csv")
