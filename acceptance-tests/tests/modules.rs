@@ -33,9 +33,13 @@ const EVERYTHING: &[(&str, &str)] = &[
 /// Copy an example's `.tf` files into the workspace, pointing its module sources at this
 /// checkout (the workspace lives in a temporary directory).
 fn load_example(ws: &Workspace, example: &str) -> Result<()> {
-    let dir = repo_root().join("examples").join(example);
+    load_dir(ws, &repo_root().join("examples").join(example))
+}
+
+/// Copy a directory's `.tf` files into the workspace, `../../modules/` sources made absolute.
+fn load_dir(ws: &Workspace, dir: &Path) -> Result<()> {
     let modules = repo_root().join("modules");
-    for entry in std::fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
+    for entry in std::fs::read_dir(dir).with_context(|| dir.display().to_string())? {
         let path = entry?.path();
         if path.extension().and_then(|e| e.to_str()) != Some("tf") {
             continue;
@@ -485,16 +489,7 @@ fn modules_and_examples_validate_and_are_formatted() -> Result<()> {
                 continue;
             }
             let ws = Workspace::new(&emulator, Install::Mirror)?;
-            for f in std::fs::read_dir(&dir)? {
-                let p = f?.path();
-                if p.extension().and_then(|e| e.to_str()) == Some("tf") {
-                    let text = std::fs::read_to_string(&p)?.replace(
-                        "\"../../modules/",
-                        &format!("\"{}/", repo_root().join("modules").display()),
-                    );
-                    std::fs::write(ws.work().join(p.file_name().expect("name")), text)?;
-                }
-            }
+            load_dir(&ws, &dir)?;
             ws.tf_ok(&["init", "-backend=false", "-no-color", "-input=false"])
                 .with_context(|| dir.display().to_string())?;
             let v = ws.tf(&["validate", "-no-color"])?;
