@@ -13,6 +13,7 @@ pub mod server;
 pub mod timeouts;
 pub mod tls;
 pub mod types;
+pub mod validators;
 pub mod value;
 pub mod wait;
 
@@ -24,8 +25,9 @@ pub use schema::{Attribute, Block, NestedBlock, Nesting, Schema};
 pub use server::{schemas, Provider, Schemas};
 pub use timeouts::{Op, TimeoutDefaults};
 pub use types::Type;
+pub use validators::Rule;
 pub use value::{Number, Value};
-pub use wait::{wait_for, Backoff, Check};
+pub use wait::{wait_for, wait_until, Backoff, Check, Phase, Waited, Want};
 
 pub use async_trait::async_trait;
 pub use tokio_util::sync::CancellationToken;

@@ -38,6 +38,32 @@ impl AttrPath {
         AttrPath(vec![PathStep::Attr(name.into())])
     }
 
+    /// Builder: this path, then attribute (or nested block) `name`:
+    /// `AttrPath::attr("step").index(0).field("training")`.
+    pub fn field(mut self, name: impl Into<String>) -> Self {
+        self.0.push(PathStep::Attr(name.into()));
+        self
+    }
+
+    /// Builder: this path, then list element `i`.
+    pub fn index(mut self, i: usize) -> Self {
+        self.0.push(PathStep::Index(i as i64));
+        self
+    }
+
+    /// Builder: this path, then map element `k`.
+    pub fn key(mut self, k: impl Into<String>) -> Self {
+        self.0.push(PathStep::Key(k.into()));
+        self
+    }
+
+    /// Builder: this path, then each attribute of `names` in turn.
+    pub fn fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        self.0
+            .extend(names.into_iter().map(|n| PathStep::Attr(n.into())));
+        self
+    }
+
     pub fn push(&mut self, s: PathStep) {
         self.0.push(s);
     }
@@ -92,5 +118,21 @@ impl fmt::Display for AttrPath {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_reads_like_the_path() {
+        let p = AttrPath::attr("step").index(2).field("training").key("k");
+        assert_eq!(p.to_string(), r#"step[2].training["k"]"#);
+        assert_eq!(
+            AttrPath::attr("kubernetes").fields(["model", "runtime"]),
+            AttrPath::attrs(["kubernetes", "model", "runtime"])
+        );
+        assert_eq!(AttrPath::root().field("a"), AttrPath::attr("a"));
     }
 }

@@ -6,7 +6,7 @@ use mlops_framework::{AttrPath, Diagnostics, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use crate::kserve::client::KubernetesConfig;
+pub use crate::kubernetes::KubernetesConfig;
 
 /// The `mlops` provider manages the MLOps lifecycle on Amazon SageMaker: model registry,
 /// pipelines, serving and monitoring; endpoints can also be served on Kubernetes with KServe
@@ -119,7 +119,7 @@ pub struct DefaultTags {
 
 /// Cross-field checks of the provider block.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    crate::kserve::client::validate(config, diags);
+    crate::kubernetes::validate(config, diags);
     let ak = config.attr("access_key");
     let sk = config.attr("secret_key");
     if ak.is_unknown() || sk.is_unknown() {

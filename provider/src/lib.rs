@@ -1,10 +1,12 @@
 //! terraform-provider-mlops: the MLOps lifecycle on SageMaker as Terraform resources.
 
 pub mod aws;
+pub mod clients;
 pub mod config;
 pub mod data_sources;
 pub mod docs;
 pub mod kserve;
+pub mod kubernetes;
 pub mod pipeline;
 pub mod resources;
 pub mod validation;
@@ -13,7 +15,7 @@ use mlops_framework::{
     async_trait, data_source, resource, Diagnostics, DynDataSource, DynResource, Provider, Value,
 };
 
-pub use aws::Clients;
+pub use clients::Clients;
 pub use config::ProviderConfig;
 
 /// Where Terraform finds this provider (`source = "mlops/mlops"`).
@@ -38,7 +40,7 @@ impl Provider for MlopsProvider {
         config: ProviderConfig,
         terraform_version: &str,
     ) -> Result<Clients, Diagnostics> {
-        aws::configure(config, terraform_version).await
+        clients::configure(config, terraform_version).await
     }
 
     fn resources(&self) -> Vec<Box<dyn DynResource<Clients>>> {

@@ -5,7 +5,6 @@
 //! waited for until gone. `endpoint.rs` only dispatches here when the `kubernetes` block is
 //! set.
 
-pub mod client;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -21,13 +20,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value as Json};
 
 use crate::aws::{api_error, Clients};
+use crate::kubernetes::{Kube, FIELD_MANAGER};
 use crate::resources::endpoint::{EndpointState, Variant};
-use client::Kube;
 
 pub use validate::validate;
 
-/// The field manager of every server-side apply.
-pub const FIELD_MANAGER: &str = "terraform-provider-mlops";
 /// Annotations the provider keeps on the InferenceService (the registry version served).
 const ANNOTATION_PREFIX: &str = "mlops.terraform.io/";
 const GROUP_ANNOTATION: &str = "mlops.terraform.io/model-package-group";

@@ -13,6 +13,9 @@ use mlops_framework::{AttrPath, Diagnostic, Diagnostics, PathStep, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The field manager of every server-side apply.
+pub const FIELD_MANAGER: &str = "terraform-provider-mlops";
+
 /// Access to a Kubernetes cluster, for `mlops_endpoint` resources with a `kubernetes` block
 /// (KServe). Give one of: `config_path` (with `config_context`), `in_cluster`, or `host`
 /// (with `token` and `cluster_ca_certificate`). Without any, kube's standard loading applies:
@@ -314,7 +317,7 @@ impl Kube {
                         "Could not {op} {subject} on {}: {}. Another field manager changed fields this resource manages (field manager `{}`). Either remove those attributes from the configuration, make the other manager stop changing them, or set `force_conflicts = true` in the kubernetes block to take them over.",
                         self.server,
                         r.message,
-                        super::FIELD_MANAGER
+                        FIELD_MANAGER
                     ),
                 )
             }
