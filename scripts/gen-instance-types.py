@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write provider/src/pipeline/instance_types.rs from the SageMaker API model in botocore.
+"""Write provider/src/sagemaker/instance_types.rs from the SageMaker API model in botocore.
 
 Run with the project's virtualenv (.venv/bin/python scripts/gen-instance-types.py); the
 provider's test `instance_types_match_botocore` fails when the file is out of date.
@@ -13,7 +13,7 @@ import sys
 import botocore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "provider", "src", "pipeline", "instance_types.rs")
+OUT = os.path.join(ROOT, "provider", "src", "sagemaker", "instance_types.rs")
 SHAPES = [
     ("PROCESSING", "ProcessingInstanceType"),
     ("TRAINING", "TrainingInstanceType"),

@@ -40,7 +40,7 @@ step "SageMaker SDK oracle: regenerate the reference pipelines, corrected schema
 
 step "instance type tables match botocore"
 .venv/bin/python scripts/gen-instance-types.py --check ||
-    { echo "provider/src/pipeline/instance_types.rs is stale: run .venv/bin/python scripts/gen-instance-types.py" >&2; exit 1; }
+    { echo "provider/src/sagemaker/instance_types.rs is stale: run .venv/bin/python scripts/gen-instance-types.py" >&2; exit 1; }
 
 step "module READMEs match their variables and outputs"
 .venv/bin/python scripts/gen-module-docs.py --check

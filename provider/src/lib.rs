@@ -9,6 +9,7 @@ pub mod kserve;
 pub mod kubernetes;
 pub mod pipeline;
 pub mod resources;
+pub mod sagemaker;
 pub mod validation;
 
 use mlops_framework::{

@@ -5,7 +5,6 @@
 //! Values that are not known yet (at validate/plan time) arrive as [`UNKNOWN`]; checks skip
 //! them and the definition they end up in is reported as unknown.
 
-pub mod instance_types;
 pub mod model;
 pub mod refs;
 
@@ -16,6 +15,8 @@ use serde_json::{json, Map, Value as Json};
 
 pub use model::*;
 use refs::{Piece, Ref};
+
+use crate::sagemaker::catalog::{self, analyzer_image};
 
 /// Stands for a value Terraform does not know yet.
 pub const UNKNOWN: &str = "\u{1}mlops-unknown\u{1}";
@@ -919,7 +920,7 @@ impl<'a> Compiler<'a> {
         let it = self.instance_type(
             &p.instance_type,
             &with(base, "instance_type"),
-            instance_types::PROCESSING,
+            catalog::PROCESSING,
             "processing",
         );
         let ic = self.opt_int(&p.instance_count, Some(1), &with(base, "instance_count"), 1);
@@ -1109,7 +1110,7 @@ impl<'a> Compiler<'a> {
         let it = self.instance_type(
             &t.instance_type,
             &with(base, "instance_type"),
-            instance_types::TRAINING,
+            catalog::TRAINING,
             "training",
         );
         let ic = self.opt_int(&t.instance_count, Some(1), &with(base, "instance_count"), 1);
@@ -1329,7 +1330,7 @@ impl<'a> Compiler<'a> {
         let it = self.instance_type(
             &t.instance_type,
             &with(base, "instance_type"),
-            instance_types::TRANSFORM,
+            catalog::TRANSFORM,
             "transform",
         );
         let ic = self.opt_int(&t.instance_count, Some(1), &with(base, "instance_count"), 1);
@@ -1491,9 +1492,9 @@ impl<'a> Compiler<'a> {
         ] {
             if let Some(l) = list {
                 let allowed = if attr == "transform_instance_types" {
-                    instance_types::TRANSFORM
+                    catalog::TRANSFORM
                 } else {
-                    instance_types::REALTIME
+                    catalog::REALTIME
                 };
                 for (j, t) in l.iter().enumerate() {
                     if !is_unknown(t) && !allowed.contains(&t.as_str()) {
@@ -1600,7 +1601,7 @@ impl<'a> Compiler<'a> {
         let it = self.instance_type(
             &q.instance_type,
             &with(base, "instance_type"),
-            instance_types::PROCESSING,
+            catalog::PROCESSING,
             "processing",
         );
         let ic = self.opt_int(&q.instance_count, Some(1), &with(base, "instance_count"), 1);
@@ -1613,7 +1614,7 @@ impl<'a> Compiler<'a> {
         a.insert("ProcessingResources".into(), json!({"ClusterConfig": {"InstanceType": it, "InstanceCount": ic, "VolumeSizeInGB": vs}}));
         let image = match &q.image_uri {
             Some(i) => self.value(i, &with(base, "image_uri")),
-            None => match self.spec.region.and_then(monitor_image) {
+            None => match self.spec.region.and_then(analyzer_image) {
                 Some(i) => Some(json!(i)),
                 None if self.spec.region.is_none() => Some(json!(UNKNOWN)),
                 None => {
@@ -1918,53 +1919,6 @@ fn typed_literal(ty: &str, s: &str) -> Option<Json> {
     }
 }
 
-/// SageMaker's Model Monitor analyzer image for a region (from the SageMaker Python SDK's
-/// image table).
-pub(crate) fn monitor_image(region: &str) -> Option<String> {
-    let account = MONITOR_ACCOUNTS.iter().find(|(r, _)| *r == region)?.1;
-    let domain = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    Some(format!(
-        "{account}.dkr.ecr.{region}.{domain}/sagemaker-model-monitor-analyzer"
-    ))
-}
-
-/// Region -> account of the Model Monitor analyzer image (the SageMaker Python SDK's
-/// `image_uri_config/model-monitor.json`, sagemaker 2.257.7).
-const MONITOR_ACCOUNTS: &[(&str, &str)] = &[
-    ("af-south-1", "875698925577"),
-    ("ap-east-1", "001633400207"),
-    ("ap-northeast-1", "574779866223"),
-    ("ap-northeast-2", "709848358524"),
-    ("ap-northeast-3", "990339680094"),
-    ("ap-south-1", "126357580389"),
-    ("ap-southeast-1", "245545462676"),
-    ("ap-southeast-2", "563025443158"),
-    ("ap-southeast-3", "669540362728"),
-    ("ca-central-1", "536280801234"),
-    ("cn-north-1", "453000072557"),
-    ("cn-northwest-1", "453252182341"),
-    ("eu-central-1", "048819808253"),
-    ("eu-central-2", "590183933784"),
-    ("eu-north-1", "895015795356"),
-    ("eu-south-1", "933208885752"),
-    ("eu-south-2", "437450045455"),
-    ("eu-west-1", "468650794304"),
-    ("eu-west-2", "749857270468"),
-    ("eu-west-3", "680080141114"),
-    ("il-central-1", "843974653677"),
-    ("me-central-1", "588750061953"),
-    ("me-south-1", "607024016150"),
-    ("sa-east-1", "539772159869"),
-    ("us-east-1", "156813124566"),
-    ("us-east-2", "777275614652"),
-    ("us-west-1", "890145073186"),
-    ("us-west-2", "159807026194"),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2125,16 +2079,5 @@ mod tests {
         )];
         let d = compile_steps(&[], &steps).expect("compiles");
         assert!(contains_unknown(&d));
-    }
-
-    #[test]
-    fn default_monitor_image_follows_the_region() {
-        assert_eq!(
-            monitor_image("eu-west-1").as_deref(),
-            Some("468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer")
-        );
-        assert!(monitor_image("cn-north-1")
-            .is_some_and(|i| i.ends_with(".amazonaws.com.cn/sagemaker-model-monitor-analyzer")));
-        assert_eq!(monitor_image("mars-1"), None);
     }
 }

@@ -1272,7 +1272,7 @@ impl Resource for Endpoint {
                 _ => {}
             }
             if let Some(t) = b.attr("instance_type").as_str() {
-                if !crate::pipeline::instance_types::REALTIME.contains(&t) {
+                if !crate::sagemaker::catalog::REALTIME.contains(&t) {
                     diags.error_at(
                         at("instance_type"),
                         "Unsupported instance type",

@@ -34,7 +34,7 @@ use crate::aws::{
     plan_tags_all, sdk_tags, service_error, sns_tags, stable_hash, subscribe, unsubscribe,
     update_tags, user_tags, Clients,
 };
-use crate::pipeline::instance_types::PROCESSING;
+use crate::sagemaker::catalog::PROCESSING;
 use crate::validation::{validate_emails, validate_tags, ROLE_ARN};
 
 const S3_URI: &str = r"^s3://([^/]+)/?(.*)$";
@@ -502,7 +502,7 @@ fn alarm_names_for(s: &MonitorState) -> Vec<String> {
 /// Model Monitor analyzer image of a region (SageMaker's own image table, shared with the
 /// pipeline compiler's quality checks).
 fn analyzer_image(region: &str) -> Result<String, Diagnostics> {
-    crate::pipeline::monitor_image(region).ok_or_else(|| {
+    crate::sagemaker::catalog::analyzer_image(region).ok_or_else(|| {
         Diagnostic::error(
             "No Model Monitor image for this region",
             format!("SageMaker publishes no Model Monitor analyzer image for region {region:?} that the provider knows of."),
