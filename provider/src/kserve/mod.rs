@@ -744,7 +744,7 @@ async fn storage_uri(c: &Clients, s: &mut EndpointState) -> Result<Option<String
     }
     if let (Some(group), None) = (&s.model.model_package_group, &s.model.model_package_arn) {
         s.model.model_package_arn =
-            crate::resources::endpoint::Endpoint::latest_approved(c, group).await?;
+            crate::sagemaker::model_package::latest_approved(c, group).await?;
     }
     let Some(arn) = &s.model.model_package_arn else {
         return Err(Diagnostic::error(

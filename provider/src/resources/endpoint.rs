@@ -352,28 +352,6 @@ fn is_serverless(s: &EndpointState) -> bool {
 }
 
 impl Endpoint {
-    /// The latest approved version of a group (newest creation time first).
-    pub(crate) async fn latest_approved(
-        c: &Clients,
-        group: &str,
-    ) -> Result<Option<String>, Diagnostics> {
-        let r = c
-            .sagemaker
-            .list_model_packages()
-            .model_package_group_name(group)
-            .model_approval_status(aws_sdk_sagemaker::types::ModelApprovalStatus::Approved)
-            .sort_by(aws_sdk_sagemaker::types::ModelPackageSortBy::CreationTime)
-            .sort_order(aws_sdk_sagemaker::types::SortOrder::Descending)
-            .max_results(1)
-            .send()
-            .await
-            .map_err(|e| api_error("ListModelPackages", group, &e))?;
-        Ok(r.model_package_summary_list()
-            .first()
-            .and_then(|p| p.model_package_arn())
-            .map(String::from))
-    }
-
     async fn ensure_model(
         &self,
         c: &Clients,
@@ -928,7 +906,7 @@ impl Endpoint {
             .chain(s.shadow.iter_mut().map(|v| (AttrPath::attr("shadow"), v)))
         {
             if let (Some(group), None) = (&v.model_package_group, &v.model_package_arn) {
-                match Self::latest_approved(c, group).await? {
+                match crate::sagemaker::model_package::latest_approved(c, group).await? {
                     Some(arn) => v.model_package_arn = Some(arn),
                     None => {
                         return Err(Diagnostic::error(
@@ -1395,7 +1373,8 @@ impl Resource for Endpoint {
             }
             let Some(c) = plan.client else { continue };
             let latest = tokio::task::block_in_place(|| {
-                tokio::runtime::Handle::current().block_on(Self::latest_approved(c, &group))
+                tokio::runtime::Handle::current()
+                    .block_on(crate::sagemaker::model_package::latest_approved(c, &group))
             });
             match latest {
                 Ok(Some(arn)) => {

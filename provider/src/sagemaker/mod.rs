@@ -6,3 +6,4 @@
 pub mod catalog;
 pub mod endpoint;
 pub mod instance_types;
+pub mod model_package;
