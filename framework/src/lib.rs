@@ -3,6 +3,7 @@
 //! declared with [`Resource`] / [`DataSource`] and need no protocol code.
 
 pub mod adapter;
+pub mod backend;
 pub mod diag;
 pub mod logging;
 pub mod path;
@@ -18,6 +19,7 @@ pub mod value;
 pub mod wait;
 
 pub use adapter::{data_source, resource, DynDataSource, DynResource};
+pub use backend::{Backend, LookupBackend};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::{AttrPath, PathStep};
 pub use resource::{Ctx, DataSource, Failure, Model, PlanCtx, PrivateState, Resource};

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod kserve;
 pub mod kubernetes;
 pub mod pipeline;
+pub mod registry;
 pub mod resources;
 pub mod sagemaker;
 pub mod validation;
@@ -46,8 +47,8 @@ impl Provider for MlopsProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<Clients>>> {
         vec![
-            resource(resources::model_package_group::ModelPackageGroup),
-            resource(resources::model_package::ModelPackage),
+            resource(registry::group::ModelPackageGroup),
+            resource(registry::version::ModelPackage),
             resource(resources::pipeline::Pipeline),
             resource(resources::endpoint::Endpoint),
             resource(resources::feature_view::FeatureView),
@@ -57,7 +58,7 @@ impl Provider for MlopsProvider {
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Clients>>> {
         vec![
-            data_source(data_sources::model_package::ModelPackageLookup),
+            data_source(registry::lookup::ModelPackageLookup),
             data_source(data_sources::endpoint::EndpointLookup),
             data_source(data_sources::feature_view::FeatureViewLookup),
         ]

@@ -116,3 +116,22 @@ where
         Err(e) => Err(api_error(op, subject, &e).into()),
     }
 }
+
+/// [`found`] for the other services (EventBridge, IAM, SNS, CloudWatch): the diagnostic
+/// names `service`.
+pub fn found_in<T, E, R>(
+    service: &str,
+    op: &str,
+    subject: &str,
+    answer: Result<T, SdkError<E, R>>,
+) -> Result<Option<T>, Diagnostics>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug,
+{
+    match answer {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if is_not_found(&e) || is_missing(&e) => Ok(None),
+        Err(e) => Err(service_error(service, op, subject, &e).into()),
+    }
+}

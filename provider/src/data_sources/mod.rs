@@ -2,4 +2,3 @@
 
 pub mod endpoint;
 pub mod feature_view;
-pub mod model_package;

@@ -1,7 +1,7 @@
-//! `mlops_model_package`: one registered model version, with its approval managed in place.
+//! The SageMaker backend of `mlops_model_package`: a model package in a group, its
+//! approval, metadata, metric reports and tags.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use aws_sdk_sagemaker::operation::describe_model_package::DescribeModelPackageOutput;
 use aws_sdk_sagemaker::types::{
@@ -9,32 +9,21 @@ use aws_sdk_sagemaker::types::{
     ModelPackageContainerDefinition, ModelPackageStatus, ModelQuality,
 };
 use mlops_framework::{
-    async_trait, wait_for, AttrPath, Backoff, Check, Ctx, Diagnostic, Diagnostics, Failure,
-    PlanCtx, Resource, TimeoutDefaults, Value,
+    async_trait, wait_until, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, Phase,
+    PlanCtx, Value, Waited, Want,
 };
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
+use super::SageMakerRegistry;
 use crate::aws::{
-    api_error, gone_check, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp,
-    update_tags, user_tags, Clients,
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp, update_tags,
+    user_tags,
 };
-use crate::validation::{
-    validate_tags, CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, MODEL_PACKAGE_ARN_RE,
-    S3_OR_HTTPS_URL,
-};
+use crate::clients::Clients;
+use crate::registry::version::{ApprovalStatus, Metrics, ModelPackageState};
+use crate::sagemaker::model_package::{find_model_package, package_phase};
+use crate::validation::{validate_tags, MODEL_PACKAGE_ARN_RE};
 
-/// Approval states of a model version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ApprovalStatus {
-    /// Ready to deploy.
-    Approved,
-    /// Must not be deployed.
-    Rejected,
-    /// Waiting for a reviewer.
-    PendingManualApproval,
-}
-
+/// The registry's approval states in SageMaker's words.
 impl ApprovalStatus {
     pub fn sdk(self) -> ModelApprovalStatus {
         match self {
@@ -55,104 +44,6 @@ impl ApprovalStatus {
         }
     }
 }
-
-/// Metric and baseline reports registered with the version (JSON files in S3, as written by
-/// SageMaker quality checks and evaluation steps).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Metrics {
-    /// Model quality statistics (e.g. an evaluation report).
-    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
-    pub model_quality_statistics: Option<String>,
-    /// Model quality constraints.
-    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
-    pub model_quality_constraints: Option<String>,
-    /// Data quality statistics baseline.
-    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
-    pub data_quality_statistics: Option<String>,
-    /// Data quality constraints baseline.
-    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
-    pub data_quality_constraints: Option<String>,
-}
-
-/// A registered model version (SageMaker model package) in a `mlops_model_package_group`:
-/// an inference image plus a model artifact, with optional metric and baseline reports.
-/// `approval_status` and `approval_description` change in place; everything that defines the
-/// model itself replaces the version.
-///
-/// Import with the version's ARN:
-/// `terraform import mlops_model_package.v1 arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/1`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct ModelPackageState {
-    /// Name or ARN of the group to register the version in.
-    #[schemars(regex(pattern = GROUP_ARN_OR_NAME), length(min = 1, max = 170))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub model_package_group_name: String,
-
-    /// Inference container image URI (e.g. an ECR image).
-    #[schemars(regex(pattern = CONTAINER_IMAGE), length(min = 1, max = 255))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub image: String,
-
-    /// Location of the model artifact (`s3://bucket/path/model.tar.gz`).
-    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub model_data_url: String,
-
-    /// Environment variables of the inference container.
-    #[schemars(extend("x-tf" = ["requires_replace"]), length(max = 100))]
-    pub environment: Option<BTreeMap<String, String>>,
-
-    /// MIME types the model accepts, e.g. `["text/csv"]`.
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub supported_content_types: Option<Vec<String>>,
-
-    /// MIME types the model answers with.
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub supported_response_mime_types: Option<Vec<String>>,
-
-    /// Description of the version.
-    #[schemars(regex(pattern = ENTITY_DESCRIPTION), length(max = 1024))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub description: Option<String>,
-
-    /// Approval state: `Approved`, `Rejected` or `PendingManualApproval`. Changes in place.
-    #[schemars(extend("x-tf-default" = "PendingManualApproval"))]
-    pub approval_status: Option<ApprovalStatus>,
-
-    /// Why the version was approved or rejected. Changes in place.
-    #[schemars(length(max = 1024))]
-    pub approval_description: Option<String>,
-
-    /// Free-form key/value metadata of the version (e.g. git commit, dataset). Changes in place.
-    #[schemars(length(max = 50))]
-    pub customer_metadata: Option<BTreeMap<String, String>>,
-
-    /// Metric and baseline reports.
-    #[schemars(extend("x-tf" = ["block", "requires_replace"]))]
-    pub metrics: Option<Metrics>,
-
-    /// Tags of the version. Provider `default_tags` are added.
-    pub tags: Option<BTreeMap<String, String>>,
-
-    /// All tags, including the provider's `default_tags`.
-    #[schemars(extend("x-tf" = ["computed"]))]
-    pub tags_all: Option<BTreeMap<String, String>>,
-
-    /// ARN of the version.
-    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
-    pub arn: Option<String>,
-
-    /// Version number within the group (1, 2, ...).
-    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
-    pub version: Option<i64>,
-
-    /// When the version was registered (RFC 3339).
-    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
-    pub created_time: Option<String>,
-}
-
-/// The resource.
-pub struct ModelPackage;
 
 fn metrics_source(uri: &Option<String>) -> Option<MetricsSource> {
     uri.as_ref().map(|u| {
@@ -279,56 +170,30 @@ pub(crate) fn state_from(
     }
 }
 
-impl ModelPackage {
-    async fn read_remote(
-        &self,
-        c: &Clients,
-        arn: &str,
-        prior: Option<&ModelPackageState>,
-    ) -> Result<Option<ModelPackageState>, Diagnostics> {
-        let d = match c
-            .sagemaker
-            .describe_model_package()
-            .model_package_name(arn)
-            .send()
-            .await
-        {
-            Ok(d) => d,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(api_error("DescribeModelPackage", arn, &e).into()),
-        };
-        if matches!(d.model_package_status(), Some(ModelPackageStatus::Deleting)) {
-            return Ok(None);
-        }
-        let tags = list_tags(&c.sagemaker, arn).await?;
-        Ok(Some(state_from(&d, tags, &c.default_tags, prior)))
+async fn read_version(
+    c: &Clients,
+    arn: &str,
+    prior: Option<&ModelPackageState>,
+) -> Result<Option<ModelPackageState>, Diagnostics> {
+    let Some(d) = find_model_package(c, arn).await? else {
+        return Ok(None);
+    };
+    if matches!(d.model_package_status(), Some(ModelPackageStatus::Deleting)) {
+        return Ok(None);
     }
+    let tags = list_tags(&c.sagemaker, arn).await?;
+    Ok(Some(state_from(&d, tags, &c.default_tags, prior)))
 }
 
 #[async_trait]
-impl Resource for ModelPackage {
-    type Client = Clients;
-    type State = ModelPackageState;
-    const TYPE_NAME: &'static str = "mlops_model_package";
-
-    fn timeouts(&self) -> TimeoutDefaults {
-        TimeoutDefaults {
-            create: Some(Duration::from_secs(15 * 60)),
-            delete: Some(Duration::from_secs(15 * 60)),
-            ..Default::default()
-        }
-    }
-
+impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         if let Value::Map(m) = config.attr("customer_metadata") {
             for k in m.keys() {
                 if k.is_empty() || k.chars().count() > 128 {
                     diags.error_at(
-                        AttrPath(vec![
-                            mlops_framework::PathStep::Attr("customer_metadata".into()),
-                            mlops_framework::PathStep::Key(k.clone()),
-                        ]),
+                        AttrPath::attr("customer_metadata").key(k),
                         "Invalid metadata key",
                         "customer_metadata keys must be 1-128 characters.",
                     );
@@ -400,34 +265,25 @@ impl Resource for ModelPackage {
             ..planned.clone()
         };
         let fail = |d: Diagnostics| Failure::with_partial(partial.clone(), d);
-        wait_for(
+        let waited = wait_until(
             &format!("model version {arn} to be registered"),
             ctx.timeout,
             &ctx.cancel,
-            Backoff::default(),
-            || async {
-                let d = sm
-                    .describe_model_package()
-                    .model_package_name(&arn)
-                    .send()
-                    .await
-                    .map_err(|e| Diagnostics::from(api_error("DescribeModelPackage", &arn, &e)))?;
-                match d.model_package_status() {
-                    Some(ModelPackageStatus::Completed) | None => Ok(Check::Done(())),
-                    Some(ModelPackageStatus::Failed) => Err(Diagnostic::error(
-                        "Model version registration failed",
-                        format!(
-                            "SageMaker reports {arn} as Failed: {:?}",
-                            d.model_package_status_details()
-                        ),
-                    )
-                    .into()),
-                    Some(s) => Ok(Check::Pending(s.as_str().to_string())),
-                }
-            },
+            Want::Present,
+            || find_model_package(&c, &arn),
+            package_phase,
         )
         .await
         .map_err(fail)?;
+        if let Waited::Failed { reason, .. } = waited {
+            return Err(fail(
+                Diagnostic::error(
+                    "Model version registration failed",
+                    format!("SageMaker reports {arn} as Failed: {reason}"),
+                )
+                .into(),
+            ));
+        }
         // Versions registered into a group cannot take tags at creation (they would inherit
         // the group's): tag them afterwards.
         if !tags_all.is_empty() {
@@ -449,7 +305,7 @@ impl Resource for ModelPackage {
                 .map_err(|e| fail(api_error("UpdateModelPackage", &arn, &e).into()))?;
         }
         Failure::read_back(
-            self.read_remote(&c, &arn, Some(&planned)).await,
+            read_version(&c, &arn, Some(&planned)).await,
             || {
                 Diagnostic::error(
                     "Model version vanished",
@@ -468,7 +324,7 @@ impl Resource for ModelPackage {
         let Some(arn) = current.arn.clone() else {
             return Ok(None);
         };
-        self.read_remote(&ctx.client, &arn, Some(&current)).await
+        read_version(&ctx.client, &arn, Some(&current)).await
     }
 
     async fn update(
@@ -516,7 +372,7 @@ impl Resource for ModelPackage {
                 .await
                 .map_err(keep)?;
         }
-        match self.read_remote(&c, &arn, Some(&planned)).await {
+        match read_version(&c, &arn, Some(&planned)).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(Failure::new(Diagnostic::error(
                 "Model version vanished",
@@ -546,25 +402,22 @@ impl Resource for ModelPackage {
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(api_error("DeleteModelPackage", &arn, &e).into()),
         }
-        let sm = &c.sagemaker;
-        wait_for(
+        wait_until(
             &format!("model version {arn} to be deleted"),
             ctx.timeout,
             &ctx.cancel,
-            Backoff::default(),
-            || async {
-                gone_check(
-                    "DescribeModelPackage",
-                    &arn,
-                    sm.describe_model_package()
-                        .model_package_name(&arn)
-                        .send()
-                        .await,
-                    |d| d.model_package_status().map(|s| s.as_str().to_string()),
+            Want::Absent,
+            || find_model_package(&c, &arn),
+            |d| {
+                Phase::Pending(
+                    d.model_package_status()
+                        .map_or("Deleting", |s| s.as_str())
+                        .to_string(),
                 )
             },
         )
         .await
+        .map(|_| ())
     }
 
     async fn import(
@@ -579,7 +432,7 @@ impl Resource for ModelPackage {
             )
             .into());
         }
-        match self.read_remote(&ctx.client, id, None).await? {
+        match read_version(&ctx.client, id, None).await? {
             Some(s) => Ok(s),
             None => Err(Diagnostic::error(
                 "Cannot import non-existent model version",

@@ -1,0 +1,232 @@
+//! `mlops_model_package_group`: a model registry group. This file is the user concept
+//! (the schema, its docs and timeouts); a registry backend does the work
+//! ([`super::groups`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use mlops_framework::{
+    async_trait, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::clients::Clients;
+use crate::validation::{ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
+
+/// A model registry group (SageMaker model package group): the place where a model's
+/// versions are registered, reviewed and approved. Versions are registered with
+/// `mlops_model_package`; the latest approved one is found with the `mlops_model_package`
+/// data source.
+///
+/// Import with the group name: `terraform import mlops_model_package_group.churn churn-model`.
+///
+/// ## GitLab pipeline on approval
+///
+/// `on_approval` starts a GitLab CI pipeline (e.g. a deployment) whenever a model version in
+/// this group is approved:
+///
+/// ```hcl
+/// resource "mlops_model_package_group" "churn" {
+///   name = "churn-prediction"
+///   on_approval {
+///     project       = "ml-platform/churn-deploy"   # or the numeric project ID
+///     ref           = "main"
+///     trigger_token = var.gitlab_trigger_token
+///     variables     = { ENVIRONMENT = "prod" }
+///   }
+/// }
+/// ```
+///
+/// An EventBridge rule on `SageMaker Model Package State Change` events with
+/// `ModelPackageGroupName` = this group and `ModelApprovalStatus` = `Approved` calls GitLab's
+/// [pipeline trigger API](https://docs.gitlab.com/ci/triggers/) through an EventBridge
+/// connection and API destination. The request is:
+///
+/// ```text
+/// POST <gitlab_url>/api/v4/projects/<project, URL-encoded>/trigger/pipeline?token=<trigger_token>
+/// Content-Type: application/json; charset=utf-8
+/// X-Mlops-Source: terraform-provider-mlops
+///
+/// {"ref": "<ref>", "variables": {"MODEL_PACKAGE_ARN": "arn:aws:sagemaker:...:model-package/churn/3",
+///   "MODEL_PACKAGE_VERSION": "3", "MODEL_PACKAGE_GROUP": "churn", "<KEY>": "<value>", ...}}
+/// ```
+///
+/// GitLab reads `token` from the query string and `ref` and `variables` (the JSON form of
+/// `variables[KEY]=value`) from the body. The token is stored only in the EventBridge
+/// connection, as a secret query parameter (EventBridge keeps it in AWS Secrets Manager);
+/// the connection's required API-key header is the fixed, non-secret
+/// `X-Mlops-Source: terraform-provider-mlops`, which GitLab ignores. The rule's target uses
+/// an IAM role that may only call `events:InvokeApiDestination` on this API destination.
+///
+/// The rule, connection, API destination and role are all named
+/// `mlops_<group>_on-approval` (shortened with a stable hash beyond 64 characters); the
+/// role has the path `/mlops/`. Changes to `ref`, `variables`, `project`, `gitlab_url` and
+/// `trigger_token` are made in place; removing the block deletes them. If one of them is
+/// deleted outside Terraform, the next plan re-creates the block. The event fires on every
+/// state change of an approved version (e.g. a metadata update too). Importing a group
+/// restores this block except `trigger_token`, which cannot be read back: the first apply
+/// after an import sets it (an in-place update).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ModelPackageGroupState {
+    /// Name of the group: 1-63 letters, digits and hyphens, starting and ending with a letter
+    /// or digit. Changing it replaces the group.
+    #[schemars(regex(pattern = ENTITY_NAME), length(min = 1, max = 63))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub name: String,
+
+    /// What the group holds. SageMaker cannot change a group's description, so a change
+    /// replaces the group (which needs `force_destroy` when it holds versions).
+    #[schemars(regex(pattern = ENTITY_DESCRIPTION), length(max = 1024))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub description: Option<String>,
+
+    /// AWS account IDs (12 digits) allowed to read this group's versions and deploy them,
+    /// e.g. a production account. Realised as the group's resource policy.
+    #[schemars(inner(regex(pattern = ACCOUNT_ID)), length(max = 100))]
+    pub shared_with_accounts: Option<BTreeSet<String>>,
+
+    /// Delete every model version in the group when the group is destroyed. Without it,
+    /// destroying a group that still holds versions fails and deletes nothing.
+    #[schemars(extend("x-tf-default" = false))]
+    pub force_destroy: Option<bool>,
+
+    /// Tags of the group. Provider `default_tags` are added; these win on conflicts.
+    pub tags: Option<BTreeMap<String, String>>,
+
+    /// All tags of the group, including the provider's `default_tags`.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub tags_all: Option<BTreeMap<String, String>>,
+
+    /// ARN of the group.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub arn: Option<String>,
+
+    /// When the group was created (RFC 3339).
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub created_time: Option<String>,
+
+    /// The group's resource policy as JSON (from `shared_with_accounts`), or null.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub resource_policy: Option<String>,
+
+    /// Start a GitLab CI pipeline whenever a version in this group is approved.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub on_approval: Option<OnApproval>,
+}
+
+/// A GitLab pipeline started when a version of the group is approved (see the resource
+/// description for the request it sends).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OnApproval {
+    /// Base URL of the GitLab instance (https).
+    #[schemars(regex(pattern = r"^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?$"))]
+    #[schemars(length(max = 1000))]
+    #[schemars(extend("x-tf-default" = "https://gitlab.com"))]
+    pub gitlab_url: Option<String>,
+
+    /// The GitLab project: its numeric ID (e.g. `4711`) or its path (e.g.
+    /// `ml-platform/churn-deploy`; URL-encoded into the request path).
+    #[schemars(regex(pattern = r"^([0-9]+|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)+)$"))]
+    #[schemars(length(max = 500))]
+    pub project: String,
+
+    /// Branch or tag to run the pipeline for, e.g. `main`.
+    #[serde(rename = "ref")]
+    #[schemars(regex(pattern = r"^\S+$"), length(min = 1, max = 255))]
+    pub git_ref: String,
+
+    /// The project's pipeline trigger token (Settings > CI/CD > Pipeline trigger tokens).
+    /// Never logged; stored in the EventBridge connection and (like every sensitive value)
+    /// in the Terraform state. Changing it updates the connection in place.
+    #[schemars(extend("x-tf" = ["sensitive"]), length(min = 1, max = 512))]
+    pub trigger_token: String,
+
+    /// Extra CI/CD variables for the pipeline (name to value). `MODEL_PACKAGE_ARN`,
+    /// `MODEL_PACKAGE_VERSION` and `MODEL_PACKAGE_GROUP` are always passed with the approved
+    /// version's ARN, version number and group name, and cannot be set here.
+    pub variables: Option<BTreeMap<String, String>>,
+
+    /// ARN of the EventBridge rule.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub rule_arn: Option<String>,
+
+    /// ARN of the EventBridge connection holding the token.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub connection_arn: Option<String>,
+
+    /// ARN of the EventBridge API destination (the GitLab trigger endpoint).
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub api_destination_arn: Option<String>,
+
+    /// ARN of the IAM role the rule uses to call the API destination.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub role_arn: Option<String>,
+}
+
+/// The resource.
+pub struct ModelPackageGroup;
+
+#[async_trait]
+impl Resource for ModelPackageGroup {
+    type Client = Clients;
+    type State = ModelPackageGroupState;
+    const TYPE_NAME: &'static str = "mlops_model_package_group";
+
+    fn timeouts(&self) -> TimeoutDefaults {
+        TimeoutDefaults {
+            create: Some(Duration::from_secs(10 * 60)),
+            delete: Some(Duration::from_secs(30 * 60)),
+            ..Default::default()
+        }
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        super::groups().validate(config, diags)
+    }
+
+    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
+        super::groups().modify_plan(plan)
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        planned: ModelPackageGroupState,
+    ) -> Result<ModelPackageGroupState, Failure<ModelPackageGroupState>> {
+        super::groups().create(ctx, planned).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: ModelPackageGroupState,
+    ) -> Result<Option<ModelPackageGroupState>, Diagnostics> {
+        super::groups().read(ctx, current).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        prior: ModelPackageGroupState,
+        planned: ModelPackageGroupState,
+    ) -> Result<ModelPackageGroupState, Failure<ModelPackageGroupState>> {
+        super::groups().update(ctx, prior, planned).await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: ModelPackageGroupState,
+    ) -> Result<(), Diagnostics> {
+        super::groups().delete(ctx, current).await
+    }
+
+    async fn import(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        id: &str,
+    ) -> Result<ModelPackageGroupState, Diagnostics> {
+        super::groups().import(ctx, id).await
+    }
+}

@@ -1,0 +1,188 @@
+//! `mlops_model_package`: one registered model version, with its approval managed in place.
+//! This file is the user concept (schema, docs, timeouts); a registry backend does the work
+//! ([`super::versions`]).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use mlops_framework::{
+    async_trait, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
+};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::clients::Clients;
+use crate::validation::{CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, S3_OR_HTTPS_URL};
+
+/// Approval states of a model version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ApprovalStatus {
+    /// Ready to deploy.
+    Approved,
+    /// Must not be deployed.
+    Rejected,
+    /// Waiting for a reviewer.
+    PendingManualApproval,
+}
+
+/// Metric and baseline reports registered with the version (JSON files in S3, as written by
+/// SageMaker quality checks and evaluation steps).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Metrics {
+    /// Model quality statistics (e.g. an evaluation report).
+    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
+    pub model_quality_statistics: Option<String>,
+    /// Model quality constraints.
+    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
+    pub model_quality_constraints: Option<String>,
+    /// Data quality statistics baseline.
+    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
+    pub data_quality_statistics: Option<String>,
+    /// Data quality constraints baseline.
+    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
+    pub data_quality_constraints: Option<String>,
+}
+
+/// A registered model version (SageMaker model package) in a `mlops_model_package_group`:
+/// an inference image plus a model artifact, with optional metric and baseline reports.
+/// `approval_status` and `approval_description` change in place; everything that defines the
+/// model itself replaces the version.
+///
+/// Import with the version's ARN:
+/// `terraform import mlops_model_package.v1 arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/1`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ModelPackageState {
+    /// Name or ARN of the group to register the version in.
+    #[schemars(regex(pattern = GROUP_ARN_OR_NAME), length(min = 1, max = 170))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub model_package_group_name: String,
+
+    /// Inference container image URI (e.g. an ECR image).
+    #[schemars(regex(pattern = CONTAINER_IMAGE), length(min = 1, max = 255))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub image: String,
+
+    /// Location of the model artifact (`s3://bucket/path/model.tar.gz`).
+    #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub model_data_url: String,
+
+    /// Environment variables of the inference container.
+    #[schemars(extend("x-tf" = ["requires_replace"]), length(max = 100))]
+    pub environment: Option<BTreeMap<String, String>>,
+
+    /// MIME types the model accepts, e.g. `["text/csv"]`.
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub supported_content_types: Option<Vec<String>>,
+
+    /// MIME types the model answers with.
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub supported_response_mime_types: Option<Vec<String>>,
+
+    /// Description of the version.
+    #[schemars(regex(pattern = ENTITY_DESCRIPTION), length(max = 1024))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub description: Option<String>,
+
+    /// Approval state: `Approved`, `Rejected` or `PendingManualApproval`. Changes in place.
+    #[schemars(extend("x-tf-default" = "PendingManualApproval"))]
+    pub approval_status: Option<ApprovalStatus>,
+
+    /// Why the version was approved or rejected. Changes in place.
+    #[schemars(length(max = 1024))]
+    pub approval_description: Option<String>,
+
+    /// Free-form key/value metadata of the version (e.g. git commit, dataset). Changes in place.
+    #[schemars(length(max = 50))]
+    pub customer_metadata: Option<BTreeMap<String, String>>,
+
+    /// Metric and baseline reports.
+    #[schemars(extend("x-tf" = ["block", "requires_replace"]))]
+    pub metrics: Option<Metrics>,
+
+    /// Tags of the version. Provider `default_tags` are added.
+    pub tags: Option<BTreeMap<String, String>>,
+
+    /// All tags, including the provider's `default_tags`.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub tags_all: Option<BTreeMap<String, String>>,
+
+    /// ARN of the version.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub arn: Option<String>,
+
+    /// Version number within the group (1, 2, ...).
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub version: Option<i64>,
+
+    /// When the version was registered (RFC 3339).
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub created_time: Option<String>,
+}
+
+/// The resource.
+pub struct ModelPackage;
+
+#[async_trait]
+impl Resource for ModelPackage {
+    type Client = Clients;
+    type State = ModelPackageState;
+    const TYPE_NAME: &'static str = "mlops_model_package";
+
+    fn timeouts(&self) -> TimeoutDefaults {
+        TimeoutDefaults {
+            create: Some(Duration::from_secs(15 * 60)),
+            delete: Some(Duration::from_secs(15 * 60)),
+            ..Default::default()
+        }
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        super::versions().validate(config, diags)
+    }
+
+    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
+        super::versions().modify_plan(plan)
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        planned: ModelPackageState,
+    ) -> Result<ModelPackageState, Failure<ModelPackageState>> {
+        super::versions().create(ctx, planned).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: ModelPackageState,
+    ) -> Result<Option<ModelPackageState>, Diagnostics> {
+        super::versions().read(ctx, current).await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        prior: ModelPackageState,
+        planned: ModelPackageState,
+    ) -> Result<ModelPackageState, Failure<ModelPackageState>> {
+        super::versions().update(ctx, prior, planned).await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: ModelPackageState,
+    ) -> Result<(), Diagnostics> {
+        super::versions().delete(ctx, current).await
+    }
+
+    async fn import(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        id: &str,
+    ) -> Result<ModelPackageState, Diagnostics> {
+        super::versions().import(ctx, id).await
+    }
+}
