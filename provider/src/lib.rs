@@ -5,6 +5,7 @@ pub mod clients;
 pub mod config;
 pub mod data_sources;
 pub mod docs;
+pub mod features;
 pub mod kserve;
 pub mod kubernetes;
 pub mod pipeline;
@@ -51,7 +52,7 @@ impl Provider for MlopsProvider {
             resource(registry::version::ModelPackage),
             resource(resources::pipeline::Pipeline),
             resource(resources::endpoint::Endpoint),
-            resource(resources::feature_view::FeatureView),
+            resource(features::view::FeatureView),
             resource(resources::monitor::Monitor),
         ]
     }
@@ -60,7 +61,7 @@ impl Provider for MlopsProvider {
         vec![
             data_source(registry::lookup::ModelPackageLookup),
             data_source(data_sources::endpoint::EndpointLookup),
-            data_source(data_sources::feature_view::FeatureViewLookup),
+            data_source(features::lookup::FeatureViewLookup),
         ]
     }
 }

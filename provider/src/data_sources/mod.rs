@@ -1,4 +1,3 @@
 //! Data sources.
 
 pub mod endpoint;
-pub mod feature_view;

@@ -1,7 +1,6 @@
 //! Managed resources.
 
 pub mod endpoint;
-pub mod feature_view;
 pub mod monitor;
 pub mod pipeline;
 pub mod pipeline_events;

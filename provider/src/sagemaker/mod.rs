@@ -5,5 +5,6 @@
 
 pub mod catalog;
 pub mod endpoint;
+pub mod feature_group;
 pub mod instance_types;
 pub mod model_package;

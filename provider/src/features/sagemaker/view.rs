@@ -1,135 +1,77 @@
-//! `mlops_feature_view`: a SageMaker Feature Store feature group described the way Feast users
-//! think (entity key, event time, features, online/offline store), evolving without data loss.
+//! The SageMaker Feature Store backend of `mlops_feature_view`: a feature group, its
+//! feature metadata (descriptions) and tags; schema evolution in place, data loss refused
+//! at plan.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_sagemaker::types::{
-    FeatureDefinition, FeatureGroupStatus, FeatureType, LastUpdateStatusValue, OfflineStoreConfig,
-    OnlineStoreConfig, OnlineStoreConfigUpdate, S3StorageConfig, StorageType, TableFormat,
-    TtlDuration, TtlDurationUnit,
+    FeatureDefinition, FeatureGroupStatus, FeatureType, OfflineStoreConfig, OnlineStoreConfig,
+    OnlineStoreConfigUpdate, S3StorageConfig, StorageType, TableFormat, TtlDuration,
+    TtlDurationUnit,
 };
 use mlops_framework::{
-    async_trait, wait_for, AttrPath, Backoff, Check, Ctx, Diagnostic, Diagnostics, Failure,
-    PathStep, PlanCtx, Resource, TimeoutDefaults, Value,
+    async_trait, wait_until, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx,
+    Value, Waited, Want,
 };
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
+use super::SageMakerFeatureStore;
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
-    user_tags, Clients,
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags, user_tags,
 };
-use crate::validation::{validate_tags, ROLE_ARN};
+use crate::clients::Clients;
+use crate::features::view::{Feature, FeatureViewState, OfflineStore, OnlineStore, GROUP_NAME};
+use crate::sagemaker::feature_group::{
+    creation_phase, deletion_phase, find_feature_group, update_phase,
+};
+use crate::validation::validate_tags;
 
-/// `FeatureGroupName` / `FeatureName` (botocore): letters, digits, hyphens (and `_` for
-/// features), starting with a letter or digit.
-const GROUP_NAME: &str = r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$";
-const FEATURE_NAME: &str = r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$";
-
-/// A feature (column).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Feature {
-    /// Feature name, unique in the view.
-    #[schemars(regex(pattern = FEATURE_NAME))]
-    pub name: String,
-    /// `Integral`, `Fractional` or `String`. Changing it loses data (see `allow_replacement`).
-    #[schemars(extend("enum" = ["Integral", "Fractional", "String"]))]
-    pub r#type: String,
-    /// What the feature means; changes in place.
-    #[schemars(length(max = 255))]
-    pub description: Option<String>,
+/// Which change of a feature group a wait is for.
+#[derive(Clone, Copy)]
+enum Awaited {
+    Creation,
+    Update,
 }
 
-/// The online store: low-latency reads of the latest value per entity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct OnlineStore {
-    /// Keep an online store.
-    #[schemars(extend("x-tf-default" = true))]
-    pub enabled: Option<bool>,
-    /// Records expire this many `ttl_unit` after their event time (changes in place).
-    #[schemars(range(min = 1))]
-    pub ttl_value: Option<i64>,
-    /// `Seconds`, `Minutes`, `Hours`, `Days` or `Weeks`.
-    #[schemars(extend("x-tf-default" = "Days"))]
-    #[schemars(extend("enum" = ["Seconds", "Minutes", "Hours", "Days", "Weeks"]))]
-    pub ttl_unit: Option<String>,
-    /// `Standard` or `InMemory`.
-    #[schemars(extend("x-tf-default" = "Standard"))]
-    #[schemars(extend("enum" = ["Standard", "InMemory"]))]
-    pub storage_type: Option<String>,
+/// Wait until the group is created (or its last update finished); its failure reason
+/// otherwise.
+async fn wait_for_feature_group(
+    ctx: &Ctx<Clients>,
+    name: &str,
+    awaited: Awaited,
+) -> Result<(), Diagnostics> {
+    let (what, classify, summary, verb): (String, fn(&_) -> _, &str, &str) = match awaited {
+        Awaited::Creation => (
+            format!("feature group {name} to be created"),
+            creation_phase,
+            "Feature group creation failed",
+            "create",
+        ),
+        Awaited::Update => (
+            format!("feature group {name} update"),
+            update_phase,
+            "Feature group update failed",
+            "update",
+        ),
+    };
+    let c = &ctx.client;
+    match wait_until(
+        &what,
+        ctx.timeout,
+        &ctx.cancel,
+        Want::Present,
+        || find_feature_group(c, name),
+        classify,
+    )
+    .await?
+    {
+        Waited::Reached(_) => Ok(()),
+        Waited::Failed { reason, .. } => Err(Diagnostic::error(
+            summary,
+            format!("SageMaker could not {verb} feature group {name}: {reason}"),
+        )
+        .into()),
+    }
 }
-
-/// The offline store: the full history in S3, for training sets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct OfflineStore {
-    /// S3 URI of the store.
-    #[schemars(regex(pattern = r"^(https|s3)://([^/]+)/?(.*)$"), length(max = 1024))]
-    pub s3_uri: String,
-    /// `Glue` or `Iceberg`.
-    #[schemars(extend("x-tf-default" = "Glue"))]
-    #[schemars(extend("enum" = ["Glue", "Iceberg"]))]
-    pub table_format: Option<String>,
-    /// Do not create a Glue table for the store.
-    #[schemars(extend("x-tf-default" = false))]
-    pub disable_glue_table_creation: Option<bool>,
-}
-
-/// A feature view: a SageMaker feature group with an entity key, an event time and typed
-/// features, kept in an online store (latest values) and/or an offline store (history).
-///
-/// The schema evolves without data loss: adding features and changing feature descriptions
-/// or the online TTL update the group in place. Removing or retyping a feature, or changing
-/// what SageMaker cannot change (keys, stores, role), would need a new group and lose every
-/// stored record: the plan stops with an error explaining it, unless `allow_replacement =
-/// true`.
-///
-/// Import with the feature group name: `terraform import mlops_feature_view.customers customers`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct FeatureViewState {
-    /// Feature group name.
-    #[schemars(regex(pattern = GROUP_NAME), length(min = 1, max = 64))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub name: String,
-    /// What the view holds.
-    #[schemars(length(max = 128))]
-    pub description: Option<String>,
-    /// The feature identifying an entity (record identifier), e.g. `customer_id`.
-    pub entity_key: String,
-    /// The feature holding each record's event time (`String` in ISO 8601, or `Fractional`
-    /// epoch seconds).
-    pub event_time: String,
-    /// The features, including `entity_key` and `event_time`.
-    #[schemars(extend("x-tf" = ["block"]), length(min = 2, max = 2500))]
-    pub feature: Vec<Feature>,
-    /// Online store.
-    #[schemars(extend("x-tf" = ["block"]))]
-    pub online_store: Option<OnlineStore>,
-    /// Offline store.
-    #[schemars(extend("x-tf" = ["block"]))]
-    pub offline_store: Option<OfflineStore>,
-    /// IAM role for the offline store (S3 and Glue access).
-    #[schemars(regex(pattern = ROLE_ARN), length(min = 20, max = 2048))]
-    pub role_arn: Option<String>,
-    /// Allow changes that replace the feature group and lose its stored data (removing or
-    /// retyping a feature, changing keys, stores, role or description).
-    #[schemars(extend("x-tf-default" = false))]
-    pub allow_replacement: Option<bool>,
-    /// Tags. Provider `default_tags` are added; these win.
-    pub tags: Option<BTreeMap<String, String>>,
-    /// All tags, including the provider's `default_tags`.
-    #[schemars(extend("x-tf" = ["computed"]))]
-    pub tags_all: Option<BTreeMap<String, String>>,
-    /// ARN of the feature group.
-    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
-    pub arn: Option<String>,
-    /// Where the offline store really writes (SageMaker adds account, table and date parts).
-    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
-    pub offline_store_resolved_s3_uri: Option<String>,
-}
-
-/// The resource.
-pub struct FeatureView;
 
 fn ty(s: &str) -> FeatureType {
     FeatureType::from(s)
@@ -152,225 +94,137 @@ fn online_config(o: &OnlineStore) -> OnlineStoreConfig {
         .build()
 }
 
-impl FeatureView {
-    async fn read_remote(
-        &self,
-        c: &Clients,
-        prior: &FeatureViewState,
-    ) -> Result<Option<FeatureViewState>, Diagnostics> {
-        let sm = &c.sagemaker;
-        let d = match sm
-            .describe_feature_group()
-            .feature_group_name(&prior.name)
-            .send()
-            .await
+async fn read_view(
+    c: &Clients,
+    prior: &FeatureViewState,
+) -> Result<Option<FeatureViewState>, Diagnostics> {
+    let sm = &c.sagemaker;
+    let Some(d) = find_feature_group(c, &prior.name).await? else {
+        return Ok(None);
+    };
+    if matches!(d.feature_group_status(), Some(FeatureGroupStatus::Deleting)) {
+        return Ok(None);
+    }
+    let arn = d.feature_group_arn().unwrap_or_default().to_string();
+    let importing = prior.feature.is_empty();
+    let prior_desc: BTreeMap<&str, &Option<String>> = prior
+        .feature
+        .iter()
+        .map(|f| (f.name.as_str(), &f.description))
+        .collect();
+    let mut remote: Vec<Feature> = vec![];
+    for f in d.feature_definitions() {
+        let name = f.feature_name().unwrap_or_default().to_string();
+        // Descriptions are one call per feature: only for those we manage (or on import).
+        let description = if importing || prior_desc.get(name.as_str()).is_some_and(|d| d.is_some())
         {
-            Ok(d) => d,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(api_error("DescribeFeatureGroup", &prior.name, &e).into()),
-        };
-        if matches!(d.feature_group_status(), Some(FeatureGroupStatus::Deleting)) {
-            return Ok(None);
-        }
-        let arn = d.feature_group_arn().unwrap_or_default().to_string();
-        let importing = prior.feature.is_empty();
-        let prior_desc: BTreeMap<&str, &Option<String>> = prior
-            .feature
-            .iter()
-            .map(|f| (f.name.as_str(), &f.description))
-            .collect();
-        let mut remote: Vec<Feature> = vec![];
-        for f in d.feature_definitions() {
-            let name = f.feature_name().unwrap_or_default().to_string();
-            // Descriptions are one call per feature: only for those we manage (or on import).
-            let description = if importing
-                || prior_desc.get(name.as_str()).is_some_and(|d| d.is_some())
-            {
-                match sm
-                    .describe_feature_metadata()
-                    .feature_group_name(&prior.name)
-                    .feature_name(&name)
-                    .send()
-                    .await
-                {
-                    Ok(m) => m.description().filter(|s| !s.is_empty()).map(String::from),
-                    Err(e) => return Err(api_error("DescribeFeatureMetadata", &name, &e).into()),
-                }
-            } else {
-                None
-            };
-            remote.push(Feature {
-                r#type: f
-                    .feature_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                name,
-                description,
-            });
-        }
-        // Keep the configuration's order (SageMaker lists added features last).
-        let mut ordered: Vec<Feature> = vec![];
-        for p in &prior.feature {
-            if let Some(i) = remote.iter().position(|r| r.name == p.name) {
-                ordered.push(remote.remove(i));
-            }
-        }
-        ordered.extend(remote);
-        let online = d.online_store_config().map(|o| OnlineStore {
-            enabled: o.enable_online_store(),
-            ttl_value: o.ttl_duration().and_then(|t| t.value()).map(i64::from),
-            ttl_unit: o
-                .ttl_duration()
-                .and_then(|t| t.unit())
-                .map(|u| u.as_str().to_string())
-                .or_else(|| prior.online_store.as_ref().and_then(|p| p.ttl_unit.clone())),
-            storage_type: o
-                .storage_type()
-                .map(|s| s.as_str().to_string())
-                .or(Some("Standard".into())),
-        });
-        let offline = d.offline_store_config().map(|o| OfflineStore {
-            s3_uri: o
-                .s3_storage_config()
-                .and_then(|s| s.s3_uri().map(String::from))
-                .unwrap_or_default(),
-            table_format: o
-                .table_format()
-                .map(|t| t.as_str().to_string())
-                .or(Some("Glue".into())),
-            disable_glue_table_creation: o.disable_glue_table_creation().or(Some(false)),
-        });
-        let remote_tags = list_tags(sm, &arn).await?;
-        Ok(Some(FeatureViewState {
-            name: d.feature_group_name().unwrap_or(&prior.name).to_string(),
-            description: d.description().filter(|s| !s.is_empty()).map(String::from),
-            entity_key: d
-                .record_identifier_feature_name()
-                .unwrap_or_default()
-                .to_string(),
-            event_time: d.event_time_feature_name().unwrap_or_default().to_string(),
-            feature: ordered,
-            online_store: online
-                .filter(|o| o.enabled == Some(true) || prior.online_store.is_some()),
-            offline_store: offline,
-            role_arn: d.role_arn().map(String::from),
-            allow_replacement: prior.allow_replacement.or(Some(false)),
-            tags: user_tags(&remote_tags, &c.default_tags, prior.tags.as_ref()),
-            tags_all: Some(remote_tags),
-            arn: Some(arn),
-            offline_store_resolved_s3_uri: d
-                .offline_store_config()
-                .and_then(|o| o.s3_storage_config())
-                .and_then(|s| s.resolved_output_s3_uri())
-                .map(String::from),
-        }))
-    }
-
-    async fn wait_status(
-        &self,
-        ctx: &Ctx<Clients>,
-        name: &str,
-        update: bool,
-    ) -> Result<(), Diagnostics> {
-        let c = ctx.client.clone();
-        let what = if update {
-            format!("feature group {name} update")
-        } else {
-            format!("feature group {name} to be created")
-        };
-        wait_for(&what, ctx.timeout, &ctx.cancel, Backoff::default(), || {
-            let c = c.clone();
-            let name = name.to_string();
-            async move {
-                let d = c
-                    .sagemaker
-                    .describe_feature_group()
-                    .feature_group_name(&name)
-                    .send()
-                    .await
-                    .map_err(|e| Diagnostics::from(api_error("DescribeFeatureGroup", &name, &e)))?;
-                if update {
-                    let s = d.last_update_status();
-                    return match s.and_then(|s| s.status()) {
-                        Some(LastUpdateStatusValue::InProgress) => {
-                            Ok(Check::Pending("update in progress".into()))
-                        }
-                        Some(LastUpdateStatusValue::Failed) => Err(Diagnostic::error(
-                            "Feature group update failed",
-                            format!(
-                                "SageMaker could not update feature group {name}: {}",
-                                s.and_then(|s| s.failure_reason())
-                                    .unwrap_or("(no reason given)")
-                            ),
-                        )
-                        .into()),
-                        _ => Ok(Check::Done(())),
-                    };
-                }
-                match d.feature_group_status() {
-                    Some(FeatureGroupStatus::Created) => Ok(Check::Done(())),
-                    Some(FeatureGroupStatus::CreateFailed) => Err(Diagnostic::error(
-                        "Feature group creation failed",
-                        format!(
-                            "SageMaker could not create feature group {name}: {}",
-                            d.failure_reason().unwrap_or("(no reason given)")
-                        ),
-                    )
-                    .into()),
-                    Some(s) => Ok(Check::Pending(format!("status {}", s.as_str()))),
-                    None => Ok(Check::Pending("no status yet".into())),
-                }
-            }
-        })
-        .await
-    }
-
-    async fn set_descriptions(
-        &self,
-        c: &Clients,
-        name: &str,
-        features: &[&Feature],
-    ) -> Result<(), Diagnostics> {
-        for f in features {
-            c.sagemaker
-                .update_feature_metadata()
-                .feature_group_name(name)
-                .feature_name(&f.name)
-                .description(f.description.clone().unwrap_or_default())
+            match sm
+                .describe_feature_metadata()
+                .feature_group_name(&prior.name)
+                .feature_name(&name)
                 .send()
                 .await
-                .map_err(|e| api_error("UpdateFeatureMetadata", &f.name, &e))?;
-        }
-        Ok(())
+            {
+                Ok(m) => m.description().filter(|s| !s.is_empty()).map(String::from),
+                Err(e) => return Err(api_error("DescribeFeatureMetadata", &name, &e).into()),
+            }
+        } else {
+            None
+        };
+        remote.push(Feature {
+            r#type: f
+                .feature_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            name,
+            description,
+        });
     }
+    // Keep the configuration's order (SageMaker lists added features last).
+    let mut ordered: Vec<Feature> = vec![];
+    for p in &prior.feature {
+        if let Some(i) = remote.iter().position(|r| r.name == p.name) {
+            ordered.push(remote.remove(i));
+        }
+    }
+    ordered.extend(remote);
+    let online = d.online_store_config().map(|o| OnlineStore {
+        enabled: o.enable_online_store(),
+        ttl_value: o.ttl_duration().and_then(|t| t.value()).map(i64::from),
+        ttl_unit: o
+            .ttl_duration()
+            .and_then(|t| t.unit())
+            .map(|u| u.as_str().to_string())
+            .or_else(|| prior.online_store.as_ref().and_then(|p| p.ttl_unit.clone())),
+        storage_type: o
+            .storage_type()
+            .map(|s| s.as_str().to_string())
+            .or(Some("Standard".into())),
+    });
+    let offline = d.offline_store_config().map(|o| OfflineStore {
+        s3_uri: o
+            .s3_storage_config()
+            .and_then(|s| s.s3_uri().map(String::from))
+            .unwrap_or_default(),
+        table_format: o
+            .table_format()
+            .map(|t| t.as_str().to_string())
+            .or(Some("Glue".into())),
+        disable_glue_table_creation: o.disable_glue_table_creation().or(Some(false)),
+    });
+    let remote_tags = list_tags(sm, &arn).await?;
+    Ok(Some(FeatureViewState {
+        name: d.feature_group_name().unwrap_or(&prior.name).to_string(),
+        description: d.description().filter(|s| !s.is_empty()).map(String::from),
+        entity_key: d
+            .record_identifier_feature_name()
+            .unwrap_or_default()
+            .to_string(),
+        event_time: d.event_time_feature_name().unwrap_or_default().to_string(),
+        feature: ordered,
+        online_store: online.filter(|o| o.enabled == Some(true) || prior.online_store.is_some()),
+        offline_store: offline,
+        role_arn: d.role_arn().map(String::from),
+        allow_replacement: prior.allow_replacement.or(Some(false)),
+        tags: user_tags(&remote_tags, &c.default_tags, prior.tags.as_ref()),
+        tags_all: Some(remote_tags),
+        arn: Some(arn),
+        offline_store_resolved_s3_uri: d
+            .offline_store_config()
+            .and_then(|o| o.s3_storage_config())
+            .and_then(|s| s.resolved_output_s3_uri())
+            .map(String::from),
+    }))
+}
+
+async fn set_descriptions(
+    c: &Clients,
+    name: &str,
+    features: &[&Feature],
+) -> Result<(), Diagnostics> {
+    for f in features {
+        c.sagemaker
+            .update_feature_metadata()
+            .feature_group_name(name)
+            .feature_name(&f.name)
+            .description(f.description.clone().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| api_error("UpdateFeatureMetadata", &f.name, &e))?;
+    }
+    Ok(())
 }
 
 fn feature_path(i: usize, attr: Option<&str>) -> AttrPath {
-    let mut p = AttrPath(vec![
-        PathStep::Attr("feature".into()),
-        PathStep::Index(i as i64),
-    ]);
-    if let Some(a) = attr {
-        p.push(PathStep::Attr(a.into()));
+    let p = AttrPath::attr("feature").index(i);
+    match attr {
+        Some(a) => p.field(a),
+        None => p,
     }
-    p
 }
 
 #[async_trait]
-impl Resource for FeatureView {
-    type Client = Clients;
-    type State = FeatureViewState;
-    const TYPE_NAME: &'static str = "mlops_feature_view";
-
-    fn timeouts(&self) -> TimeoutDefaults {
-        TimeoutDefaults {
-            create: Some(Duration::from_secs(20 * 60)),
-            update: Some(Duration::from_secs(20 * 60)),
-            delete: Some(Duration::from_secs(20 * 60)),
-            ..Default::default()
-        }
-    }
-
+impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         let Value::List(features) = config.attr("feature") else {
@@ -559,7 +413,7 @@ impl Resource for FeatureView {
             ..planned.clone()
         };
         tracing::info!(name = %planned.name, "feature group creating");
-        self.wait_status(ctx, &planned.name, false)
+        wait_for_feature_group(ctx, &planned.name, Awaited::Creation)
             .await
             .map_err(|d| Failure::with_partial(partial.clone(), d))?;
         let described: Vec<&Feature> = planned
@@ -567,10 +421,10 @@ impl Resource for FeatureView {
             .iter()
             .filter(|f| f.description.is_some())
             .collect();
-        self.set_descriptions(&c, &planned.name, &described)
+        set_descriptions(&c, &planned.name, &described)
             .await
             .map_err(|d| Failure::with_partial(partial.clone(), d))?;
-        let read = self.read_remote(&c, &partial).await;
+        let read = read_view(&c, &partial).await;
         Failure::read_back(
             read,
             || {
@@ -591,7 +445,7 @@ impl Resource for FeatureView {
         ctx: &mut Ctx<Clients>,
         current: FeatureViewState,
     ) -> Result<Option<FeatureViewState>, Diagnostics> {
-        self.read_remote(&ctx.client, &current).await
+        read_view(&ctx.client, &current).await
     }
 
     async fn update(
@@ -638,7 +492,7 @@ impl Resource for FeatureView {
                     Failure::with_partial(prior.clone(), api_error("UpdateFeatureGroup", &name, &e))
                 })?;
             tracing::info!(name = %name, added = added.len(), "feature group: adding features");
-            self.wait_status(ctx, &name, true)
+            wait_for_feature_group(ctx, &name, Awaited::Update)
                 .await
                 .map_err(|d| Failure::with_partial(prior.clone(), d))?;
         }
@@ -673,7 +527,7 @@ impl Resource for FeatureView {
                         )
                     })?;
                 tracing::info!(name = %name, "feature group: changing the online TTL");
-                self.wait_status(ctx, &name, true)
+                wait_for_feature_group(ctx, &name, Awaited::Update)
                     .await
                     .map_err(|d| Failure::with_partial(with_features, d))?;
             }
@@ -695,7 +549,7 @@ impl Resource for FeatureView {
             offline_store_resolved_s3_uri: prior.offline_store_resolved_s3_uri.clone(),
             ..planned.clone()
         };
-        self.set_descriptions(&c, &name, &changed_desc)
+        set_descriptions(&c, &name, &changed_desc)
             .await
             .map_err(|d| Failure::with_partial(next.clone(), d))?;
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
@@ -709,7 +563,7 @@ impl Resource for FeatureView {
             .await
             .map_err(|d| Failure::with_partial(next.clone(), d))?;
         }
-        match self.read_remote(&c, &next).await {
+        match read_view(&c, &next).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(Failure::new(Diagnostic::error(
                 "Feature group vanished",
@@ -737,47 +591,24 @@ impl Resource for FeatureView {
             Err(e) => return Err(api_error("DeleteFeatureGroup", &current.name, &e).into()),
         }
         let name = current.name.clone();
-        wait_for(
+        let c = &ctx.client;
+        match wait_until(
             &format!("feature group {name} to be deleted"),
             ctx.timeout,
             &ctx.cancel,
-            Backoff::default(),
-            || {
-                let c = c.clone();
-                let name = name.clone();
-                async move {
-                    match c
-                        .sagemaker
-                        .describe_feature_group()
-                        .feature_group_name(&name)
-                        .send()
-                        .await
-                    {
-                        Ok(d) => match d.feature_group_status() {
-                            Some(FeatureGroupStatus::DeleteFailed) => Err(Diagnostic::error(
-                                "Feature group deletion failed",
-                                format!(
-                                    "SageMaker could not delete feature group {name}: {}",
-                                    d.failure_reason().unwrap_or("(no reason given)")
-                                ),
-                            )
-                            .into()),
-                            s => Ok(Check::Pending(format!(
-                                "status {}",
-                                s.map(|s| s.as_str()).unwrap_or("?")
-                            ))),
-                        },
-                        Err(e) if is_not_found(&e) => Ok(Check::Done(())),
-                        Err(e) => Err(Diagnostics::from(api_error(
-                            "DescribeFeatureGroup",
-                            &name,
-                            &e,
-                        ))),
-                    }
-                }
-            },
+            Want::Absent,
+            || find_feature_group(c, &name),
+            deletion_phase,
         )
-        .await
+        .await?
+        {
+            Waited::Reached(_) => Ok(()),
+            Waited::Failed { reason, .. } => Err(Diagnostic::error(
+                "Feature group deletion failed",
+                format!("SageMaker could not delete feature group {name}: {reason}"),
+            )
+            .into()),
+        }
     }
 
     async fn import(

@@ -1,0 +1,76 @@
+//! Data source `mlops_feature_view`: the schema of an existing feature view, e.g. for a
+//! training pipeline to read its offline store. This file is the user concept; a
+//! feature-store backend does the lookup ([`super::lookup`]).
+
+use mlops_framework::{async_trait, Ctx, DataSource, Diagnostics};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::clients::Clients;
+
+/// A feature of the view.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FeatureInfo {
+    /// Feature name.
+    pub name: String,
+    /// `Integral`, `Fractional` or `String`.
+    pub r#type: String,
+    /// Description (feature metadata).
+    pub description: Option<String>,
+}
+
+/// Reads a feature view's schema and stores by name.
+///
+/// ```hcl
+/// data "mlops_feature_view" "customers" {
+///   name = "customers"
+/// }
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FeatureViewLookupModel {
+    /// Feature group name.
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$"))]
+    pub name: String,
+    /// ARN of the feature group.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub arn: Option<String>,
+    /// The entity key (record identifier) feature.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub entity_key: Option<String>,
+    /// The event time feature.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub event_time: Option<String>,
+    /// The features, in SageMaker's order.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub features: Option<Vec<FeatureInfo>>,
+    /// The online store is enabled.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub online_store_enabled: Option<bool>,
+    /// Where the offline store writes (resolved S3 URI), if there is one.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub offline_store_s3_uri: Option<String>,
+    /// Glue table of the offline store, if any.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub offline_store_table: Option<String>,
+    /// `Creating`, `Created`, ...
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub status: Option<String>,
+}
+
+/// The data source.
+pub struct FeatureViewLookup;
+
+#[async_trait]
+impl DataSource for FeatureViewLookup {
+    type Client = Clients;
+    type Model = FeatureViewLookupModel;
+    const TYPE_NAME: &'static str = "mlops_feature_view";
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        config: FeatureViewLookupModel,
+    ) -> Result<FeatureViewLookupModel, Diagnostics> {
+        super::lookup().read(ctx, config).await
+    }
+}

@@ -1,0 +1,112 @@
+//! Feature groups: the finder and status classifiers (creation, update, deletion).
+
+use aws_sdk_sagemaker::operation::describe_feature_group::DescribeFeatureGroupOutput;
+use aws_sdk_sagemaker::types::{FeatureGroupStatus, LastUpdateStatusValue};
+use mlops_framework::{Diagnostics, Phase};
+
+use crate::aws::found;
+use crate::clients::Clients;
+
+/// The feature group named `name`, `None` when there is none.
+pub async fn find_feature_group(
+    c: &Clients,
+    name: &str,
+) -> Result<Option<DescribeFeatureGroupOutput>, Diagnostics> {
+    found(
+        "DescribeFeatureGroup",
+        name,
+        c.sagemaker
+            .describe_feature_group()
+            .feature_group_name(name)
+            .send()
+            .await,
+    )
+}
+
+const NO_REASON: &str = "(no reason given)";
+
+/// Created, on its way, or CreateFailed with SageMaker's reason.
+pub fn creation_phase(d: &DescribeFeatureGroupOutput) -> Phase {
+    match d.feature_group_status() {
+        Some(FeatureGroupStatus::Created) => Phase::Target,
+        Some(FeatureGroupStatus::CreateFailed) => {
+            Phase::Failed(d.failure_reason().unwrap_or(NO_REASON).to_string())
+        }
+        Some(s) => Phase::Pending(format!("status {}", s.as_str())),
+        None => Phase::Pending("no status yet".into()),
+    }
+}
+
+/// The last update finished (or there was none), is in progress, or Failed with its reason.
+pub fn update_phase(d: &DescribeFeatureGroupOutput) -> Phase {
+    let last = d.last_update_status();
+    match last.and_then(|s| s.status()) {
+        Some(LastUpdateStatusValue::InProgress) => Phase::Pending("update in progress".into()),
+        Some(LastUpdateStatusValue::Failed) => Phase::Failed(
+            last.and_then(|s| s.failure_reason())
+                .unwrap_or(NO_REASON)
+                .to_string(),
+        ),
+        _ => Phase::Target,
+    }
+}
+
+/// Waiting for a deletion: DeleteFailed with its reason, otherwise still on its way.
+pub fn deletion_phase(d: &DescribeFeatureGroupOutput) -> Phase {
+    match d.feature_group_status() {
+        Some(FeatureGroupStatus::DeleteFailed) => {
+            Phase::Failed(d.failure_reason().unwrap_or(NO_REASON).to_string())
+        }
+        s => Phase::Pending(format!("status {}", s.map(|s| s.as_str()).unwrap_or("?"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sagemaker::types::LastUpdateStatus;
+
+    fn group(s: FeatureGroupStatus) -> DescribeFeatureGroupOutput {
+        DescribeFeatureGroupOutput::builder()
+            .feature_group_status(s)
+            .failure_reason("bad role")
+            .build()
+    }
+
+    #[test]
+    fn feature_group_phases() {
+        assert_eq!(
+            creation_phase(&group(FeatureGroupStatus::Created)),
+            Phase::Target
+        );
+        assert_eq!(
+            creation_phase(&group(FeatureGroupStatus::CreateFailed)),
+            Phase::Failed("bad role".into())
+        );
+        assert_eq!(
+            creation_phase(&group(FeatureGroupStatus::Creating)),
+            Phase::Pending("status Creating".into())
+        );
+        assert_eq!(
+            deletion_phase(&group(FeatureGroupStatus::DeleteFailed)),
+            Phase::Failed("bad role".into())
+        );
+        assert_eq!(
+            deletion_phase(&group(FeatureGroupStatus::Deleting)),
+            Phase::Pending("status Deleting".into())
+        );
+        let updating = |v| {
+            DescribeFeatureGroupOutput::builder()
+                .last_update_status(LastUpdateStatus::builder().status(v).build())
+                .build()
+        };
+        assert_eq!(
+            update_phase(&updating(LastUpdateStatusValue::InProgress)),
+            Phase::Pending("update in progress".into())
+        );
+        assert_eq!(
+            update_phase(&updating(LastUpdateStatusValue::Successful)),
+            Phase::Target
+        );
+    }
+}
