@@ -32,6 +32,9 @@ from moto.cloudwatch.exceptions import ResourceNotFound, ResourceNotFoundExcepti
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal import mock_random
 
+from . import sagemaker_endpoint_ext as ep
+from . import sagemaker_ext
+from .middleware import ControlNotFound
 from .validation import ValidationFailure, validate_input
 
 Response = aas_responses.ApplicationAutoScalingResponse
@@ -175,6 +178,11 @@ def deregister_endpoint_targets(account_id: str, region: str, endpoint_name: str
                 _deregister(backend, resource_id, dimension)
 
 
+# "If you delete an endpoint, Application Auto Scaling ... deregisters those variants"
+# (SageMaker developer guide): targets, their policies and alarms go.
+ep.ENDPOINT_DELETED.append(deregister_endpoint_targets)
+
+
 # --------------------------------------------------------------------------
 # SageMaker variants as scalable targets
 # --------------------------------------------------------------------------
@@ -183,8 +191,6 @@ def deregister_endpoint_targets(account_id: str, region: str, endpoint_name: str
 def _sagemaker_variant(backend: Any, resource_id: str) -> Any:
     """(endpoint, variant) for endpoint/<name>/variant/<variant>, or raise like AWS."""
     from moto.sagemaker.models import sagemaker_backends
-
-    from . import sagemaker_endpoint_ext as ep
 
     parts = resource_id.split("/")
     sm = sagemaker_backends[backend.account_id][backend.region_name]
@@ -510,9 +516,6 @@ def set_alarm_state_route(spec: dict[str, Any]) -> dict[str, Any]:
     "account"?}: SetAlarmState for harnesses without a CloudWatch client."""
     from moto.cloudwatch.models import cloudwatch_backends
 
-    from . import sagemaker_ext
-    from .middleware import ControlNotFound
-
     name = spec.get("alarm")
     state = spec.get("state")
     if not isinstance(name, str) or not name or state not in ("OK", "ALARM", "INSUFFICIENT_DATA"):
@@ -543,8 +546,6 @@ def _locked(func: Any) -> Any:
 
     @functools.wraps(func)
     def wrapper(self: Any) -> Any:
-        from . import sagemaker_ext
-
         with sagemaker_ext._LOCK:
             return func(self)
 

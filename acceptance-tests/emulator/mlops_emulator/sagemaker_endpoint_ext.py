@@ -40,7 +40,7 @@ import hashlib
 import json
 import os
 import urllib.parse
-from typing import Any
+from typing import Any, Callable
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker import models as sm_models
@@ -53,6 +53,11 @@ from .sagemaker_ext import ValidationException
 from .validation import ValidationFailure, validate_params
 
 Response = ext.Response
+
+# Called with (account_id, region, endpoint_name) once DeleteEndpoint has accepted a
+# deletion. Other services' extensions register here (Application Auto Scaling deregisters
+# the endpoint's variants), so this module imports none of them.
+ENDPOINT_DELETED: list[Callable[[str, str, str], None]] = []
 RuntimeResponse = rt_responses.SageMakerRuntimeResponse
 
 FAIL_MARKER = "mlops-fail"
@@ -935,11 +940,8 @@ def delete_endpoint(backend: Any, name: str) -> None:
     endpoint = require_endpoint(backend, name)
     if endpoint.status in IN_PROGRESS:
         raise _in_progress(endpoint)
-    # "If you delete an endpoint, Application Auto Scaling ... deregisters those
-    # variants" (SageMaker developer guide): targets, their policies and alarms go.
-    from . import autoscaling_ext
-
-    autoscaling_ext.deregister_endpoint_targets(backend.account_id, backend.region_name, endpoint.endpoint_name)
+    for hook in ENDPOINT_DELETED:
+        hook(backend.account_id, backend.region_name, endpoint.endpoint_name)
     endpoint.pending = None
     endpoint.start("delete", "Deleting")
 
