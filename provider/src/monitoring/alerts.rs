@@ -12,7 +12,7 @@ use super::model::{Alerts, CheckKind, MonitorState};
 use super::schedules::schedule_name;
 use crate::aws::{
     api_error, arn_parts, cloudwatch_tags, delete_alarms, delete_topic, email_subscriptions,
-    is_missing, owned_name, owned_tags, service_error, sns_tags, subscribe, unsubscribe,
+    found_in, owned_name, owned_tags, service_error, sns_tags, subscribe, unsubscribe,
 };
 use crate::clients::Clients;
 
@@ -289,17 +289,17 @@ pub(super) async fn read_alerts(
     Ok(())
 }
 
-/// The SNS topic `arn`, `None` when it does not exist. (Not `aws::found`: its errors are
-/// worded as SageMaker's, these as SNS's.)
+/// The SNS topic `arn`, `None` when it does not exist.
 async fn find_topic(
     c: &Clients,
     arn: &str,
 ) -> Result<Option<GetTopicAttributesOutput>, Diagnostics> {
-    match c.sns.get_topic_attributes().topic_arn(arn).send().await {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if is_missing(&e) => Ok(None),
-        Err(e) => Err(service_error("SNS", "GetTopicAttributes", arn, &e).into()),
-    }
+    found_in(
+        "SNS",
+        "GetTopicAttributes",
+        arn,
+        c.sns.get_topic_attributes().topic_arn(arn).send().await,
+    )
 }
 
 /// Topic, subscriptions and alarms of `alerts`, recording in `cur` what exists.
