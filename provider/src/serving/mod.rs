@@ -131,7 +131,7 @@ impl Resource for Endpoint {
                 plan.requires_replace.push(AttrPath::attr(block));
             }
         }
-        kind.backend().modify_plan(&mut plan);
+        kind.backend().modify_plan(plan);
     }
 
     async fn create(

@@ -1,6 +1,6 @@
 //! The KServe backend of `mlops_endpoint`: an `InferenceService` (serving.kserve.io/v1beta1,
 //! built in [`object`]) applied with server-side apply under our own field manager, waited
-//! for until its `Ready` condition holds for the applied generation ([`readiness`]), read
+//! for until its `Ready` condition holds for the applied generation ([`readiness`](mod@readiness)), read
 //! back for the fields this resource manages (drift), imported by `namespace/name`, deleted
 //! and waited for until gone. Plan-time checks in [`validate`].
 
@@ -10,14 +10,13 @@ pub mod validate;
 
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
 use mlops_framework::{
-    async_trait, wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx, Value,
-    Waited, Want,
+    async_trait, wait_until, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx,
+    Value, Waited, Want,
 };
 use serde_json::Value as Json;
 
 use self::object::{desired, kube_of, observe};
 use self::readiness::{deletion_phase, readiness};
-use super::backend::ServingBackend;
 use super::model::{EndpointState, KubernetesServing};
 use crate::aws::api_error;
 use crate::clients::Clients;
@@ -184,7 +183,7 @@ async fn apply_and_wait(
 }
 
 #[async_trait]
-impl ServingBackend for KServe {
+impl Backend<Clients, EndpointState> for KServe {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate::validate(config, diags);
     }
@@ -192,7 +191,7 @@ impl ServingBackend for KServe {
     /// No SageMaker names, alarms or tags; the storage URI is known when it follows from the
     /// configuration or the served version did not change; a last read that was not Ready
     /// plans another apply.
-    fn modify_plan(&self, plan: &mut PlanCtx<'_, Clients>) {
+    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
         let Some(o) = plan.planned.as_object_mut() else {
             return;
         };

@@ -1,6 +1,6 @@
 //! The SageMaker backend of `mlops_endpoint`: content-named models and endpoint config
 //! ([`models_configs`]), the endpoint, autoscaling ([`autoscaling`]), rollback alarms and
-//! safe updates ([`rollout`]), the smoke test ([`smoke_test`]), reading back ([`read`]) and
+//! safe updates ([`rollout`]), the smoke test ([`smoke_test`](mod@smoke_test)), reading back ([`read`]) and
 //! plan-time checks ([`validate`]).
 //!
 //! An update creates the new models and endpoint config first, switches the endpoint with a
@@ -16,7 +16,9 @@ pub mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use mlops_framework::{async_trait, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx, Value};
+use mlops_framework::{
+    async_trait, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx, Value,
+};
 
 use self::autoscaling::{apply_autoscaling, current_capacity, deregister_all};
 use self::models_configs::{
@@ -26,7 +28,6 @@ use self::models_configs::{
 use self::read::read_endpoint;
 use self::rollout::{ensure_alarms, switch_config, Switch};
 use self::smoke_test::smoke_test;
-use super::backend::ServingBackend;
 use super::model::EndpointState;
 use crate::aws::{
     api_error, delete_alarms, is_not_found, merge_tags, plan_tags_all, sdk_tags, update_tags,
@@ -38,13 +39,13 @@ use crate::sagemaker::endpoint::{wait_deleted, wait_settled};
 pub struct SageMaker;
 
 #[async_trait]
-impl ServingBackend for SageMaker {
+impl Backend<Clients, EndpointState> for SageMaker {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate::validate(config, diags);
     }
 
-    fn modify_plan(&self, plan: &mut PlanCtx<'_, Clients>) {
-        plan_tags_all(plan);
+    fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
+        plan_tags_all(&mut plan);
         plan_names(plan.planned, plan.config);
     }
 
