@@ -279,13 +279,13 @@ fn resources_from(j: Option<&Json>, prior: Option<&KubeResources>) -> Option<Kub
     let gpu_name = prior
         .and_then(|p| p.gpu_resource.clone())
         .unwrap_or_else(|| "nvidia.com/gpu".into());
-    let q = |p: &str| str_at(j, p).map(String::from);
+    let quantity_at = |p: &str| str_at(j, p).map(String::from);
     let gpu_path = format!("/limits/{}", gpu_name.replace('~', "~0").replace('/', "~1"));
     let r = KubeResources {
-        cpu: q("/requests/cpu"),
-        memory: q("/requests/memory"),
-        cpu_limit: q("/limits/cpu"),
-        memory_limit: q("/limits/memory"),
+        cpu: quantity_at("/requests/cpu"),
+        memory: quantity_at("/requests/memory"),
+        cpu_limit: quantity_at("/limits/cpu"),
+        memory_limit: quantity_at("/limits/memory"),
         gpu: j.pointer(&gpu_path).and_then(|g| match g {
             Json::String(s) => s.parse().ok(),
             other => other.as_i64(),

@@ -221,11 +221,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     // Replicas.
-    let num = |a: &str| match k.attr(a) {
+    let integer = |a: &str| match k.attr(a) {
         Value::Number(n) => n.to_i64(),
         _ => None,
     };
-    if let (Some(lo), Some(hi)) = (num("min_replicas"), num("max_replicas")) {
+    if let (Some(lo), Some(hi)) = (integer("min_replicas"), integer("max_replicas")) {
         if lo > hi {
             diags.error_at(
                 AttrPath::attrs(["kubernetes", "min_replicas"]),

@@ -77,17 +77,17 @@ async fn read_serving_config(
         .into());
     };
     let prod = cfg.production_variants();
-    let find =
+    let prior_named =
         |n: Option<&str>, list: &[Variant]| list.iter().find(|v| Some(v.name()) == n).cloned();
     let mut all_prior: Vec<Variant> = vec![prior.model.clone()];
     all_prior.extend(prior.variant.clone().unwrap_or_default());
     if let Some(first) = prod.first() {
-        let pv = find(first.variant_name(), &all_prior);
+        let pv = prior_named(first.variant_name(), &all_prior);
         s.model = read_variant(c, first, pv.as_ref().or(Some(&prior.model))).await?;
     }
     let mut rest = vec![];
     for pv in prod.iter().skip(1) {
-        let p = find(pv.variant_name(), &all_prior);
+        let p = prior_named(pv.variant_name(), &all_prior);
         rest.push(read_variant(c, pv, p.as_ref()).await?);
     }
     s.variant = (!rest.is_empty() || prior.variant.is_some()).then_some(rest);

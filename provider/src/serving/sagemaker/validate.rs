@@ -24,7 +24,7 @@ fn variant_rules() -> [Rule; 4] {
     ]
 }
 
-fn num(v: &Value) -> Option<i64> {
+fn integer(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.to_i64(),
         _ => None,
@@ -74,8 +74,8 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             }
         }
         if let Some(a) = b.attr("autoscaling").as_object() {
-            let n = |k: &str| a.get(k).and_then(num);
-            if let (Some(lo), Some(hi)) = (n("min_capacity"), n("max_capacity")) {
+            let capacity = |k: &str| a.get(k).and_then(integer);
+            if let (Some(lo), Some(hi)) = (capacity("min_capacity"), capacity("max_capacity")) {
                 if lo > hi {
                     diags.error_at(
                         path.clone().fields(["autoscaling", "min_capacity"]),
@@ -83,7 +83,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                         format!("min_capacity {lo} is above max_capacity {hi}."),
                     );
                 }
-                if let Some(c) = num(b.attr("instance_count")) {
+                if let Some(c) = integer(b.attr("instance_count")) {
                     if c < lo || c > hi {
                         diags.error_at(
                             path.clone().field("instance_count"),
@@ -94,7 +94,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 }
             }
         }
-        if let Some(m) = num(b.attr("serverless").attr("memory_mb")) {
+        if let Some(m) = integer(b.attr("serverless").attr("memory_mb")) {
             if m % 1024 != 0 {
                 diags.error_at(
                     path.clone().fields(["serverless", "memory_mb"]),
