@@ -15,7 +15,8 @@ pub mod serving;
 pub mod validation;
 
 use mlops_framework::{
-    async_trait, data_source, resource, Diagnostics, DynDataSource, DynResource, Provider, Value,
+    async_trait, data_source, resource, Backed, Diagnostics, DynDataSource, DynResource, Provider,
+    Value,
 };
 
 pub use clients::Clients;
@@ -48,20 +49,20 @@ impl Provider for MlopsProvider {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<Clients>>> {
         vec![
-            resource(registry::group::ModelPackageGroup),
-            resource(registry::version::ModelPackage),
+            resource(Backed(registry::group::ModelPackageGroup)),
+            resource(Backed(registry::version::ModelPackage)),
             resource(resources::pipeline::Pipeline),
             resource(serving::Endpoint),
-            resource(features::view::FeatureView),
+            resource(Backed(features::view::FeatureView)),
             resource(monitoring::Monitor),
         ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Clients>>> {
         vec![
-            data_source(registry::lookup::ModelPackageLookup),
+            data_source(Backed(registry::lookup::ModelPackageLookup)),
             data_source(serving::data_source::EndpointLookup),
-            data_source(features::lookup::FeatureViewLookup),
+            data_source(Backed(features::lookup::FeatureViewLookup)),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! training pipeline to read its offline store. This file is the user concept; a
 //! feature-store backend does the lookup ([`super::lookup`]).
 
-use mlops_framework::{async_trait, Ctx, DataSource, Diagnostics};
+use mlops_framework::{BackedDataSource, LookupBackend};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -60,17 +60,12 @@ pub struct FeatureViewLookupModel {
 /// The data source.
 pub struct FeatureViewLookup;
 
-#[async_trait]
-impl DataSource for FeatureViewLookup {
+impl BackedDataSource for FeatureViewLookup {
     type Client = Clients;
     type Model = FeatureViewLookupModel;
     const TYPE_NAME: &'static str = "mlops_feature_view";
 
-    async fn read(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        config: FeatureViewLookupModel,
-    ) -> Result<FeatureViewLookupModel, Diagnostics> {
-        super::lookup().read(ctx, config).await
+    fn backend(&self) -> &dyn LookupBackend<Clients, FeatureViewLookupModel> {
+        super::lookup()
     }
 }

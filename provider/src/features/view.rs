@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mlops_framework::{
-    async_trait, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
-};
+use mlops_framework::{BackedResource, Backend, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -124,8 +122,7 @@ pub struct FeatureViewState {
 /// The resource.
 pub struct FeatureView;
 
-#[async_trait]
-impl Resource for FeatureView {
+impl BackedResource for FeatureView {
     type Client = Clients;
     type State = FeatureViewState;
     const TYPE_NAME: &'static str = "mlops_feature_view";
@@ -139,52 +136,7 @@ impl Resource for FeatureView {
         }
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        super::views().validate(config, diags)
-    }
-
-    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
-        super::views().modify_plan(plan)
-    }
-
-    async fn create(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        planned: FeatureViewState,
-    ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
-        super::views().create(ctx, planned).await
-    }
-
-    async fn read(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        current: FeatureViewState,
-    ) -> Result<Option<FeatureViewState>, Diagnostics> {
-        super::views().read(ctx, current).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        prior: FeatureViewState,
-        planned: FeatureViewState,
-    ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
-        super::views().update(ctx, prior, planned).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        current: FeatureViewState,
-    ) -> Result<(), Diagnostics> {
-        super::views().delete(ctx, current).await
-    }
-
-    async fn import(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        id: &str,
-    ) -> Result<FeatureViewState, Diagnostics> {
-        super::views().import(ctx, id).await
+    fn backend(&self) -> &dyn Backend<Clients, FeatureViewState> {
+        super::views()
     }
 }

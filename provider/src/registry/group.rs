@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use mlops_framework::{
-    async_trait, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
-};
+use mlops_framework::{BackedResource, Backend, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -167,8 +165,7 @@ pub struct OnApproval {
 /// The resource.
 pub struct ModelPackageGroup;
 
-#[async_trait]
-impl Resource for ModelPackageGroup {
+impl BackedResource for ModelPackageGroup {
     type Client = Clients;
     type State = ModelPackageGroupState;
     const TYPE_NAME: &'static str = "mlops_model_package_group";
@@ -181,52 +178,7 @@ impl Resource for ModelPackageGroup {
         }
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        super::groups().validate(config, diags)
-    }
-
-    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
-        super::groups().modify_plan(plan)
-    }
-
-    async fn create(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        planned: ModelPackageGroupState,
-    ) -> Result<ModelPackageGroupState, Failure<ModelPackageGroupState>> {
-        super::groups().create(ctx, planned).await
-    }
-
-    async fn read(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        current: ModelPackageGroupState,
-    ) -> Result<Option<ModelPackageGroupState>, Diagnostics> {
-        super::groups().read(ctx, current).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        prior: ModelPackageGroupState,
-        planned: ModelPackageGroupState,
-    ) -> Result<ModelPackageGroupState, Failure<ModelPackageGroupState>> {
-        super::groups().update(ctx, prior, planned).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        current: ModelPackageGroupState,
-    ) -> Result<(), Diagnostics> {
-        super::groups().delete(ctx, current).await
-    }
-
-    async fn import(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        id: &str,
-    ) -> Result<ModelPackageGroupState, Diagnostics> {
-        super::groups().import(ctx, id).await
+    fn backend(&self) -> &dyn Backend<Clients, ModelPackageGroupState> {
+        super::groups()
     }
 }

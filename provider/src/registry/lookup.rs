@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mlops_framework::{async_trait, Ctx, DataSource, Diagnostics, Value};
+use mlops_framework::{BackedDataSource, LookupBackend};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -96,21 +96,12 @@ pub struct ModelPackageLookupModel {
 /// The data source.
 pub struct ModelPackageLookup;
 
-#[async_trait]
-impl DataSource for ModelPackageLookup {
+impl BackedDataSource for ModelPackageLookup {
     type Client = Clients;
     type Model = ModelPackageLookupModel;
     const TYPE_NAME: &'static str = "mlops_model_package";
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        super::lookup().validate(config, diags)
-    }
-
-    async fn read(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        config: ModelPackageLookupModel,
-    ) -> Result<ModelPackageLookupModel, Diagnostics> {
-        super::lookup().read(ctx, config).await
+    fn backend(&self) -> &dyn LookupBackend<Clients, ModelPackageLookupModel> {
+        super::lookup()
     }
 }

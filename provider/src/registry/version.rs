@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mlops_framework::{
-    async_trait, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
-};
+use mlops_framework::{BackedResource, Backend, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -123,8 +121,7 @@ pub struct ModelPackageState {
 /// The resource.
 pub struct ModelPackage;
 
-#[async_trait]
-impl Resource for ModelPackage {
+impl BackedResource for ModelPackage {
     type Client = Clients;
     type State = ModelPackageState;
     const TYPE_NAME: &'static str = "mlops_model_package";
@@ -137,52 +134,7 @@ impl Resource for ModelPackage {
         }
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        super::versions().validate(config, diags)
-    }
-
-    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
-        super::versions().modify_plan(plan)
-    }
-
-    async fn create(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        planned: ModelPackageState,
-    ) -> Result<ModelPackageState, Failure<ModelPackageState>> {
-        super::versions().create(ctx, planned).await
-    }
-
-    async fn read(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        current: ModelPackageState,
-    ) -> Result<Option<ModelPackageState>, Diagnostics> {
-        super::versions().read(ctx, current).await
-    }
-
-    async fn update(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        prior: ModelPackageState,
-        planned: ModelPackageState,
-    ) -> Result<ModelPackageState, Failure<ModelPackageState>> {
-        super::versions().update(ctx, prior, planned).await
-    }
-
-    async fn delete(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        current: ModelPackageState,
-    ) -> Result<(), Diagnostics> {
-        super::versions().delete(ctx, current).await
-    }
-
-    async fn import(
-        &self,
-        ctx: &mut Ctx<Clients>,
-        id: &str,
-    ) -> Result<ModelPackageState, Diagnostics> {
-        super::versions().import(ctx, id).await
+    fn backend(&self) -> &dyn Backend<Clients, ModelPackageState> {
+        super::versions()
     }
 }
