@@ -7,9 +7,8 @@ pub mod docs;
 pub mod features;
 pub mod kubernetes;
 pub mod monitoring;
-pub mod pipeline;
+pub mod pipelines;
 pub mod registry;
-pub mod resources;
 pub mod sagemaker;
 pub mod serving;
 pub mod validation;
@@ -51,7 +50,7 @@ impl Provider for MlopsProvider {
         vec![
             resource(Backed(registry::group::ModelPackageGroup)),
             resource(Backed(registry::version::ModelPackage)),
-            resource(resources::pipeline::Pipeline),
+            resource(pipelines::Pipeline),
             resource(serving::Endpoint),
             resource(Backed(features::view::FeatureView)),
             resource(monitoring::Monitor),

@@ -1,5 +1,8 @@
 //! `mlops_pipeline`: a SageMaker pipeline written as typed step blocks.
 
+pub mod compiler;
+pub mod events;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
@@ -15,8 +18,8 @@ use crate::aws::{
     api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
     user_tags, Clients,
 };
-use crate::pipeline::{self, contains_unknown, Parameter, Spec, Step, UNKNOWN};
-use crate::resources::pipeline_events::{self, Notification, PipelineRef, Trigger};
+use compiler::{contains_unknown, Parameter, Spec, Step, UNKNOWN};
+use events::{Notification, PipelineRef, Trigger};
 use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
 
 /// A SageMaker pipeline, written as typed `step` blocks that the provider compiles into the
@@ -222,7 +225,7 @@ fn definition_of(m: &PipelineState, region: Option<&str>) -> Result<Option<Strin
                 parameters: m.parameter.as_deref().unwrap_or_default(),
                 steps: m.step.as_deref().unwrap_or_default(),
             };
-            let j = pipeline::compile(&spec)?;
+            let j = compiler::compile(&spec)?;
             if contains_unknown(&j) || m.name.contains(UNKNOWN) {
                 return Ok(None);
             }
@@ -365,11 +368,11 @@ impl Resource for Pipeline {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         let Some(m) = decode_config(config) else {
-            pipeline_events::validate(config, None, None, diags);
+            events::validate(config, None, None, diags);
             return;
         };
         let (params, steps) = declared_names(&m);
-        pipeline_events::validate(config, params.as_ref(), steps.as_ref(), diags);
+        events::validate(config, params.as_ref(), steps.as_ref(), diags);
         if let Err(d) = definition_of(&m, None) {
             diags.extend(d);
         }
@@ -380,7 +383,7 @@ impl Resource for Pipeline {
         if plan.config.is_null() {
             return;
         }
-        pipeline_events::refine_plan(plan.prior, plan.config, plan.planned);
+        events::refine_plan(plan.prior, plan.config, plan.planned);
         let region = plan.client.map(|c| c.region.clone());
         let def = match decode_config(plan.config) {
             Some(m) => match definition_of(&m, region.as_deref()) {
@@ -467,7 +470,7 @@ impl Resource for Pipeline {
             planned.trigger.clone().unwrap_or_default(),
             planned.notification.clone().unwrap_or_default(),
         );
-        match pipeline_events::apply(&c, &pref, (&[], &[]), desired).await {
+        match events::apply(&c, &pref, (&[], &[]), desired).await {
             Ok((t, n)) => set_blocks(&mut partial, t, n),
             Err(((t, n), d)) => {
                 set_blocks(&mut partial, t, n);
@@ -510,7 +513,7 @@ impl Resource for Pipeline {
             name: &current.name,
             arn: &arn,
         };
-        let (t, n) = pipeline_events::read(
+        let (t, n) = events::read(
             &c,
             &pref,
             (
@@ -602,7 +605,7 @@ impl Resource for Pipeline {
             planned.trigger.clone().unwrap_or_default(),
             planned.notification.clone().unwrap_or_default(),
         );
-        match pipeline_events::apply(&c, &pref, (&prior_t, &prior_n), desired).await {
+        match events::apply(&c, &pref, (&prior_t, &prior_n), desired).await {
             Ok((t, n)) => set_blocks(&mut next, t, n),
             Err(((t, n), d)) => {
                 set_blocks(&mut next, t, n);
@@ -637,7 +640,7 @@ impl Resource for Pipeline {
             name: &current.name,
             arn: &arn,
         };
-        pipeline_events::delete_all(
+        events::delete_all(
             &c,
             &pref,
             (

@@ -1,4 +1,0 @@
-//! Managed resources.
-
-pub mod pipeline;
-pub mod pipeline_events;
