@@ -18,9 +18,9 @@ use crate::aws::{
     api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
     user_tags, Clients,
 };
+use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
 use compiler::{contains_unknown, Parameter, Spec, Step, UNKNOWN};
 use events::{Notification, PipelineRef, Trigger};
-use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
 
 /// A SageMaker pipeline, written as typed `step` blocks that the provider compiles into the
 /// pipeline definition (or as a raw `definition` for steps not modelled yet).
