@@ -239,8 +239,6 @@ impl<'a> Compiler<'a> {
         }
         out
     }
-
-    // ------------------------------------------------------------------ values
 }
 
 /// Concatenate parts: a single part stays itself, literal-only parts become one string,
