@@ -10,6 +10,7 @@
 //!
 //! | File | Holds |
 //! | --- | --- |
+//! | [`model`] | the `trigger` and `notification` blocks (schema and docs) |
 //! | [`triggers`] | the `trigger` block; its rule, role and target |
 //! | [`notifications`] | the `notification` block; its rules, topic and subscriptions |
 //! | [`patterns`] | the event patterns the blocks write, and the blocks read back from them |
@@ -19,6 +20,7 @@
 //!
 //! This file applies, reads and deletes the blocks of one pipeline together.
 
+pub mod model;
 pub mod notifications;
 pub mod patterns;
 pub mod plan;
@@ -34,15 +36,12 @@ use mlops_framework::{Diagnostic, Diagnostics, Value};
 use serde_json::Value as Json;
 
 use crate::aws::{delete_role, delete_rule, found_in, owned_name, service_error, Clients};
+pub use model::{ExecutionStatus, Notification, StepStatus, Trigger, TriggerKind, BLOCK_NAME};
 use notifications::{delete_notification, ensure_notification, read_notification};
-pub use notifications::{ExecutionStatus, Notification, StepStatus};
 pub use plan::refine_plan;
-pub use triggers::Trigger;
 use triggers::{delete_trigger, ensure_trigger, read_trigger};
 pub use validate::validate;
 
-/// Trigger and notification names: 1-32 letters, digits and hyphens inside.
-pub const BLOCK_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$";
 /// Tag naming the pipeline an owned object belongs to.
 pub const PIPELINE_TAG: &str = "mlops:pipeline";
 
@@ -368,7 +367,7 @@ pub(crate) mod test_support {
 
     use mlops_framework::Value;
 
-    use super::triggers::{Trigger, TriggerKind};
+    use super::model::{Trigger, TriggerKind};
     use super::PipelineRef;
 
     pub fn pref() -> PipelineRef<'static> {

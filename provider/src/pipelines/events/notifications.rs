@@ -8,16 +8,14 @@ use std::sync::LazyLock;
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Target};
 use mlops_framework::Diagnostics;
 use regex::Regex;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
+use super::model::{ExecutionStatus, Notification, StepStatus};
 use super::patterns::{
     execution_pattern, statuses_from_pattern, step_pattern, strings, EXECUTION_CHANGE, STEP_CHANGE,
 };
 use super::{
-    builder_error, find_rule_target, notification_names, read_rule, PipelineRef, BLOCK_NAME,
-    PIPELINE_TAG,
+    builder_error, find_rule_target, notification_names, read_rule, PipelineRef, PIPELINE_TAG,
 };
 use crate::aws::{
     arn_parts, delete_rule, delete_topic, email_subscriptions, events_tags, owned_tags,
@@ -39,140 +37,6 @@ pub enum StatusEvents {
 impl StatusEvents {
     /// Both rules, execution first.
     const BOTH: [StatusEvents; 2] = [StatusEvents::Execution, StatusEvents::Step];
-}
-
-/// Pipeline execution statuses.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-pub enum ExecutionStatus {
-    Executing,
-    Stopping,
-    Stopped,
-    Failed,
-    Succeeded,
-}
-
-/// Pipeline step statuses.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-pub enum StepStatus {
-    Starting,
-    Executing,
-    Stopping,
-    Stopped,
-    Failed,
-    Succeeded,
-}
-
-impl ExecutionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Executing => "Executing",
-            Self::Stopping => "Stopping",
-            Self::Stopped => "Stopped",
-            Self::Failed => "Failed",
-            Self::Succeeded => "Succeeded",
-        }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Executing,
-            Self::Stopping,
-            Self::Stopped,
-            Self::Failed,
-            Self::Succeeded,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-}
-
-impl StepStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Starting => "Starting",
-            Self::Executing => "Executing",
-            Self::Stopping => "Stopping",
-            Self::Stopped => "Stopped",
-            Self::Failed => "Failed",
-            Self::Succeeded => "Succeeded",
-        }
-    }
-    fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Starting,
-            Self::Executing,
-            Self::Stopping,
-            Self::Stopped,
-            Self::Failed,
-            Self::Succeeded,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
-    }
-}
-
-/// Sends a message to an SNS topic (and so to e-mail subscribers) when an execution or a
-/// step of this pipeline reaches a status. Write `emails`, `topic_arn` or both, and
-/// `execution_statuses`, `step_statuses` or both.
-///
-/// Execution events go through the rule `mlops_<pipeline>_notify_<name>_execution`, step
-/// events through `..._step`. Without `topic_arn` the provider creates the topic
-/// `mlops_<pipeline>_notify_<name>` with a policy that lets only these rules publish, and
-/// deletes it with the block. E-mail addresses get a confirmation mail from AWS and receive
-/// nothing until the subscription is confirmed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Notification {
-    /// Name of the notification, unique among the pipeline's notifications: 1-32 letters,
-    /// digits and hyphens, starting and ending with a letter or digit.
-    #[schemars(regex(pattern = BLOCK_NAME), length(min = 1, max = 32))]
-    pub name: String,
-
-    /// E-mail addresses subscribed to the topic. AWS sends each a confirmation mail; nothing
-    /// is delivered before it is confirmed. Adding an address subscribes it, removing
-    /// it unsubscribes it (a subscription still waiting for confirmation cannot be removed
-    /// through the API; AWS drops unconfirmed ones after three days).
-    pub emails: Option<BTreeSet<String>>,
-
-    /// An existing SNS topic to publish to, instead of one created by the provider. Its
-    /// policy must allow `events.amazonaws.com` to `sns:Publish`; the provider never changes
-    /// or deletes it (it only subscribes and unsubscribes `emails`). Without it, the provider
-    /// creates the topic `mlops_<pipeline>_notify_<name>` with a policy that lets only this
-    /// notification's rules publish, deletes it with the block, and this is its ARN.
-    #[schemars(regex(
-        pattern = r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:[A-Za-z0-9_\-]{1,256}$"
-    ))]
-    #[schemars(extend("x-tf" = ["optional_computed"]))]
-    pub topic_arn: Option<String>,
-
-    /// Notify when a pipeline execution reaches one of these statuses.
-    pub execution_statuses: Option<BTreeSet<ExecutionStatus>>,
-
-    /// Notify when a step reaches one of these statuses.
-    pub step_statuses: Option<BTreeSet<StepStatus>>,
-
-    /// Only these steps (with `step_statuses`); default all steps.
-    pub steps: Option<BTreeSet<String>>,
-
-    /// Text of the message instead of the default (`Pipeline <pipeline name> execution
-    /// <execution ARN> is now Failed.`, for steps `Pipeline <pipeline name> execution
-    /// <execution ARN>: step Train is now Failed.`). Placeholders: `<pipeline>` (pipeline
-    /// ARN), `<execution>` (execution ARN), `<status>`, and `<step>` (step name, only when
-    /// `execution_statuses` is not set).
-    #[schemars(length(min = 1, max = 4000))]
-    pub message: Option<String>,
-
-    /// ARN of the rule for execution events, `mlops_<pipeline>_notify_<name>_execution`
-    /// (null without `execution_statuses`).
-    #[schemars(extend("x-tf" = ["computed"]))]
-    pub execution_rule_arn: Option<String>,
-
-    /// ARN of the rule for step events, `mlops_<pipeline>_notify_<name>_step` (null without
-    /// `step_statuses`).
-    #[schemars(extend("x-tf" = ["computed"]))]
-    pub step_rule_arn: Option<String>,
 }
 
 fn topic_arn_for(p: &PipelineRef<'_>, topic: &str) -> Option<String> {
@@ -216,22 +80,6 @@ pub fn message_transformer(
     }
     let template = serde_json::to_string(&text).unwrap_or_else(|_| "\"\"".into());
     (paths, template)
-}
-
-impl Notification {
-    fn inputs(&self) -> Notification {
-        Notification {
-            execution_rule_arn: None,
-            step_rule_arn: None,
-            ..self.clone()
-        }
-    }
-    fn execution(&self) -> BTreeSet<ExecutionStatus> {
-        self.execution_statuses.clone().unwrap_or_default()
-    }
-    fn step(&self) -> BTreeSet<StepStatus> {
-        self.step_statuses.clone().unwrap_or_default()
-    }
 }
 
 fn topic_policy(topic_arn: &str, rules: &[String]) -> String {

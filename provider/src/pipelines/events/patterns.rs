@@ -7,11 +7,23 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value as Json};
 
-use super::notifications::{ExecutionStatus, StepStatus};
-use super::triggers::{
-    pipeline_arn, ModelApprovedTrigger, PipelineStepTrigger, S3Trigger, Trigger, TriggerKind,
+use super::model::{
+    ExecutionStatus, ModelApprovedTrigger, PipelineStepTrigger, S3Trigger, StepStatus, Trigger,
+    TriggerKind,
 };
 use super::PipelineRef;
+
+/// The ARN of another pipeline of the same account and region (SageMaker writes pipeline
+/// names in lower case in ARNs).
+pub fn pipeline_arn(p: &PipelineRef<'_>, name: &str) -> String {
+    if name.eq_ignore_ascii_case(p.name) {
+        return p.arn.to_string();
+    }
+    match p.arn.rsplit_once('/') {
+        Some((head, _)) => format!("{head}/{}", name.to_ascii_lowercase()),
+        None => p.arn.to_string(),
+    }
+}
 
 /// The `source` of SageMaker events.
 const SAGEMAKER: &str = "aws.sagemaker";
@@ -270,6 +282,16 @@ pub(super) fn statuses_from_pattern(
 mod tests {
     use super::*;
     use crate::pipelines::events::test_support::{pref, trig};
+
+    #[test]
+    fn other_pipeline_arns_are_lower_case() {
+        let p = pref();
+        assert_eq!(pipeline_arn(&p, "churn-TRAIN"), p.arn);
+        assert_eq!(
+            pipeline_arn(&p, "Feature-Build"),
+            "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/feature-build"
+        );
+    }
 
     #[test]
     fn patterns_round_trip() {

@@ -2,21 +2,17 @@
 //! [`super::patterns`]) whose one target starts this pipeline through an IAM role that may
 //! only start this pipeline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::types::{
     RuleState, SageMakerPipelineParameter, SageMakerPipelineParameters, Target,
 };
 use mlops_framework::{Diagnostic, Diagnostics};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::model::{Trigger, TriggerKind};
 use super::patterns::{kind_from_pattern, trigger_pattern};
-use super::{
-    builder_error, find_rule_target, read_rule, trigger_names, PipelineRef, BLOCK_NAME,
-    PIPELINE_TAG,
-};
+use super::{builder_error, find_rule_target, read_rule, trigger_names, PipelineRef, PIPELINE_TAG};
 use crate::aws::{
     arn_parts, check_events_role, delete_role, delete_rule, ensure_events_role, events_tags,
     owned_tags, put_targets, service_error, Clients,
@@ -26,198 +22,6 @@ use crate::aws::{
 const PIPELINE_TARGET: &str = "start-pipeline";
 /// The inline policy of a trigger's role.
 const TRIGGER_POLICY: &str = "start-pipeline-execution";
-
-/// Pipeline execution statuses (`currentPipelineExecutionStatus`).
-pub const EXECUTION_STATUSES: &[&str] =
-    &["Executing", "Stopping", "Stopped", "Failed", "Succeeded"];
-/// Pipeline step statuses (`currentStepStatus`).
-pub const STEP_STATUSES: &[&str] = &[
-    "Starting",
-    "Executing",
-    "Stopping",
-    "Stopped",
-    "Failed",
-    "Succeeded",
-];
-
-/// Starts the pipeline on a schedule or on an event. Write exactly one of `schedule`, `s3`,
-/// `pipeline_step` or `model_approved`.
-///
-/// Each trigger is an EventBridge rule (`mlops_<pipeline>_trigger_<name>`) with one target,
-/// the pipeline, started with `parameters`, through its own IAM role (same name, path
-/// `/mlops/`) that trusts `events.amazonaws.com` and may only call
-/// `sagemaker:StartPipelineExecution` on this pipeline. Names longer than 64 characters are
-/// shortened with a stable hash.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Trigger {
-    /// Name of the trigger, unique among the pipeline's triggers: 1-32 letters, digits and
-    /// hyphens, starting and ending with a letter or digit. It names the rule and the role.
-    #[schemars(regex(pattern = BLOCK_NAME), length(min = 1, max = 32))]
-    pub name: String,
-
-    /// Description of the EventBridge rule. Default: `Starts SageMaker pipeline <pipeline>
-    /// (trigger <name>)`.
-    #[schemars(length(max = 512))]
-    pub description: Option<String>,
-
-    /// Whether the rule is enabled. `false` keeps the rule and role but starts nothing.
-    #[schemars(extend("x-tf-default" = true))]
-    pub enabled: Option<bool>,
-
-    /// Values of pipeline parameters for the executions this trigger starts (parameter name
-    /// to value); parameters left out take their defaults. With `parameter` blocks, every
-    /// name must be a declared parameter.
-    pub parameters: Option<BTreeMap<String, String>>,
-
-    /// Start on a schedule (UTC): `cron(minutes hours day-of-month month day-of-week year)`,
-    /// e.g. `cron(0 3 * * ? *)` (every day at 03:00), where exactly one of day-of-month and
-    /// day-of-week is `?`; or `rate(value unit)` with unit `minute(s)`, `hour(s)` or
-    /// `day(s)`, e.g. `rate(1 day)`, `rate(6 hours)`.
-    pub schedule: Option<String>,
-
-    /// Start when an object is created in an S3 bucket (S3 `Object Created` events through
-    /// EventBridge). The bucket must send its events to EventBridge (bucket property *Amazon
-    /// EventBridge: On*, e.g. `aws_s3_bucket_notification` with `eventbridge = true`);
-    /// otherwise nothing arrives.
-    #[schemars(extend("x-tf" = ["block"]))]
-    pub s3: Option<S3Trigger>,
-
-    /// Start when a pipeline (another one of this account and region, or this one) or one of
-    /// its steps reaches a status.
-    #[schemars(extend("x-tf" = ["block"]))]
-    pub pipeline_step: Option<PipelineStepTrigger>,
-
-    /// Start when a model version in a model registry group is approved.
-    #[schemars(extend("x-tf" = ["block"]))]
-    pub model_approved: Option<ModelApprovedTrigger>,
-
-    /// ARN of the trigger's EventBridge rule, `mlops_<pipeline>_trigger_<name>` (names
-    /// longer than 64 characters end with a stable hash).
-    #[schemars(extend("x-tf" = ["computed"]))]
-    pub rule_arn: Option<String>,
-
-    /// ARN of the IAM role EventBridge uses to start the pipeline (the rule's name, path
-    /// `/mlops/`): it trusts `events.amazonaws.com` of this account only and may only call
-    /// `sagemaker:StartPipelineExecution` on this pipeline.
-    #[schemars(extend("x-tf" = ["computed"]))]
-    pub role_arn: Option<String>,
-}
-
-/// S3 `Object Created` events, delivered through EventBridge. The bucket must send its
-/// events to EventBridge (S3 bucket property *Amazon EventBridge: On*, e.g.
-/// `aws_s3_bucket_notification` with `eventbridge = true`); otherwise nothing arrives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct S3Trigger {
-    /// Bucket name.
-    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"))]
-    pub bucket: String,
-    /// Only keys starting with this, e.g. `incoming/`.
-    #[schemars(length(min = 1, max = 1024))]
-    pub prefix: Option<String>,
-    /// Only keys ending with this, e.g. `.csv`.
-    #[schemars(length(min = 1, max = 1024))]
-    pub suffix: Option<String>,
-}
-
-/// SageMaker pipeline status events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct PipelineStepTrigger {
-    /// Name of the pipeline to watch: another pipeline, or this one.
-    #[schemars(
-        regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"),
-        length(min = 1, max = 256)
-    )]
-    pub pipeline: String,
-    /// Name of a step of that pipeline. Without it, the status of the pipeline execution is
-    /// watched.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9\-_]+$"), length(min = 1, max = 64))]
-    pub step: Option<String>,
-    /// Statuses that start this pipeline. Executions: `Executing`, `Stopping`, `Stopped`,
-    /// `Failed`, `Succeeded`; steps also `Starting`.
-    #[schemars(extend("x-tf-default" = ["Failed"]))]
-    pub statuses: Option<BTreeSet<String>>,
-}
-
-/// Model registry approval events (`SageMaker Model Package State Change` with
-/// `ModelApprovalStatus` = `Approved`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ModelApprovedTrigger {
-    /// Name of the model package group.
-    #[schemars(
-        regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"),
-        length(min = 1, max = 63)
-    )]
-    pub model_package_group: String,
-}
-
-/// The ARN of another pipeline of the same account and region (SageMaker writes pipeline
-/// names in lower case in ARNs).
-pub fn pipeline_arn(p: &PipelineRef<'_>, name: &str) -> String {
-    if name.eq_ignore_ascii_case(p.name) {
-        return p.arn.to_string();
-    }
-    match p.arn.rsplit_once('/') {
-        Some((head, _)) => format!("{head}/{}", name.to_ascii_lowercase()),
-        None => p.arn.to_string(),
-    }
-}
-
-/// What starts a trigger's rule.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TriggerKind {
-    Schedule(String),
-    S3(S3Trigger),
-    PipelineStep(PipelineStepTrigger),
-    ModelApproved(ModelApprovedTrigger),
-}
-
-impl Trigger {
-    /// The kind, when exactly one is set.
-    pub fn kind(&self) -> Option<TriggerKind> {
-        let mut kinds = Vec::new();
-        if let Some(s) = &self.schedule {
-            kinds.push(TriggerKind::Schedule(s.clone()));
-        }
-        if let Some(s) = &self.s3 {
-            kinds.push(TriggerKind::S3(s.clone()));
-        }
-        if let Some(s) = &self.pipeline_step {
-            kinds.push(TriggerKind::PipelineStep(s.clone()));
-        }
-        if let Some(s) = &self.model_approved {
-            kinds.push(TriggerKind::ModelApproved(s.clone()));
-        }
-        if kinds.len() == 1 {
-            kinds.pop()
-        } else {
-            None
-        }
-    }
-
-    pub(super) fn set_kind(&mut self, k: Option<TriggerKind>) {
-        self.schedule = None;
-        self.s3 = None;
-        self.pipeline_step = None;
-        self.model_approved = None;
-        match k {
-            Some(TriggerKind::Schedule(s)) => self.schedule = Some(s),
-            Some(TriggerKind::S3(s)) => self.s3 = Some(s),
-            Some(TriggerKind::PipelineStep(s)) => self.pipeline_step = Some(s),
-            Some(TriggerKind::ModelApproved(s)) => self.model_approved = Some(s),
-            None => {}
-        }
-    }
-
-    /// The block without what the provider computes.
-    pub(super) fn inputs(&self) -> Trigger {
-        Trigger {
-            rule_arn: None,
-            role_arn: None,
-            enabled: Some(self.enabled.unwrap_or(true)),
-            ..self.clone()
-        }
-    }
-}
 
 fn default_trigger_description(p: &PipelineRef<'_>, t: &str) -> String {
     format!("Starts SageMaker pipeline {} (trigger {t})", p.name)
@@ -446,32 +250,6 @@ mod tests {
     use serde_json::Value as Json;
 
     use super::*;
-    use crate::pipelines::events::test_support::{pref, trig};
-
-    #[test]
-    fn other_pipeline_arns_are_lower_case() {
-        let p = pref();
-        assert_eq!(pipeline_arn(&p, "churn-TRAIN"), p.arn);
-        assert_eq!(
-            pipeline_arn(&p, "Feature-Build"),
-            "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/feature-build"
-        );
-    }
-
-    #[test]
-    fn unchanged_inputs_ignore_computed_attributes() {
-        let mut a = trig(TriggerKind::Schedule("rate(1 day)".into()));
-        a.rule_arn = Some("arn:r".into());
-        a.role_arn = Some("arn:role".into());
-        let mut b = a.clone();
-        b.rule_arn = None;
-        b.role_arn = None;
-        assert_eq!(a.inputs(), b.inputs());
-        b.enabled = None; // default true
-        assert_eq!(a.inputs(), b.inputs());
-        b.parameters = Some([("X".to_string(), "1".to_string())].into_iter().collect());
-        assert_ne!(a.inputs(), b.inputs());
-    }
 
     #[test]
     fn role_policy_allows_only_starting_this_pipeline() {

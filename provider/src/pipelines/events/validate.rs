@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 use mlops_framework::{AttrPath, Diagnostics, Rule, Value};
 use regex::Regex;
 
+use super::elements;
+use super::model::{BLOCK_NAME, EXECUTION_STATUSES, STEP_STATUSES};
 use super::notifications::PLACEHOLDER_RE;
 use super::schedule::check_schedule;
-use super::triggers::{EXECUTION_STATUSES, STEP_STATUSES};
-use super::{elements, BLOCK_NAME};
 use crate::validation::validate_emails;
 
 /// A trigger starts the pipeline on exactly one kind of event.
