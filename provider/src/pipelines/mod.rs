@@ -1,14 +1,23 @@
-//! `mlops_pipeline`: a SageMaker pipeline written as typed step blocks.
+//! `mlops_pipeline`: a SageMaker pipeline written as typed step blocks. This file is the
+//! resource (schema and create/read/update/delete/import); around it:
+//!
+//! | Module | Holds |
+//! | --- | --- |
+//! | [`compiler`] | step and parameter blocks -> SageMaker pipeline definition, with its checks |
+//! | `definition.rs` | the definition of a configuration (compiled, or a raw `definition`) |
+//! | [`events`] | the `trigger` and `notification` blocks and the AWS objects they own |
+//!
+//! SageMaker pipelines are found with [`crate::sagemaker::pipeline::find_pipeline`].
 
 pub mod compiler;
+mod definition;
 pub mod events;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use mlops_framework::{
-    async_trait, resource::resource_schema, AttrPath, Ctx, Diagnostic, Diagnostics, Failure,
-    PlanCtx, Resource, Type, Value,
+    async_trait, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx, Resource, Value,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -18,8 +27,10 @@ use crate::aws::{
     api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
     user_tags, Clients,
 };
+use crate::sagemaker::pipeline::find_pipeline;
 use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
-use compiler::{contains_unknown, Parameter, Spec, Step, UNKNOWN};
+use compiler::{Parameter, Step};
+use definition::{canonical, declared_names, decode_config, definition_of, same_definition};
 use events::{Notification, PipelineRef, Trigger};
 
 /// A SageMaker pipeline, written as typed `step` blocks that the provider compiles into the
@@ -132,155 +143,14 @@ pub struct PipelineState {
 /// The resource.
 pub struct Pipeline;
 
-static CONFIG_TYPE: LazyLock<Type> =
-    LazyLock::new(|| resource_schema(&Pipeline).block.implied_type());
-
-/// Config value -> model, with unknown strings kept as [`UNKNOWN`]. `None` when an unknown
-/// sits where a string cannot stand for it (a list, a number, a dynamic block...).
-fn decode_config(config: &Value) -> Option<PipelineState> {
-    fn walk(v: &Value, t: &Type, opaque: &mut bool) -> Json {
-        match (v, t) {
-            (Value::Unknown { .. }, Type::String) => Json::String(UNKNOWN.into()),
-            (Value::Unknown { .. }, _) => {
-                *opaque = true;
-                Json::Null
-            }
-            (Value::Object(m), Type::Object { attrs, .. }) => Json::Object(
-                m.iter()
-                    .map(|(k, v)| {
-                        let t = attrs.get(k).unwrap_or(&Type::Dynamic);
-                        (k.clone(), walk(v, t, opaque))
-                    })
-                    .collect(),
-            ),
-            (Value::List(xs) | Value::Set(xs), Type::List(t) | Type::Set(t)) => {
-                Json::Array(xs.iter().map(|x| walk(x, t, opaque)).collect())
-            }
-            (Value::Map(m), Type::Map(t)) => Json::Object(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), walk(v, t, opaque)))
-                    .collect(),
-            ),
-            _ => v.to_model_json(),
-        }
-    }
-    let mut opaque = false;
-    let mut j = walk(config, &CONFIG_TYPE, &mut opaque);
-    if let Some(o) = j.as_object_mut() {
-        o.remove("timeouts");
-    }
-    if opaque {
-        return None;
-    }
-    serde_json::from_value(j).ok()
-}
-
-/// Compile the definition of a (possibly partly unknown) model: `Ok(None)` when it cannot be
-/// known yet.
-fn definition_of(m: &PipelineState, region: Option<&str>) -> Result<Option<String>, Diagnostics> {
-    let has_blocks = m.step.as_ref().is_some_and(|s| !s.is_empty())
-        || m.parameter.as_ref().is_some_and(|p| !p.is_empty());
-    match (&m.definition, has_blocks) {
-        (Some(_), true) => Err(Diagnostic::error(
-            "Conflicting definition",
-            "Write the pipeline either as step/parameter blocks or as a raw `definition`, not both.",
-        )
-        .at(AttrPath::attr("definition"))
-        .into()),
-        (None, false) => Err(Diagnostic::error(
-            "Pipeline without steps",
-            "Add at least one `step` block (or a raw `definition`).",
-        )
-        .at(AttrPath::attr("step"))
-        .into()),
-        (Some(d), false) => {
-            if d.contains(UNKNOWN) {
-                return Ok(None);
-            }
-            let j: Json = serde_json::from_str(d).map_err(|e| {
-                Diagnostics::from(
-                    Diagnostic::error(
-                        "Invalid pipeline definition",
-                        format!("`definition` is not valid JSON: {e}."),
-                    )
-                    .at(AttrPath::attr("definition")),
-                )
-            })?;
-            if j.get("Steps").and_then(Json::as_array).is_none() {
-                return Err(Diagnostic::error(
-                    "Invalid pipeline definition",
-                    "`definition` must be a JSON object with a `Steps` list (SageMaker pipeline definition schema 2020-12-01).",
-                )
-                .at(AttrPath::attr("definition"))
-                .into());
-            }
-            Ok(Some(canonical(&j)))
-        }
-        (None, true) => {
-            let spec = Spec {
-                pipeline_name: &m.name,
-                role_arn: &m.role_arn,
-                default_bucket: m.default_bucket.as_deref(),
-                region,
-                parameters: m.parameter.as_deref().unwrap_or_default(),
-                steps: m.step.as_deref().unwrap_or_default(),
-            };
-            let j = compiler::compile(&spec)?;
-            if contains_unknown(&j) || m.name.contains(UNKNOWN) {
-                return Ok(None);
-            }
-            Ok(Some(canonical(&j)))
-        }
-    }
-}
-
-/// The stored form of a definition: compact JSON.
-fn canonical(j: &Json) -> String {
-    serde_json::to_string(j).unwrap_or_default()
-}
-
-/// Same definition, whatever the formatting and key order.
-fn same_definition(a: &str, b: &str) -> bool {
-    match (
-        serde_json::from_str::<Json>(a),
-        serde_json::from_str::<Json>(b),
-    ) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// Names of declared parameters and steps (for trigger checks), when written as blocks.
-pub fn declared_names(m: &PipelineState) -> (Option<BTreeSet<String>>, Option<BTreeSet<String>>) {
-    if m.definition.is_some() {
-        return (None, None);
-    }
-    let p = m
-        .parameter
-        .iter()
-        .flatten()
-        .map(|p| p.name.clone())
-        .collect();
-    let s = m.step.iter().flatten().map(|s| s.name.clone()).collect();
-    (Some(p), Some(s))
-}
-
 impl Pipeline {
     async fn read_remote(
         &self,
         c: &Clients,
         prior: &PipelineState,
     ) -> Result<Option<PipelineState>, Diagnostics> {
-        let d = match c
-            .sagemaker
-            .describe_pipeline()
-            .pipeline_name(&prior.name)
-            .send()
-            .await
-        {
-            Ok(d) => d,
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(api_error("DescribePipeline", &prior.name, &e).into()),
+        let Some(d) = find_pipeline(c, &prior.name).await? else {
+            return Ok(None);
         };
         if matches!(
             d.pipeline_status(),

@@ -10,3 +10,4 @@ pub mod instance_types;
 pub mod model;
 pub mod model_package;
 pub mod monitoring;
+pub mod pipeline;

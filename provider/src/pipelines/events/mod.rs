@@ -370,7 +370,7 @@ pub(crate) mod test_support {
     use super::model::{Trigger, TriggerKind};
     use super::PipelineRef;
 
-    pub fn pref() -> PipelineRef<'static> {
+    pub fn churn_train() -> PipelineRef<'static> {
         PipelineRef {
             name: "Churn-Train",
             arn: "arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn-train",
@@ -378,7 +378,7 @@ pub(crate) mod test_support {
     }
 
     /// A trigger named `t` of this kind.
-    pub fn trig(kind: TriggerKind) -> Trigger {
+    pub fn trigger_of(kind: TriggerKind) -> Trigger {
         let mut t = Trigger {
             name: "t".into(),
             description: None,
@@ -395,16 +395,16 @@ pub(crate) mod test_support {
         t
     }
 
-    pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    pub fn object(pairs: Vec<(&str, Value)>) -> Value {
         Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
-    pub fn s(x: &str) -> Value {
+    pub fn string(x: &str) -> Value {
         Value::string(x)
     }
 
-    pub fn set(xs: &[&str]) -> Value {
-        Value::Set(xs.iter().map(|x| s(x)).collect())
+    pub fn string_set(xs: &[&str]) -> Value {
+        Value::Set(xs.iter().map(|x| string(x)).collect())
     }
 }
 

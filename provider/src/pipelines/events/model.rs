@@ -342,11 +342,11 @@ impl Notification {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipelines::events::test_support::trig;
+    use crate::pipelines::events::test_support::trigger_of;
 
     #[test]
     fn unchanged_inputs_ignore_computed_attributes() {
-        let mut a = trig(TriggerKind::Schedule("rate(1 day)".into()));
+        let mut a = trigger_of(TriggerKind::Schedule("rate(1 day)".into()));
         a.rule_arn = Some("arn:r".into());
         a.role_arn = Some("arn:role".into());
         let mut b = a.clone();

@@ -132,7 +132,7 @@ pub fn trigger_pattern(kind: &TriggerKind, p: &PipelineRef<'_>) -> Option<Json> 
 }
 
 /// A one-element list of strings in a pattern.
-fn one(v: Option<&Json>) -> Option<&str> {
+fn single_string(v: Option<&Json>) -> Option<&str> {
     match v?.as_array()?.as_slice() {
         [x] => x.as_str(),
         _ => None,
@@ -154,12 +154,12 @@ pub fn kind_from_pattern(
     p: &PipelineRef<'_>,
     current: &Trigger,
 ) -> Option<TriggerKind> {
-    let source = one(pattern.get("source"))?;
-    let dtype = one(pattern.get("detail-type"))?;
+    let source = single_string(pattern.get("source"))?;
+    let dtype = single_string(pattern.get("detail-type"))?;
     let detail = pattern.get("detail")?.as_object()?;
     match (source, dtype) {
         ("aws.s3", "Object Created") => {
-            let bucket = one(detail.get("bucket")?.get("name"))?.to_string();
+            let bucket = single_string(detail.get("bucket")?.get("name"))?.to_string();
             let (mut prefix, mut suffix) = (None, None);
             if let Some(obj) = detail.get("object") {
                 let key = match obj.get("key")?.as_array()?.as_slice() {
@@ -192,7 +192,7 @@ pub fn kind_from_pattern(
             }))
         }
         (SAGEMAKER, EXECUTION_CHANGE) | (SAGEMAKER, STEP_CHANGE) => {
-            let arn = one(detail.get("pipelineArn"))?;
+            let arn = single_string(detail.get("pipelineArn"))?;
             let remote_name = arn.rsplit('/').next()?;
             let pipeline = match &current.pipeline_step {
                 Some(ps) if ps.pipeline.eq_ignore_ascii_case(remote_name) => ps.pipeline.clone(),
@@ -201,7 +201,7 @@ pub fn kind_from_pattern(
             };
             let (step, statuses, expected_len) = if dtype == STEP_CHANGE {
                 (
-                    Some(one(detail.get("stepName"))?.to_string()),
+                    Some(single_string(detail.get("stepName"))?.to_string()),
                     strings(detail.get("currentStepStatus"))?,
                     3,
                 )
@@ -222,8 +222,9 @@ pub fn kind_from_pattern(
             }))
         }
         (SAGEMAKER, PACKAGE_CHANGE) => {
-            let group = one(detail.get("ModelPackageGroupName"))?.to_string();
-            if one(detail.get("ModelApprovalStatus"))? != "Approved" || detail.len() != 2 {
+            let group = single_string(detail.get("ModelPackageGroupName"))?.to_string();
+            if single_string(detail.get("ModelApprovalStatus"))? != "Approved" || detail.len() != 2
+            {
                 return None;
             }
             Some(TriggerKind::ModelApproved(ModelApprovedTrigger {
@@ -272,7 +273,9 @@ pub(super) fn statuses_from_pattern(
     dtype: &str,
     field: &str,
 ) -> Option<Vec<String>> {
-    if one(pattern.get("source"))? != SAGEMAKER || one(pattern.get("detail-type"))? != dtype {
+    if single_string(pattern.get("source"))? != SAGEMAKER
+        || single_string(pattern.get("detail-type"))? != dtype
+    {
         return None;
     }
     strings(pattern.get("detail")?.get(field))
@@ -281,11 +284,11 @@ pub(super) fn statuses_from_pattern(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipelines::events::test_support::{pref, trig};
+    use crate::pipelines::events::test_support::{churn_train, trigger_of};
 
     #[test]
     fn other_pipeline_arns_are_lower_case() {
-        let p = pref();
+        let p = churn_train();
         assert_eq!(pipeline_arn(&p, "churn-TRAIN"), p.arn);
         assert_eq!(
             pipeline_arn(&p, "Feature-Build"),
@@ -295,7 +298,7 @@ mod tests {
 
     #[test]
     fn patterns_round_trip() {
-        let p = pref();
+        let p = churn_train();
         let kinds = vec![
             TriggerKind::S3(S3Trigger {
                 bucket: "data".into(),
@@ -337,10 +340,10 @@ mod tests {
         ];
         for k in kinds {
             let pat = trigger_pattern(&k, &p).unwrap();
-            let back = kind_from_pattern(&pat, &p, &trig(k.clone()));
+            let back = kind_from_pattern(&pat, &p, &trigger_of(k.clone()));
             assert_eq!(back, Some(k.clone()), "{pat}");
             // without the user's spelling, names come from the ARN
-            let blank = trig(TriggerKind::Schedule("rate(1 day)".into()));
+            let blank = trigger_of(TriggerKind::Schedule("rate(1 day)".into()));
             assert!(kind_from_pattern(&pat, &p, &blank).is_some());
         }
         assert_eq!(
@@ -351,7 +354,7 @@ mod tests {
 
     #[test]
     fn pattern_shapes() {
-        let p = pref();
+        let p = churn_train();
         let s3 = trigger_pattern(
             &TriggerKind::S3(S3Trigger {
                 bucket: "data".into(),
@@ -397,7 +400,7 @@ mod tests {
         let mut changed = approved.clone();
         changed["detail"]["ModelApprovalStatus"] = json!(["Rejected"]);
         assert_eq!(
-            kind_from_pattern(&changed, &p, &trig(TriggerKind::Schedule("x".into()))),
+            kind_from_pattern(&changed, &p, &trigger_of(TriggerKind::Schedule("x".into()))),
             None
         );
         let ex = execution_pattern(

@@ -103,59 +103,59 @@ pub fn refine_plan(prior: &Value, config: &Value, planned: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipelines::events::test_support::{obj, s, set};
+    use crate::pipelines::events::test_support::{object, string, string_set};
 
     #[test]
     fn refine_plan_matches_by_name() {
         let tr = |name: &str, arn: Value| {
-            obj(vec![
-                ("name", s(name)),
+            object(vec![
+                ("name", string(name)),
                 ("rule_arn", arn.clone()),
                 ("role_arn", arn),
             ])
         };
-        let prior = obj(vec![
-            ("name", s("churn")),
+        let prior = object(vec![
+            ("name", string("churn")),
             (
                 "trigger",
-                Value::List(vec![tr("a", s("arn:a")), tr("b", s("arn:b"))]),
+                Value::List(vec![tr("a", string("arn:a")), tr("b", string("arn:b"))]),
             ),
             (
                 "notification",
-                Value::List(vec![obj(vec![
-                    ("name", s("n")),
+                Value::List(vec![object(vec![
+                    ("name", string("n")),
                     (
                         "topic_arn",
-                        s("arn:aws:sns:us-east-1:123456789012:external"),
+                        string("arn:aws:sns:us-east-1:123456789012:external"),
                     ),
-                    ("execution_rule_arn", s("arn:x")),
+                    ("execution_rule_arn", string("arn:x")),
                     ("step_rule_arn", Value::Null),
                 ])]),
             ),
         ]);
-        let config = obj(vec![
-            ("name", s("churn")),
+        let config = object(vec![
+            ("name", string("churn")),
             ("trigger", Value::List(vec![tr("b", Value::Null)])),
             (
                 "notification",
-                Value::List(vec![obj(vec![
-                    ("name", s("n")),
+                Value::List(vec![object(vec![
+                    ("name", string("n")),
                     ("topic_arn", Value::Null),
-                    ("execution_statuses", set(&["Failed"])),
+                    ("execution_statuses", string_set(&["Failed"])),
                     ("step_statuses", Value::Null),
                 ])]),
             ),
         ]);
-        let mut planned = obj(vec![
-            ("name", s("churn")),
+        let mut planned = object(vec![
+            ("name", string("churn")),
             ("trigger", Value::List(vec![tr("b", Value::UNKNOWN)])),
             (
                 "notification",
-                Value::List(vec![obj(vec![
-                    ("name", s("n")),
+                Value::List(vec![object(vec![
+                    ("name", string("n")),
                     (
                         "topic_arn",
-                        s("arn:aws:sns:us-east-1:123456789012:external"),
+                        string("arn:aws:sns:us-east-1:123456789012:external"),
                     ),
                     ("execution_rule_arn", Value::UNKNOWN),
                     ("step_rule_arn", Value::UNKNOWN),
@@ -164,9 +164,9 @@ mod tests {
         ]);
         refine_plan(&prior, &config, &mut planned);
         let t0 = &elements(planned.attr("trigger")).unwrap()[0];
-        assert_eq!(t0.attr("rule_arn"), &s("arn:b"));
+        assert_eq!(t0.attr("rule_arn"), &string("arn:b"));
         let n0 = &elements(planned.attr("notification")).unwrap()[0];
-        assert_eq!(n0.attr("execution_rule_arn"), &s("arn:x"));
+        assert_eq!(n0.attr("execution_rule_arn"), &string("arn:x"));
         assert_eq!(n0.attr("step_rule_arn"), &Value::Null);
         assert!(
             n0.attr("topic_arn").is_unknown(),

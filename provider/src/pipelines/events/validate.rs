@@ -302,7 +302,7 @@ fn validate_notification(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipelines::events::test_support::{obj, s, set};
+    use crate::pipelines::events::test_support::{object, string, string_set};
 
     fn paths(d: &Diagnostics) -> Vec<String> {
         d.0.iter()
@@ -318,78 +318,87 @@ mod tests {
 
     #[test]
     fn validation_paths() {
-        let cfg = obj(vec![
-            ("name", s("churn")),
+        let cfg = object(vec![
+            ("name", string("churn")),
             (
                 "trigger",
                 Value::List(vec![
-                    obj(vec![
-                        ("name", s("nightly")),
-                        ("schedule", s("cron(0 3 * * *)")),
+                    object(vec![
+                        ("name", string("nightly")),
+                        ("schedule", string("cron(0 3 * * *)")),
                     ]),
-                    obj(vec![
-                        ("name", s("nightly")),
-                        ("schedule", s("rate(1 day)")),
-                        ("model_approved", obj(vec![("model_package_group", s("g"))])),
+                    object(vec![
+                        ("name", string("nightly")),
+                        ("schedule", string("rate(1 day)")),
+                        (
+                            "model_approved",
+                            object(vec![("model_package_group", string("g"))]),
+                        ),
                     ]),
-                    obj(vec![("name", s("none"))]),
-                    obj(vec![
-                        ("name", s("p")),
-                        ("schedule", s("rate(1 day)")),
+                    object(vec![("name", string("none"))]),
+                    object(vec![
+                        ("name", string("p")),
+                        ("schedule", string("rate(1 day)")),
                         (
                             "parameters",
                             Value::Map(
-                                [("Nope".to_string(), s("1")), ("Known".to_string(), s("2"))]
-                                    .into_iter()
-                                    .collect(),
+                                [
+                                    ("Nope".to_string(), string("1")),
+                                    ("Known".to_string(), string("2")),
+                                ]
+                                .into_iter()
+                                .collect(),
                             ),
                         ),
                     ]),
-                    obj(vec![
-                        ("name", s("step")),
+                    object(vec![
+                        ("name", string("step")),
                         (
                             "pipeline_step",
-                            obj(vec![
-                                ("pipeline", s("churn")),
-                                ("step", s("Missing")),
-                                ("statuses", set(&["Starting", "Bogus"])),
+                            object(vec![
+                                ("pipeline", string("churn")),
+                                ("step", string("Missing")),
+                                ("statuses", string_set(&["Starting", "Bogus"])),
                             ]),
                         ),
                     ]),
-                    obj(vec![
-                        ("name", s("exec")),
+                    object(vec![
+                        ("name", string("exec")),
                         (
                             "pipeline_step",
-                            obj(vec![
-                                ("pipeline", s("other")),
+                            object(vec![
+                                ("pipeline", string("other")),
                                 ("step", Value::Null),
-                                ("statuses", set(&["Starting"])),
+                                ("statuses", string_set(&["Starting"])),
                             ]),
                         ),
                     ]),
-                    obj(vec![("name", s("later")), ("schedule", Value::UNKNOWN)]),
+                    object(vec![
+                        ("name", string("later")),
+                        ("schedule", Value::UNKNOWN),
+                    ]),
                 ]),
             ),
             (
                 "notification",
                 Value::List(vec![
-                    obj(vec![
-                        ("name", s("a")),
-                        ("emails", set(&["not-an-email"])),
-                        ("execution_statuses", set(&["Failed"])),
+                    object(vec![
+                        ("name", string("a")),
+                        ("emails", string_set(&["not-an-email"])),
+                        ("execution_statuses", string_set(&["Failed"])),
                     ]),
-                    obj(vec![("name", s("b")), ("step_statuses", Value::Null)]),
-                    obj(vec![
-                        ("name", s("c")),
-                        ("topic_arn", s("arn:aws:sns:us-east-1:123456789012:t")),
-                        ("execution_statuses", set(&["Failed"])),
-                        ("steps", set(&["Train", "Ghost"])),
-                        ("message", s("<step> failed: <reason>")),
+                    object(vec![("name", string("b")), ("step_statuses", Value::Null)]),
+                    object(vec![
+                        ("name", string("c")),
+                        ("topic_arn", string("arn:aws:sns:us-east-1:123456789012:t")),
+                        ("execution_statuses", string_set(&["Failed"])),
+                        ("steps", string_set(&["Train", "Ghost"])),
+                        ("message", string("<step> failed: <reason>")),
                     ]),
-                    obj(vec![
-                        ("name", s("c")),
-                        ("emails", set(&["a@b.co"])),
-                        ("step_statuses", set(&["Failed"])),
+                    object(vec![
+                        ("name", string("c")),
+                        ("emails", string_set(&["a@b.co"])),
+                        ("step_statuses", string_set(&["Failed"])),
                     ]),
                 ]),
             ),
