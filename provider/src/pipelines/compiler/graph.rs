@@ -7,25 +7,18 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::{Map, Value as Json};
 
 use super::model::Step;
-use super::{is_unknown, step_path, Compiler};
+use super::{step_path, Compiler};
 
 impl<'a> Compiler<'a> {
     /// Check step `i`'s `depends_on` and add its names to `deps`.
     pub(super) fn depends_on(&mut self, i: usize, s: &Step, deps: &mut BTreeSet<String>) {
         for (j, d) in s.depends_on.iter().flatten().enumerate() {
-            let p = step_path(i).field("depends_on").index(j);
-            if is_unknown(d) {
-                continue;
-            }
-            if d == &s.name {
-                self.err(
-                    p,
-                    "Step depends on itself",
-                    format!("Step {:?} lists itself in depends_on.", s.name),
-                );
-            } else if !self.steps.contains_key(d.as_str()) {
-                self.undefined_step(p, d);
-            } else {
+            let itself = (
+                "Step depends on itself",
+                format!("Step {:?} lists itself in depends_on.", s.name),
+            );
+            let path = step_path(i).field("depends_on").index(j);
+            if self.names_other_step(path, d, &s.name, itself) {
                 deps.insert(d.clone());
             }
         }

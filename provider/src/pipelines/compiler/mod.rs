@@ -126,6 +126,30 @@ impl<'a> Compiler<'a> {
         self.diags.push(Diagnostic::error(summary, detail).at(path));
     }
 
+    /// Whether `name`, written at `path` in step `own`, is another step of the pipeline;
+    /// reports the step naming itself (with `itself`: summary and detail) or a step that
+    /// does not exist. An unknown name is no step yet.
+    fn names_other_step(
+        &mut self,
+        path: AttrPath,
+        name: &str,
+        own: &str,
+        itself: (&str, String),
+    ) -> bool {
+        if is_unknown(name) {
+            return false;
+        }
+        if name == own {
+            self.err(path, itself.0, itself.1);
+            false
+        } else if !self.steps.contains_key(name) {
+            self.undefined_step(path, name);
+            false
+        } else {
+            true
+        }
+    }
+
     fn undefined_step(&mut self, path: AttrPath, name: &str) {
         let mut known: Vec<&str> = self.steps.keys().copied().collect();
         known.sort();

@@ -21,19 +21,11 @@ impl Compiler<'_> {
         }
         for (attr, list) in [("if_steps", &c.if_steps), ("else_steps", &c.else_steps)] {
             for (k, n) in list.iter().flatten().enumerate() {
-                let p = base.clone().field(attr).index(k);
-                if is_unknown(n) {
-                    continue;
-                }
-                if n == &s.name {
-                    self.err(
-                        p,
-                        "Condition branches to itself",
-                        format!("Condition {:?} cannot run itself.", s.name),
-                    );
-                } else if !self.steps.contains_key(n.as_str()) {
-                    self.undefined_step(p, n);
-                }
+                let itself = (
+                    "Condition branches to itself",
+                    format!("Condition {:?} cannot run itself.", s.name),
+                );
+                self.names_other_step(base.clone().field(attr).index(k), n, &s.name, itself);
             }
         }
         if c.if_steps.as_ref().is_none_or(Vec::is_empty)

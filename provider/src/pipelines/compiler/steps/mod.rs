@@ -13,11 +13,13 @@ mod tuning;
 
 use training::TrainingFor;
 
+use mlops_framework::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::kind::StepKind;
 use super::model::{Retry, Step};
 use super::{is_unknown, step_path, Compiler};
+use crate::sagemaker::catalog;
 
 impl<'a> Compiler<'a> {
     pub(super) fn step(&mut self, i: usize, s: &'a Step) -> Option<Map<String, Json>> {
@@ -183,6 +185,37 @@ impl<'a> Compiler<'a> {
             out.push(Json::Object(o));
         }
         out
+    }
+}
+
+impl Compiler<'_> {
+    /// The `ProcessingResources` of a processing job (processing and quality check steps).
+    fn processing_resources(
+        &mut self,
+        instance_type: &str,
+        instance_count: &Option<String>,
+        volume_size_gb: &Option<String>,
+        base: &AttrPath,
+    ) -> Json {
+        let it = self.instance_type(
+            instance_type,
+            &base.clone().field("instance_type"),
+            catalog::PROCESSING,
+            "processing",
+        );
+        let ic = self.opt_int(
+            instance_count,
+            Some(1),
+            &base.clone().field("instance_count"),
+            1,
+        );
+        let vs = self.opt_int(
+            volume_size_gb,
+            Some(30),
+            &base.clone().field("volume_size_gb"),
+            1,
+        );
+        json!({"ClusterConfig": {"InstanceType": it, "InstanceCount": ic, "VolumeSizeInGB": vs}})
     }
 }
 

@@ -8,7 +8,6 @@ use serde_json::{json, Map, Value as Json};
 use super::processing_input;
 use crate::pipelines::compiler::model::Processing;
 use crate::pipelines::compiler::{is_unknown, join, Compiler};
-use crate::sagemaker::catalog;
 
 impl Compiler<'_> {
     pub(super) fn processing(
@@ -19,25 +18,9 @@ impl Compiler<'_> {
     ) -> Map<String, Json> {
         let step_name = &self.spec.steps[i].name;
         let mut a = Map::new();
-        let it = self.instance_type(
-            &p.instance_type,
-            &base.clone().field("instance_type"),
-            catalog::PROCESSING,
-            "processing",
-        );
-        let ic = self.opt_int(
-            &p.instance_count,
-            Some(1),
-            &base.clone().field("instance_count"),
-            1,
-        );
-        let vs = self.opt_int(
-            &p.volume_size_gb,
-            Some(30),
-            &base.clone().field("volume_size_gb"),
-            1,
-        );
-        a.insert("ProcessingResources".into(), json!({"ClusterConfig": {"InstanceType": it, "InstanceCount": ic, "VolumeSizeInGB": vs}}));
+        let resources =
+            self.processing_resources(&p.instance_type, &p.instance_count, &p.volume_size_gb, base);
+        a.insert("ProcessingResources".into(), resources);
         let mut app = Map::new();
         app.insert(
             "ImageUri".into(),

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as Json};
 use super::processing_input;
 use crate::pipelines::compiler::model::QualityCheck;
 use crate::pipelines::compiler::{Compiler, UNKNOWN};
-use crate::sagemaker::catalog::{self, analyzer_image};
+use crate::sagemaker::catalog::analyzer_image;
 
 impl Compiler<'_> {
     pub(super) fn quality_check(
@@ -17,25 +17,9 @@ impl Compiler<'_> {
     ) -> (Map<String, Json>, Map<String, Json>) {
         let model = q.check_type == "MODEL_QUALITY";
         let mut a = Map::new();
-        let it = self.instance_type(
-            &q.instance_type,
-            &base.clone().field("instance_type"),
-            catalog::PROCESSING,
-            "processing",
-        );
-        let ic = self.opt_int(
-            &q.instance_count,
-            Some(1),
-            &base.clone().field("instance_count"),
-            1,
-        );
-        let vs = self.opt_int(
-            &q.volume_size_gb,
-            Some(30),
-            &base.clone().field("volume_size_gb"),
-            1,
-        );
-        a.insert("ProcessingResources".into(), json!({"ClusterConfig": {"InstanceType": it, "InstanceCount": ic, "VolumeSizeInGB": vs}}));
+        let resources =
+            self.processing_resources(&q.instance_type, &q.instance_count, &q.volume_size_gb, base);
+        a.insert("ProcessingResources".into(), resources);
         let image = match &q.image_uri {
             Some(i) => self.value(i, &base.clone().field("image_uri")),
             None => match self.spec.region.and_then(analyzer_image) {
