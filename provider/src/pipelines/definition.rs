@@ -60,6 +60,8 @@ pub(super) fn definition_of(
     m: &PipelineState,
     region: Option<&str>,
 ) -> Result<Option<String>, Diagnostics> {
+    // Not framework Rules: empty block lists count as none, and this runs on the model at
+    // plan and apply time too.
     let has_blocks = m.step.as_ref().is_some_and(|s| !s.is_empty())
         || m.parameter.as_ref().is_some_and(|p| !p.is_empty());
     match (&m.definition, has_blocks) {

@@ -235,6 +235,7 @@ fn validate_notification(
     let emails = n.attr("emails");
     let topic = n.attr("topic_arn");
     validate_emails(emails, base.clone().field("emails"), diags);
+    // Not Rule::at_least_one_of: an empty `emails` set counts as no recipients here.
     let no_emails = emails.is_null() || elements(emails).is_some_and(|l| l.is_empty());
     if no_emails && topic.is_null() {
         diags.error_at(
@@ -245,6 +246,7 @@ fn validate_notification(
     }
     let ex = n.attr("execution_statuses");
     let st = n.attr("step_statuses");
+    // Not Rule::at_least_one_of either: an empty status set counts as none.
     let empty = |v: &Value| v.is_null() || elements(v).is_some_and(|l| l.is_empty());
     if !ex.is_unknown() && !st.is_unknown() && empty(ex) && empty(st) {
         diags.error_at(
