@@ -4,7 +4,7 @@
 use std::fmt::Debug;
 
 use aws_sdk_sagemaker::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use mlops_framework::{Check, Diagnostic, Diagnostics};
+use mlops_framework::{Diagnostic, Diagnostics};
 
 /// The AWS error code of a failed call, if the service answered.
 pub fn error_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
@@ -75,27 +75,6 @@ pub fn is_missing<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
                 | "ResourceNotFound"
         )
     )
-}
-
-/// One poll while waiting for a deletion: the Describe call's answer becomes `Done` when the
-/// object is gone, otherwise `Pending` with its status.
-pub fn gone_check<T, E, R>(
-    op: &str,
-    subject: &str,
-    described: Result<T, SdkError<E, R>>,
-    status: impl FnOnce(&T) -> Option<String>,
-) -> Result<Check<()>, Diagnostics>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: Debug,
-{
-    match described {
-        Err(e) if is_not_found(&e) => Ok(Check::Done(())),
-        Err(e) => Err(api_error(op, subject, &e).into()),
-        Ok(d) => Ok(Check::Pending(
-            status(&d).unwrap_or_else(|| "Deleting".into()),
-        )),
-    }
 }
 
 /// The one finder shape: a Describe/Get call's answer as `Ok(None)` when the object does not
