@@ -370,6 +370,8 @@ pub struct TestCase {
     pub steps: Vec<Step>,
     pub check_destroyed: Option<Check>,
     pub install: Install,
+    /// The Terraform CLI that runs the case (default: [`terraform_bin`]).
+    pub terraform: PathBuf,
 }
 
 /// The standard provider block pointed at the emulator (endpoint from AWS_ENDPOINT_URL).
@@ -387,6 +389,7 @@ impl TestCase {
             steps: vec![],
             check_destroyed: None,
             install: Install::DevOverride,
+            terraform: terraform_bin(),
         }
     }
 
@@ -401,7 +404,7 @@ impl TestCase {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let ws = Workspace::new(&emulator, self.install)?;
+        let ws = Workspace::with_terraform(&emulator, self.install, self.terraform.clone())?;
         let result = self.run_steps(&ws, &emulator, &rt);
         // Always destroy, even after a failed step, and check nothing is left.
         let destroy = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
