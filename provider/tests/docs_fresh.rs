@@ -34,3 +34,53 @@ fn every_schema_pattern_compiles() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
 }
+
+/// Registry conventions: front matter with subcategory and description, an Import section
+/// with an `import` block and the CLI form on every resource page, required blocks listed
+/// as required, single blocks named as such, fields of object attributes listed.
+#[test]
+fn pages_follow_registry_conventions() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pages = terraform_provider_mlops::docs::render_all(&root.join("examples"));
+    for (rel, md) in &pages {
+        if rel == "index.md" {
+            continue;
+        }
+        let front = md.split("\n---\n").next().unwrap_or_default();
+        assert!(
+            front.contains("\nsubcategory: \"") && !front.contains("subcategory: \"\""),
+            "{rel}: no subcategory"
+        );
+        assert!(
+            front.contains("\ndescription: |-\n  "),
+            "{rel}: no description"
+        );
+        assert!(
+            !md.contains("at most one)"),
+            "{rel}: single block not named"
+        );
+        if rel.starts_with("resources/") {
+            let import = md.split("\n## Import\n").nth(1);
+            assert!(
+                import.is_some_and(|i| i.contains("import {\n  to = mlops_")
+                    && i.contains("terraform import mlops_")),
+                "{rel}: no Import section with an import block and the CLI form"
+            );
+        }
+    }
+    let endpoint = &pages["resources/endpoint.md"];
+    let required = endpoint
+        .split("### Required\n")
+        .nth(1)
+        .and_then(|s| s.split("###").next())
+        .unwrap_or_default();
+    assert!(
+        required.contains("- `model` (Single block"),
+        "model is required:\n{required}"
+    );
+    let lookup = &pages["data-sources/model_package.md"];
+    assert!(
+        lookup.contains("Fields: `data_quality_constraints` (string)"),
+        "the metrics object's fields are listed"
+    );
+}
