@@ -178,6 +178,16 @@ fn approval_loop(terraform: PathBuf) -> Result<()> {
         "serves {} after the approval",
         served(&ws)?
     );
+    let updates = emulator
+        .calls()?
+        .get("sagemaker.UpdateModelPackage")
+        .copied()
+        .unwrap_or(0);
+    ensure!(
+        updates == updates_before,
+        "the apply changed a model version ({} UpdateModelPackage calls)",
+        updates - updates_before
+    );
     let d = rt.block_on(
         emulator
             .sagemaker(&rt)
@@ -225,4 +235,47 @@ fn reviewers_approve_terraform_rolls_out() -> Result<()> {
 #[test]
 fn reviewers_approve_terraform_rolls_out_on_terraform_1_0() -> Result<()> {
     approval_loop(repo_root().join("scripts/terraform-1.0"))
+}
+
+/// Messages for bad values say what is allowed in plain words and suggest the near miss.
+#[test]
+fn invalid_values_are_explained_in_plain_words() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    ws.write_config(&format!(
+        r#"{}resource "mlops_model_package_group" "g" {{
+  name = "churn_model"
+}}
+resource "mlops_model_package" "v" {{
+  model_package_group_name = "churn"
+  image                    = "{IMAGE}"
+  model_data_url           = "s3://models/v/model.tar.gz"
+  approval_status          = "approved"
+}}
+"#,
+        provider_block("")
+    ))?;
+    let plan = ws.tf(&["plan", "-no-color", "-input=false"])?;
+    let all = acceptance_tests::normalize(&plan.all());
+    ensure!(plan.code != 0, "{all}");
+    ensure!(
+        all.contains(
+            r#""churn_model" is not valid for name: use 1-63 letters, digits and hyphens"#
+        ) && !all.contains("must match"),
+        "no plain-words pattern message:\n{all}"
+    );
+    ensure!(
+        all.contains(
+            r#""approved" is not a valid value for approval_status. Did you mean "Approved"?"#
+        ),
+        "no suggestion for the near miss:\n{all}"
+    );
+    ensure!(
+        emulator
+            .calls()?
+            .keys()
+            .all(|k| !k.starts_with("sagemaker.")),
+        "API called at plan"
+    );
+    Ok(())
 }

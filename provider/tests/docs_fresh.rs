@@ -84,3 +84,43 @@ fn pages_follow_registry_conventions() {
         "the metrics object's fields are listed"
     );
 }
+
+fn patterns(rules: &[mlops_framework::schema::Rule], out: &mut Vec<String>) {
+    for r in rules {
+        match r {
+            mlops_framework::schema::Rule::Pattern(p) => out.push(p.as_str().to_string()),
+            mlops_framework::schema::Rule::Elements(rs) => patterns(rs, out),
+            _ => {}
+        }
+    }
+}
+
+fn block_patterns(b: &mlops_framework::Block, out: &mut Vec<String>) {
+    for a in &b.attributes {
+        patterns(&a.rules, out);
+    }
+    for nb in &b.blocks {
+        block_patterns(&nb.block, out);
+    }
+}
+
+/// Validation messages say in plain words what a pattern allows: every pattern of every
+/// schema has an explanation in `validation::PATTERN_HELP`.
+#[test]
+fn every_pattern_is_explained_in_plain_words() {
+    let s = mlops_framework::schemas(&terraform_provider_mlops::MlopsProvider);
+    let mut all = Vec::new();
+    block_patterns(&s.provider.block, &mut all);
+    for (_, schema) in s.resources.iter().chain(s.data_sources.iter()) {
+        block_patterns(&schema.block, &mut all);
+    }
+    let help = terraform_provider_mlops::validation::PATTERN_HELP;
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|p| !help.iter().any(|(h, _)| h == p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "patterns without plain words: {missing:?}"
+    );
+}
