@@ -279,3 +279,49 @@ resource "mlops_model_package" "v" {{
     );
     Ok(())
 }
+
+/// The README's lookup pattern: a pending change elsewhere does not defer the lookup (a
+/// `depends_on` on the data source would make every value read from it "known after
+/// apply" in such plans).
+#[test]
+fn latest_approved_lookup_stays_known_in_plans() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    let config = |team: &str| {
+        format!(
+            r#"{}resource "mlops_model_package_group" "churn" {{
+  name = "churn-prediction"
+  tags = {{ team = "{team}" }}
+}}
+resource "mlops_model_package" "v1" {{
+  model_package_group_name = mlops_model_package_group.churn.name
+  image                    = "{IMAGE}"
+  model_data_url           = "s3://my-ml-bucket/churn/model-v1/model.tar.gz"
+  approval_status          = "Approved"
+}}
+data "mlops_model_package" "serving" {{
+  model_package_group_name = mlops_model_package.v1.model_package_group_name
+}}
+output "serving" {{
+  value = data.mlops_model_package.serving.arn
+}}
+"#,
+            provider_block("")
+        )
+    };
+    ws.write_config(&config("ml"))?;
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    ws.assert_plan_empty()?;
+    ws.write_config(&config("ml-platform"))?;
+    let plan = ws.tf(&["plan", "-no-color", "-input=false"])?;
+    ensure!(plan.code == 0, "{}", plan.all());
+    ensure!(
+        plan.stdout
+            .contains("mlops_model_package_group.churn will be updated in-place")
+            && !plan.stdout.contains("known after apply"),
+        "a pending change deferred the lookup:\n{}",
+        plan.stdout
+    );
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    Ok(())
+}

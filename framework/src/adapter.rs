@@ -250,7 +250,9 @@ fn plan_block(
             // Unknown when the provider will (re)compute it; values that never change once
             // known (use_state_for_unknown) keep their prior value through updates.
             let prior_v = prior.attr(&a.name);
-            let keeps_prior = a.use_state_for_unknown && !prior_v.is_null();
+            // An optional one left out of the configuration keeps even a null prior: the
+            // provider does not set it on its own (e.g. an approval left to reviewers).
+            let keeps_prior = a.use_state_for_unknown && (!prior_v.is_null() || a.optional);
             if creating || (updating && !keeps_prior) {
                 *slot = Value::UNKNOWN;
             }
