@@ -155,7 +155,7 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
     };
     let good = checks("v1", "5");
     let cases = vec![
-        ("no check", lit(""), r"(?s)No check configured"),
+        ("no check", lit(""), r"(?s)At least one attribute required.*data_quality\s+or\s+model_quality;\s+got\s+none"),
         (
             "bad schedule",
             lit(&format!("  schedule = \"rate(1 hour)\"\n{good}")),
@@ -191,12 +191,12 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         (
             "endpoint and batch transform",
             lit(&format!("{BATCH}{good}")),
-            r"(?s)Two targets.*not both",
+            r"(?s)Exactly one attribute required.*got\s+endpoint_name\s+and\s+batch_transform.*not\s+both",
         ),
         (
             "no target",
             monitor_batch(DQ).replace(BATCH, ""),
-            r"(?s)Nothing to monitor.*endpoint_name",
+            r"(?s)Exactly one attribute required.*endpoint_name\s+or\s+batch_transform;\s+got\s+none",
         ),
         (
             "csv header on parquet",
@@ -206,7 +206,7 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         (
             "dataset and statistics",
             lit("  data_quality {\n    baseline_statistics = \"s3://b/statistics.json\"\n    baseline_dataset {\n      s3_uri = \"s3://data/train.csv\"\n    }\n  }\n"),
-            r"(?s)Two baselines.*baseline_statistics is set",
+            r"(?s)Conflicting attributes.*Set\s+baseline_dataset\s+or\s+baseline_statistics,\s+not\s+both",
         ),
         (
             "json lines on csv dataset",
@@ -221,12 +221,12 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
         (
             "emails and topic",
             lit(&good.replace("topic_arn         =", "emails = [\"a@example.com\"]\n    topic_arn =")),
-            r"(?s)Both emails and topic_arn",
+            r"(?s)Exactly one attribute required.*got\s+emails\s+and\s+topic_arn",
         ),
         (
             "no recipient",
             lit(&good.replace("    topic_arn         = \"arn:aws:sns:us-east-1:123456789012:alerts\"\n", "")),
-            r"(?s)No recipient",
+            r"(?s)Exactly one attribute required.*emails\s+or\s+topic_arn;\s+got\s+none",
         ),
         (
             "bad email",

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod features;
 pub mod kserve;
 pub mod kubernetes;
+pub mod monitoring;
 pub mod pipeline;
 pub mod registry;
 pub mod resources;
@@ -54,7 +55,7 @@ impl Provider for MlopsProvider {
             resource(resources::pipeline::Pipeline),
             resource(resources::endpoint::Endpoint),
             resource(features::view::FeatureView),
-            resource(resources::monitor::Monitor),
+            resource(monitoring::Monitor),
         ]
     }
 

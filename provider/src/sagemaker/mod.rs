@@ -8,3 +8,4 @@ pub mod endpoint;
 pub mod feature_group;
 pub mod instance_types;
 pub mod model_package;
+pub mod monitoring;
