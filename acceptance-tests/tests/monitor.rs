@@ -189,6 +189,11 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
             r"(?s)Unsupported instance type",
         ),
         (
+            "near-miss instance type",
+            lit(&format!("  instance_type = \"ml.m5.xlarg\"\n{good}")),
+            r#"(?s)Unsupported instance type.*Did you mean "ml.m5.xlarge"\?"#,
+        ),
+        (
             "endpoint and batch transform",
             lit(&format!("{BATCH}{good}")),
             r"(?s)Exactly one attribute required.*got\s+endpoint_name\s+and\s+batch_transform.*not\s+both",
