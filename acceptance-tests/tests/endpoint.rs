@@ -452,14 +452,14 @@ fn invalid_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
     let ws = Workspace::new(&emulator, Install::DevOverride)?;
     let m = |body: &str| endpoint(&format!("  model {{\n{body}  }}\n"));
     let cases = vec![
-        ("no source", m("    instance_type = \"ml.m5.large\"\n"), r"(?s)What to serve.*got none"),
-        ("two sources", m(&format!("    image = \"{IMAGE}\"\n    model_package_group = \"churn\"\n    instance_type = \"ml.m5.large\"\n")), r"(?s)What to serve.*model_package_group and image"),
-        ("no compute", m(&format!("    image = \"{IMAGE}\"\n")), r"(?s)No compute"),
-        ("instances and serverless", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n")), r"(?s)Conflicting compute"),
+        ("no source", m("    instance_type = \"ml.m5.large\"\n"), r"(?s)Exactly one attribute required.*model_package_arn or image; got none"),
+        ("two sources", m(&format!("    image = \"{IMAGE}\"\n    model_package_group = \"churn\"\n    instance_type = \"ml.m5.large\"\n")), r"(?s)Exactly one attribute required.*model_package_group and image"),
+        ("no compute", m(&format!("    image = \"{IMAGE}\"\n")), r"(?s)Exactly one attribute required.*instance_type or serverless; got none"),
+        ("instances and serverless", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n")), r"(?s)Exactly one attribute required.*instance_type or serverless, not several"),
         ("bad instance type", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.huge\"\n")), r#"(?s)"ml\.m5\.huge" is not an instance type for real-time endpoints"#),
         ("bad serverless memory", m(&format!("    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 1500\n      max_concurrency = 1\n    }}\n")), r"(?s)Invalid serverless memory"),
         ("autoscaling range", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n    autoscaling {{\n      min_capacity = 5\n      max_capacity = 2\n      target_invocations_per_instance = 10\n    }}\n")), r"(?s)Empty capacity range.*min_capacity 5 is above max_capacity 2"),
-        ("serverless autoscaling", m(&format!("    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n    autoscaling {{\n      min_capacity = 1\n      max_capacity = 2\n      target_invocations_per_instance = 10\n    }}\n")), r"(?s)Autoscaling of a serverless variant"),
+        ("serverless autoscaling", m(&format!("    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n    autoscaling {{\n      min_capacity = 1\n      max_capacity = 2\n      target_invocations_per_instance = 10\n    }}\n")), r"(?s)Conflicting attributes.*Set serverless or autoscaling, not both"),
         ("bad rollout strategy", byo(IMAGE, "").replace("wait_seconds = 0", "strategy = \"bluegreen\""), r#"(?s)"bluegreen" is not a valid value for rollout.strategy"#),
         ("bad name", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n")).replace("\"churn\"", "\"churn_v1\""), r#"(?s)"churn_v1" is not valid for name"#),
         ("bad sampling", byo(IMAGE, "  data_capture {\n    destination = \"s3://c/x\"\n    sampling_percentage = 101\n  }\n"), r"(?s)data_capture.sampling_percentage must be at most 100"),

@@ -379,7 +379,7 @@ fn invalid_kubernetes_endpoints_are_rejected_at_plan_without_api_calls() -> Resu
         ("SageMaker compute", endpoint(&format!("{pkg}    instance_type = \"ml.m5.large\"\n"), fmt), r"(?s)SageMaker-only setting.*model.instance_type does not apply"),
         ("SageMaker rollout", endpoint(pkg, fmt).replace("  kubernetes {", "  rollout {\n    wait_seconds = 0\n  }\n  kubernetes {"), r"(?s)SageMaker-only setting.*rollout does not apply"),
         ("tags", endpoint(pkg, fmt).replace("  kubernetes {", "  tags = {\n    a = \"b\"\n  }\n  kubernetes {"), r"(?s)tags does not apply.*Use labels"),
-        ("nothing served", endpoint("", fmt), r"(?s)What to serve"),
+        ("nothing served", endpoint("", fmt), r"(?s)At least one attribute required"),
         ("no model format", endpoint(pkg, ""), r"(?s)Missing model format"),
         ("image and registry", endpoint(&format!("{pkg}    image = \"{IMAGE}\"\n"), ""), r"(?s)Conflicting attributes"),
         ("format with image", endpoint(&format!("    image = \"{IMAGE}\"\n"), fmt), r"(?s)Not for a custom image"),

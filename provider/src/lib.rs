@@ -3,16 +3,15 @@
 pub mod aws;
 pub mod clients;
 pub mod config;
-pub mod data_sources;
 pub mod docs;
 pub mod features;
-pub mod kserve;
 pub mod kubernetes;
 pub mod monitoring;
 pub mod pipeline;
 pub mod registry;
 pub mod resources;
 pub mod sagemaker;
+pub mod serving;
 pub mod validation;
 
 use mlops_framework::{
@@ -53,7 +52,7 @@ impl Provider for MlopsProvider {
             resource(registry::group::ModelPackageGroup),
             resource(registry::version::ModelPackage),
             resource(resources::pipeline::Pipeline),
-            resource(resources::endpoint::Endpoint),
+            resource(serving::Endpoint),
             resource(features::view::FeatureView),
             resource(monitoring::Monitor),
         ]
@@ -62,7 +61,7 @@ impl Provider for MlopsProvider {
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Clients>>> {
         vec![
             data_source(registry::lookup::ModelPackageLookup),
-            data_source(data_sources::endpoint::EndpointLookup),
+            data_source(serving::data_source::EndpointLookup),
             data_source(features::lookup::FeatureViewLookup),
         ]
     }

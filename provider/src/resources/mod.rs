@@ -1,5 +1,4 @@
 //! Managed resources.
 
-pub mod endpoint;
 pub mod pipeline;
 pub mod pipeline_events;

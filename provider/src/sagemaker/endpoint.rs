@@ -1,10 +1,11 @@
-//! Endpoints and endpoint configurations: finders and the endpoint status classifier.
-//! Every DescribeEndpoint / DescribeEndpointConfig of the provider goes through here.
+//! Endpoints and endpoint configurations: finders, the endpoint status classifiers, and the
+//! two waits built on them (settled, deleted). Every DescribeEndpoint /
+//! DescribeEndpointConfig of the provider goes through here.
 
 use aws_sdk_sagemaker::operation::describe_endpoint::DescribeEndpointOutput;
 use aws_sdk_sagemaker::operation::describe_endpoint_config::DescribeEndpointConfigOutput;
 use aws_sdk_sagemaker::types::EndpointStatus;
-use mlops_framework::{Diagnostics, Phase};
+use mlops_framework::{wait_until, Ctx, Diagnostic, Diagnostics, Phase, Waited, Want};
 
 use crate::aws::found;
 use crate::clients::Clients;
@@ -56,6 +57,58 @@ pub fn endpoint_phase(d: &DescribeEndpointOutput) -> Phase {
     }
 }
 
+/// The endpoint while waiting for it to be deleted: on its way whatever its status. A
+/// Failed endpoint just told to delete still reads Failed until Deleting starts, so Failed is
+/// no verdict here (as [`endpoint_phase`] would make it); the wait ends when it is gone.
+pub fn endpoint_deletion_phase(d: &DescribeEndpointOutput) -> Phase {
+    Phase::Pending(format!(
+        "status {}",
+        d.endpoint_status().map(|s| s.as_str()).unwrap_or("?")
+    ))
+}
+
+/// Wait until the endpoint settles, InService or Failed (`what` names the wait in progress
+/// logs and timeouts); its last description. It vanishing meanwhile is an error.
+pub async fn wait_settled(
+    ctx: &Ctx<Clients>,
+    name: &str,
+    what: &str,
+) -> Result<DescribeEndpointOutput, Diagnostics> {
+    let c = &ctx.client;
+    let waited = wait_until(
+        what,
+        ctx.timeout,
+        &ctx.cancel,
+        Want::Present,
+        || find_endpoint(c, name),
+        endpoint_phase,
+    )
+    .await?;
+    match waited {
+        Waited::Reached(Some(d)) | Waited::Failed { object: d, .. } => Ok(d),
+        Waited::Reached(None) => Err(Diagnostic::error(
+            "Endpoint vanished",
+            format!("Endpoint {name} was deleted while waiting for {what}."),
+        )
+        .into()),
+    }
+}
+
+/// Wait until no endpoint named `name` exists (at once when there is none).
+pub async fn wait_deleted(ctx: &Ctx<Clients>, name: &str) -> Result<(), Diagnostics> {
+    let c = &ctx.client;
+    wait_until(
+        &format!("endpoint {name} to be deleted"),
+        ctx.timeout,
+        &ctx.cancel,
+        Want::Absent,
+        || find_endpoint(c, name),
+        endpoint_deletion_phase,
+    )
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +136,10 @@ mod tests {
         assert_eq!(
             endpoint_phase(&DescribeEndpointOutput::builder().build()),
             Phase::Pending("no status yet".into())
+        );
+        assert_eq!(
+            endpoint_deletion_phase(&with(EndpointStatus::Failed)),
+            Phase::Pending("status Failed".into())
         );
     }
 }

@@ -7,5 +7,6 @@ pub mod catalog;
 pub mod endpoint;
 pub mod feature_group;
 pub mod instance_types;
+pub mod model;
 pub mod model_package;
 pub mod monitoring;

@@ -5,7 +5,10 @@ use mlops_framework::{async_trait, Ctx, DataSource, Diagnostic, Diagnostics};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aws::{api_error, is_not_found, timestamp, Clients};
+use crate::aws::timestamp;
+use crate::clients::Clients;
+use crate::sagemaker::endpoint::{find_endpoint, find_endpoint_config};
+use crate::sagemaker::model::find_model;
 use crate::validation::ENTITY_NAME;
 
 /// A variant of the endpoint as it runs now.
@@ -83,35 +86,28 @@ impl DataSource for EndpointLookup {
         ctx: &mut Ctx<Clients>,
         cfg: EndpointLookupModel,
     ) -> Result<EndpointLookupModel, Diagnostics> {
-        let sm = &ctx.client.sagemaker;
-        let d = match sm.describe_endpoint().endpoint_name(&cfg.name).send().await {
-            Ok(d) => d,
-            Err(e) if is_not_found(&e) => {
-                return Err(Diagnostic::error(
-                    "Endpoint not found",
-                    format!(
-                        "There is no SageMaker endpoint named {:?} in this account and region.",
-                        cfg.name
-                    ),
-                )
-                .into())
-            }
-            Err(e) => return Err(api_error("DescribeEndpoint", &cfg.name, &e).into()),
+        let c = &ctx.client;
+        let Some(d) = find_endpoint(c, &cfg.name).await? else {
+            return Err(Diagnostic::error(
+                "Endpoint not found",
+                format!(
+                    "There is no SageMaker endpoint named {:?} in this account and region.",
+                    cfg.name
+                ),
+            )
+            .into());
         };
         let config = d.endpoint_config_name().unwrap_or_default().to_string();
-        let described = sm
-            .describe_endpoint_config()
-            .endpoint_config_name(&config)
-            .send()
-            .await
-            .ok();
-        let model_of = |variant: &str| {
+        // A config deleted since is no error (its models are then unknown); any other
+        // failure is.
+        let described = find_endpoint_config(c, &config).await?;
+        // A variant as its endpoint config declares it.
+        let declared = |variant: &str| {
             described.as_ref().and_then(|c| {
                 c.production_variants()
                     .iter()
                     .chain(c.shadow_production_variants())
                     .find(|v| v.variant_name() == Some(variant))
-                    .and_then(|v| v.model_name().map(String::from))
             })
         };
         let mut variants = vec![];
@@ -122,24 +118,16 @@ impl DataSource for EndpointLookup {
             .chain(d.shadow_production_variants().iter().map(|v| (v, true)));
         for (v, shadow) in summaries {
             let name = v.variant_name().unwrap_or_default().to_string();
-            let model_name = model_of(&name);
+            let declared = declared(&name);
+            let model_name = declared.and_then(|x| x.model_name().map(String::from));
             let container = match &model_name {
-                Some(m) => sm
-                    .describe_model()
-                    .model_name(m)
-                    .send()
-                    .await
-                    .ok()
+                Some(m) => find_model(c, m)
+                    .await?
                     .and_then(|m| m.primary_container().cloned()),
                 None => None,
             };
-            let instance_type = described.as_ref().and_then(|c| {
-                c.production_variants()
-                    .iter()
-                    .chain(c.shadow_production_variants())
-                    .find(|x| x.variant_name() == Some(name.as_str()))
-                    .and_then(|x| x.instance_type().map(|t| t.as_str().to_string()))
-            });
+            let instance_type =
+                declared.and_then(|x| x.instance_type().map(|t| t.as_str().to_string()));
             variants.push(EndpointVariantInfo {
                 model_package_arn: container
                     .as_ref()

@@ -1,6 +1,16 @@
 //! Request shapes and reading back, without a server (the acceptance tests use a real one).
 
+use mlops_framework::Phase;
+use serde_json::json;
+
+use super::object::{desired, observe};
+use super::readiness::readiness;
 use super::*;
+use crate::serving::model::{KubeResources, Probe, Variant};
+
+fn import(id: &str) -> Result<EndpointState, Diagnostics> {
+    import_stub(id)
+}
 
 fn variant() -> Variant {
     Variant {
@@ -97,14 +107,11 @@ fn model_format_predictor_from_a_registry_version() {
     );
     assert_eq!(
         readiness(&with_status(obj.clone(), 3, 2, "True")),
-        Readiness::Pending("waiting for KServe to observe generation 3 (observed 2)".into())
+        Phase::Pending("waiting for KServe to observe generation 3 (observed 2)".into())
     );
     assert_eq!(
         readiness(&with_status(obj, 2, 2, "False")),
-        Readiness::Failed {
-            reason: "RevisionFailed".into(),
-            message: "boom".into()
-        }
+        Phase::Failed("RevisionFailed: boom".into())
     );
 }
 

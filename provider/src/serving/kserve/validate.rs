@@ -4,10 +4,10 @@
 
 use std::sync::LazyLock;
 
-use mlops_framework::{AttrPath, Diagnostics, PathStep, Value};
+use mlops_framework::{validators::check_all, AttrPath, Diagnostics, Rule, Value};
 use regex::Regex;
 
-use super::kpath;
+use super::object::ANNOTATION_PREFIX;
 
 static DNS_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("static regex"));
@@ -88,6 +88,24 @@ const CONTAINER_ONLY: [&str; 5] = [
 /// Settings of a model-format predictor (no `image`).
 const FORMAT_ONLY: [&str; 3] = ["model_format", "model_format_version", "runtime"];
 
+/// What the model block serves: something, and not two things at once.
+fn source_rules() -> [Rule; 4] {
+    const REGISTRY: &str = "A registry version brings its artifact and is served by a KServe runtime for its model_format; a custom image serves model_data_url (as STORAGE_URI).";
+    [
+        Rule::at_least_one_of(&[
+            "model_package_group",
+            "model_package_arn",
+            "image",
+            "model_data_url",
+        ])
+        .hint("model_package_group and model_package_arn serve a registry version, model_data_url an artifact, image a custom container."),
+        Rule::conflicts_with(&["model_package_group", "model_package_arn"])
+            .hint("model_package_group serves its latest approved version."),
+        Rule::conflicts_with(&["model_package_group", "image", "model_data_url"]).hint(REGISTRY),
+        Rule::conflicts_with(&["model_package_arn", "image", "model_data_url"]).hint(REGISTRY),
+    ]
+}
+
 fn is_set(v: &Value) -> bool {
     !v.is_null() && !matches!(v, Value::List(l) if l.is_empty())
 }
@@ -96,6 +114,8 @@ fn is_set(v: &Value) -> bool {
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     let k = config.attr("kubernetes");
     let m = config.attr("model");
+    // Not Rules: each setting's message says where its Kubernetes counterpart is, and an
+    // empty list of `variant` blocks (what Terraform sends for none) is not a setting.
     for a in SAGEMAKER_ONLY {
         if is_set(config.attr(a)) {
             let hint = if a == "tags" {
@@ -129,71 +149,26 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     // What is served.
+    check_all(&source_rules(), m, &AttrPath::attr("model"), diags);
     let set = |a: &str| is_set(m.attr(a));
-    let unknown = |a: &str| m.attr(a).is_unknown();
-    let sources: Vec<&str> = [
-        "model_package_group",
-        "model_package_arn",
-        "image",
-        "model_data_url",
-    ]
-    .into_iter()
-    .filter(|a| set(a))
-    .collect();
     let image = set("image");
     let registry = set("model_package_group") || set("model_package_arn");
-    if sources.is_empty()
-        && ![
-            "model_package_group",
-            "model_package_arn",
-            "image",
-            "model_data_url",
-        ]
-        .iter()
-        .any(|a| unknown(a))
-    {
-        diags.error_at(
-            AttrPath::attr("model"),
-            "What to serve",
-            "Give model_package_group or model_package_arn (a registry version), model_data_url (an artifact), or image (a custom container).",
-        );
-    }
-    if image && registry {
-        diags.error_at(
-            AttrPath::attrs(["model", "image"]),
-            "Conflicting attributes",
-            "A registry version is served by a KServe runtime for its model_format; a custom image serves model_data_url (as STORAGE_URI). Give one of them.",
-        );
-    }
-    if registry && set("model_data_url") {
-        diags.error_at(
-            AttrPath::attrs(["model", "model_data_url"]),
-            "Conflicting attributes",
-            "The registry version brings its artifact; remove model_data_url.",
-        );
-    }
-    if set("model_package_group") && set("model_package_arn") {
-        diags.error_at(
-            AttrPath::attrs(["model", "model_package_arn"]),
-            "Conflicting attributes",
-            "Give model_package_group (its latest approved version) or model_package_arn, not both.",
-        );
-    }
+    let served = image || registry || set("model_data_url");
     if image {
         for a in FORMAT_ONLY {
             if is_set(k.attr(a)) {
                 diags.error_at(
-                    kpath(&[a]),
+                    AttrPath::attrs(["kubernetes", a]),
                     "Not for a custom image",
                     format!("{a} selects a KServe serving runtime; a custom image serves itself."),
                 );
             }
         }
-    } else if !sources.is_empty() || registry {
+    } else if served {
         for a in CONTAINER_ONLY {
             if is_set(k.attr(a)) {
                 diags.error_at(
-                    kpath(&[a]),
+                    AttrPath::attrs(["kubernetes", a]),
                     "Only for a custom image",
                     format!("{a} configures a custom container; set model.image or remove {a}."),
                 );
@@ -201,7 +176,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
         if k.attr("model_format").is_null() {
             diags.error_at(
-                kpath(&["model_format"]),
+                AttrPath::attrs(["kubernetes", "model_format"]),
                 "Missing model format",
                 "A model artifact needs model_format (e.g. sklearn, xgboost, pytorch) so KServe picks a serving runtime.",
             );
@@ -212,7 +187,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             let probe = k.attr(p);
             if is_set(probe) && probe.attr("port").is_null() && k.attr("port").is_null() {
                 diags.error_at(
-                    kpath(&[p, "port"]),
+                    AttrPath::attrs(["kubernetes", p, "port"]),
                     "Probe without a port",
                     format!("Set port in {p} or the container's port."),
                 );
@@ -225,7 +200,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         if let Some(q) = r.attr(a).as_str() {
             if quantity(q).is_none() {
                 diags.error_at(
-                    kpath(&["resources", a]),
+                    AttrPath::attrs(["kubernetes", "resources", a]),
                     "Invalid quantity",
                     format!("{q:?} is not a Kubernetes quantity such as \"500m\", \"2\", \"512Mi\" or \"2Gi\"."),
                 );
@@ -237,7 +212,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             if let (Some(x), Some(y)) = (quantity(a), quantity(b)) {
                 if x > y {
                     diags.error_at(
-                        kpath(&["resources", req]),
+                        AttrPath::attrs(["kubernetes", "resources", req]),
                         "Request above limit",
                         format!("{req} {a} is more than {lim} {b}."),
                     );
@@ -246,14 +221,14 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     // Replicas.
-    let num = |a: &str| match k.attr(a) {
+    let integer = |a: &str| match k.attr(a) {
         Value::Number(n) => n.to_i64(),
         _ => None,
     };
-    if let (Some(lo), Some(hi)) = (num("min_replicas"), num("max_replicas")) {
+    if let (Some(lo), Some(hi)) = (integer("min_replicas"), integer("max_replicas")) {
         if lo > hi {
             diags.error_at(
-                kpath(&["min_replicas"]),
+                AttrPath::attrs(["kubernetes", "min_replicas"]),
                 "Empty replica range",
                 format!("min_replicas {lo} is above max_replicas {hi}."),
             );
@@ -261,7 +236,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
     if k.attr("scale_metric").as_str().is_some() && k.attr("scale_target").is_null() {
         diags.error_at(
-            kpath(&["scale_target"]),
+            AttrPath::attrs(["kubernetes", "scale_target"]),
             "Scale metric without a target",
             "scale_metric needs scale_target (the metric's value per replica).",
         );
@@ -272,7 +247,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             continue;
         };
         for (key, v) in map {
-            let path = kpath(&[attr]).child(PathStep::Key(key.clone()));
+            let path = AttrPath::attrs(["kubernetes", attr]).key(key.clone());
             let name_len = key.rsplit('/').next().map(str::len).unwrap_or(0);
             if !QUALIFIED_NAME.is_match(key) || name_len > 63 || key.len() > 253 + 64 {
                 diags.error_at(
@@ -281,13 +256,13 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                     format!("{key:?} is not a Kubernetes {attr} key: an optional DNS prefix and '/', then up to 63 letters, digits, '-', '_' or '.'."),
                 );
             }
-            if !values && key.starts_with(super::ANNOTATION_PREFIX) {
+            if !values && key.starts_with(ANNOTATION_PREFIX) {
                 diags.error_at(
                     path.clone(),
                     "Reserved annotation",
                     format!(
                         "Annotations under {} are set by the provider.",
-                        super::ANNOTATION_PREFIX
+                        ANNOTATION_PREFIX
                     ),
                 );
             }

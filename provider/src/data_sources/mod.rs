@@ -1,3 +1,0 @@
-//! Data sources.
-
-pub mod endpoint;

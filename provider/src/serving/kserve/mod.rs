@@ -1,0 +1,338 @@
+//! The KServe backend of `mlops_endpoint`: an `InferenceService` (serving.kserve.io/v1beta1,
+//! built in [`object`]) applied with server-side apply under our own field manager, waited
+//! for until its `Ready` condition holds for the applied generation ([`readiness`](mod@readiness)), read
+//! back for the fields this resource manages (drift), imported by `namespace/name`, deleted
+//! and waited for until gone. Plan-time checks in [`validate`].
+
+pub mod object;
+pub mod readiness;
+pub mod validate;
+
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
+use mlops_framework::{
+    async_trait, wait_until, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx,
+    Value, Waited, Want,
+};
+use serde_json::Value as Json;
+
+use self::object::{desired, kube_of, observe};
+use self::readiness::{deletion_phase, readiness};
+use super::model::{EndpointState, KubernetesServing};
+use crate::aws::api_error;
+use crate::clients::Clients;
+use crate::kubernetes::{Kube, FIELD_MANAGER};
+use crate::sagemaker::model_package::latest_approved;
+
+/// The backend.
+pub struct KServe;
+
+fn resource() -> ApiResource {
+    ApiResource {
+        group: "serving.kserve.io".into(),
+        version: "v1beta1".into(),
+        api_version: "serving.kserve.io/v1beta1".into(),
+        kind: "InferenceService".into(),
+        plural: "inferenceservices".into(),
+    }
+}
+
+fn subject(s: &EndpointState) -> String {
+    format!("InferenceService {}/{}", kube_of(s).namespace, s.name)
+}
+
+async fn kube(c: &Clients) -> Result<&Kube, Diagnostics> {
+    c.kube.get().await
+}
+
+fn api(k: &Kube, ns: &str) -> Api<DynamicObject> {
+    Api::namespaced_with(k.client.clone(), ns, &resource())
+}
+
+/// The finder: the live InferenceService of `s`, `None` when there is none.
+async fn get(k: &Kube, s: &EndpointState) -> Result<Option<Json>, Diagnostics> {
+    let ks = kube_of(s);
+    match k.call(api(k, &ks.namespace).get_opt(&s.name)).await {
+        Ok(o) => Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null))),
+        Err(e) => Err(k.error("read", &subject(s), &e).into()),
+    }
+}
+
+/// The artifact the predictor loads: `model_data_url`, or the registry version's (a group
+/// without a version approved at plan time is looked up again).
+async fn storage_uri(c: &Clients, s: &mut EndpointState) -> Result<Option<String>, Diagnostics> {
+    if s.model.image.is_some() || s.model.model_data_url.is_some() {
+        return Ok(s.model.model_data_url.clone());
+    }
+    if let (Some(group), None) = (&s.model.model_package_group, &s.model.model_package_arn) {
+        s.model.model_package_arn = latest_approved(c, group).await?;
+    }
+    let Some(arn) = &s.model.model_package_arn else {
+        return Err(Diagnostic::error(
+            "No model version to serve",
+            format!(
+                "Model package group {} has no approved version yet; approve one, then apply again.",
+                s.model.model_package_group.as_deref().unwrap_or("(none)")
+            ),
+        )
+        .at(AttrPath::attrs(["model", "model_package_group"]))
+        .into());
+    };
+    let d = c
+        .sagemaker
+        .describe_model_package()
+        .model_package_name(arn)
+        .send()
+        .await
+        .map_err(|e| api_error("DescribeModelPackage", arn, &e))?;
+    let url = d
+        .inference_specification()
+        .and_then(|i| i.containers().first())
+        .and_then(|c| c.model_data_url())
+        .map(String::from);
+    match url {
+        Some(u) => Ok(Some(u)),
+        None => Err(Diagnostic::error(
+            "Model version without an artifact",
+            format!("Model package {arn} has no ModelDataUrl; KServe needs the model artifact's URI (storageUri)."),
+        )
+        .into()),
+    }
+}
+
+/// Server-side apply as our field manager; forced only when the user takes fields over.
+fn apply_params(ks: &KubernetesServing) -> PatchParams {
+    let params = PatchParams::apply(FIELD_MANAGER);
+    if ks.force_conflicts == Some(true) {
+        params.force()
+    } else {
+        params
+    }
+}
+
+/// Apply the object, wait until Ready, read it back. On failure, the state records the
+/// object as it is (not Ready), so nothing is lost and the next plan applies again.
+async fn apply_and_wait(
+    ctx: &Ctx<Clients>,
+    planned: &EndpointState,
+) -> Result<EndpointState, Failure<EndpointState>> {
+    let c = ctx.client.clone();
+    let k = kube(&c).await?;
+    let mut planned = planned.clone();
+    let storage = storage_uri(&c, &mut planned).await?;
+    let planned = &planned;
+    let ks = kube_of(planned);
+    let obj = desired(planned, storage.as_deref());
+    let params = apply_params(ks);
+    let what = subject(planned);
+    tracing::info!(namespace = %ks.namespace, name = %planned.name, server = %k.server, "applying InferenceService");
+    let applied = k
+        .call(api(k, &ks.namespace).patch(&planned.name, &params, &Patch::Apply(&obj)))
+        .await
+        .map_err(|e| Failure::new(k.error("apply", &what, &e)))?;
+    let generation = applied.metadata.generation.unwrap_or_default();
+    tracing::info!(namespace = %ks.namespace, name = %planned.name, generation, "applied; waiting for Ready");
+    // From here on the object exists with the new spec: failures keep it in state.
+    let mut recorded = planned.clone();
+    if let Some(rk) = recorded.kubernetes.as_mut() {
+        rk.storage_uri = storage.clone();
+        rk.ready = Some(false);
+        rk.url = None;
+        rk.latest_ready_revision = None;
+    }
+    let vanished = || {
+        Diagnostics::from(Diagnostic::error(
+            "InferenceService vanished",
+            format!("{what} was deleted while waiting for it to become Ready."),
+        ))
+    };
+    let waited = wait_until(
+        &format!("{what} to be Ready"),
+        ctx.timeout,
+        &ctx.cancel,
+        Want::Present,
+        || async {
+            match get(k, planned).await? {
+                Some(o) => Ok(Some(o)),
+                None => Err(vanished()),
+            }
+        },
+        readiness,
+    )
+    .await;
+    match waited {
+        Ok(Waited::Reached(Some(o))) => Ok(observe(planned, &o)),
+        Ok(Waited::Reached(None)) => Err(Failure::with_partial(recorded, vanished())),
+        Ok(Waited::Failed { reason, object }) => Err(Failure::with_partial(
+            observe(planned, &object),
+            Diagnostic::error(
+                "InferenceService rollout failed",
+                format!(
+                    "{what} is not Ready: {reason}. KServe keeps serving the previous ready revision (if any). Fix the configuration (or the model) and apply again."
+                ),
+            ),
+        )),
+        Err(d) => {
+            // Timed out, cancelled, or the server went away: record what is known.
+            let partial = match get(k, planned).await {
+                Ok(Some(o)) => observe(planned, &o),
+                _ => recorded,
+            };
+            Err(Failure::with_partial(partial, d))
+        }
+    }
+}
+
+#[async_trait]
+impl Backend<Clients, EndpointState> for KServe {
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate::validate(config, diags);
+    }
+
+    /// No SageMaker names, alarms or tags; the storage URI is known when it follows from the
+    /// configuration or the served version did not change; a last read that was not Ready
+    /// plans another apply.
+    fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
+        let Some(o) = plan.planned.as_object_mut() else {
+            return;
+        };
+        for k in ["arn", "endpoint_config_name", "alarm_names", "tags_all"] {
+            o.insert(k.into(), Value::Null);
+        }
+        if let Some(m) = plan
+            .planned
+            .get_path_mut(&AttrPath::attr("model"))
+            .and_then(Value::as_object_mut)
+        {
+            m.insert("model_name".into(), Value::Null);
+        }
+        let model = plan.planned.attr("model").clone();
+        let prior_kube = plan.prior.attr("kubernetes").clone();
+        let storage = if !model.attr("model_data_url").is_null() || !model.attr("image").is_null() {
+            model.attr("model_data_url").clone()
+        } else {
+            let arn = model.attr("model_package_arn");
+            let same = !arn.is_unknown()
+                && arn.semantic_eq(plan.prior.attr("model").attr("model_package_arn"));
+            match prior_kube.attr("storage_uri") {
+                s @ Value::String(_) if same => s.clone(),
+                _ => Value::UNKNOWN,
+            }
+        };
+        let creating = plan.prior.is_null();
+        let retry = !creating && prior_kube.attr("ready").as_bool() == Some(false);
+        if let Some(k) = plan
+            .planned
+            .get_path_mut(&AttrPath::attr("kubernetes"))
+            .and_then(Value::as_object_mut)
+        {
+            k.insert("storage_uri".into(), storage);
+            if retry {
+                // The last rollout did not become Ready: apply and wait again.
+                k.insert("ready".into(), Value::UNKNOWN);
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        planned: EndpointState,
+    ) -> Result<EndpointState, Failure<EndpointState>> {
+        apply_and_wait(ctx, &planned).await
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: EndpointState,
+    ) -> Result<Option<EndpointState>, Diagnostics> {
+        let c = ctx.client.clone();
+        let k = kube(&c).await?;
+        let Some(o) = get(k, &current).await? else {
+            return Ok(None);
+        };
+        if o.pointer("/metadata/deletionTimestamp").is_some() {
+            return Ok(None);
+        }
+        Ok(Some(observe(&current, &o)))
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        prior: EndpointState,
+        planned: EndpointState,
+    ) -> Result<EndpointState, Failure<EndpointState>> {
+        apply_and_wait(ctx, &planned).await.map_err(|mut f| {
+            // Nothing was applied (e.g. a conflict or an unreachable server): keep the prior.
+            if f.partial.is_none() {
+                f.partial = Some(prior);
+            }
+            f
+        })
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: EndpointState,
+    ) -> Result<(), Diagnostics> {
+        let c = ctx.client.clone();
+        let k = kube(&c).await?;
+        let ks = kube_of(&current);
+        let what = subject(&current);
+        match k
+            .call(api(k, &ks.namespace).delete(&current.name, &DeleteParams::background()))
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(k.error("delete", &what, &e).into()),
+        }
+        tracing::info!(namespace = %ks.namespace, name = %current.name, "InferenceService deleting");
+        wait_until(
+            &format!("{what} to be deleted"),
+            ctx.timeout,
+            &ctx.cancel,
+            Want::Absent,
+            || get(k, &current),
+            deletion_phase,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `namespace/name` to a stub that `read` fills from the live object.
+    async fn import(
+        &self,
+        _ctx: &mut Ctx<Clients>,
+        id: &str,
+    ) -> Result<EndpointState, Diagnostics> {
+        import_stub(id)
+    }
+}
+
+/// The state an import ID `namespace/name` stands for, before `read` fills it.
+fn import_stub(id: &str) -> Result<EndpointState, Diagnostics> {
+    let bad = || {
+        Diagnostics::from(Diagnostic::error(
+            "Invalid import ID",
+            format!("Import a Kubernetes endpoint as namespace/name (e.g. ml/churn); got {id:?}."),
+        ))
+    };
+    let (ns, name) = id.split_once('/').ok_or_else(bad)?;
+    if !validate::is_dns_label(ns) || !validate::is_dns_label(name) {
+        return Err(bad());
+    }
+    Ok(EndpointState {
+        name: name.to_string(),
+        kubernetes: Some(KubernetesServing {
+            namespace: ns.to_string(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests;

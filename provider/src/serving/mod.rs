@@ -1,0 +1,188 @@
+//! `mlops_endpoint`: real-time serving of a registry version or a bring-your-own image, on
+//! SageMaker (models + endpoint config + endpoint + autoscaling + rollback alarms) or, with a
+//! `kubernetes` block, on KServe.
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | the resource: picks the backend, runs the shared plan steps, dispatches |
+//! | [`model`] | the schema (`EndpointState`, `Variant`, ...), variant paths |
+//! | [`backend`] | the [`ServingBackend`] trait: where a backend plugs in |
+//! | [`registry`] | plan-time lookup of the latest approved version of a group |
+//! | [`sagemaker`] | the SageMaker backend |
+//! | [`kserve`] | the KServe backend |
+//! | [`data_source`] | data source `mlops_endpoint` (an existing SageMaker endpoint) |
+
+pub mod backend;
+pub mod data_source;
+pub mod kserve;
+pub mod model;
+pub mod registry;
+pub mod sagemaker;
+
+use std::time::Duration;
+
+use mlops_framework::{
+    async_trait, AttrPath, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
+};
+
+pub use backend::ServingBackend;
+pub use model::EndpointState;
+
+use crate::clients::Clients;
+
+/// The resource.
+pub struct Endpoint;
+
+/// Which backend serves an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BackendKind {
+    SageMaker,
+    KServe,
+}
+
+/// The block whose presence selects KServe.
+const KUBERNETES_BLOCK: &str = "kubernetes";
+
+impl BackendKind {
+    /// The backend a configuration, plan or prior state (as a value) selects.
+    fn of_value(v: &Value) -> Self {
+        if v.attr(KUBERNETES_BLOCK).is_null() {
+            BackendKind::SageMaker
+        } else {
+            BackendKind::KServe
+        }
+    }
+
+    /// The backend a state selects.
+    fn of_state(s: &EndpointState) -> Self {
+        if s.kubernetes.is_some() {
+            BackendKind::KServe
+        } else {
+            BackendKind::SageMaker
+        }
+    }
+
+    /// The backend whose import ID this is: `namespace/name` is a KServe endpoint, a plain
+    /// name a SageMaker one.
+    fn of_import_id(id: &str) -> Self {
+        if id.contains('/') {
+            BackendKind::KServe
+        } else {
+            BackendKind::SageMaker
+        }
+    }
+
+    /// Not known yet (the selecting block is unknown at validate time).
+    fn is_unknown_in(config: &Value) -> bool {
+        config.attr(KUBERNETES_BLOCK).is_unknown()
+    }
+
+    /// The block that selects this backend (none for the default, SageMaker).
+    fn block(self) -> Option<&'static str> {
+        match self {
+            BackendKind::SageMaker => None,
+            BackendKind::KServe => Some(KUBERNETES_BLOCK),
+        }
+    }
+
+    fn backend(self) -> &'static dyn ServingBackend {
+        match self {
+            BackendKind::SageMaker => &sagemaker::SageMaker,
+            BackendKind::KServe => &kserve::KServe,
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for Endpoint {
+    type Client = Clients;
+    type State = EndpointState;
+    const TYPE_NAME: &'static str = "mlops_endpoint";
+
+    fn timeouts(&self) -> TimeoutDefaults {
+        TimeoutDefaults {
+            create: Some(Duration::from_secs(60 * 60)),
+            update: Some(Duration::from_secs(3 * 60 * 60)),
+            delete: Some(Duration::from_secs(30 * 60)),
+            ..Default::default()
+        }
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if BackendKind::is_unknown_in(config) {
+            return;
+        }
+        BackendKind::of_value(config)
+            .backend()
+            .validate(config, diags);
+    }
+
+    fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
+        if plan.config.is_null() {
+            return;
+        }
+        registry::plan_latest_approved(&mut plan);
+        let kind = BackendKind::of_value(plan.config);
+        if !plan.prior.is_null() {
+            let prior_kind = BackendKind::of_value(plan.prior);
+            if prior_kind != kind {
+                // A different object altogether (SageMaker <-> Kubernetes).
+                let block = kind.block().or(prior_kind.block()).unwrap_or_default();
+                plan.requires_replace.push(AttrPath::attr(block));
+            }
+        }
+        kind.backend().modify_plan(plan);
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        planned: EndpointState,
+    ) -> Result<EndpointState, Failure<EndpointState>> {
+        BackendKind::of_state(&planned)
+            .backend()
+            .create(ctx, planned)
+            .await
+    }
+
+    async fn read(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: EndpointState,
+    ) -> Result<Option<EndpointState>, Diagnostics> {
+        BackendKind::of_state(&current)
+            .backend()
+            .read(ctx, current)
+            .await
+    }
+
+    async fn update(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        prior: EndpointState,
+        planned: EndpointState,
+    ) -> Result<EndpointState, Failure<EndpointState>> {
+        BackendKind::of_state(&planned)
+            .backend()
+            .update(ctx, prior, planned)
+            .await
+    }
+
+    async fn delete(
+        &self,
+        ctx: &mut Ctx<Clients>,
+        current: EndpointState,
+    ) -> Result<(), Diagnostics> {
+        BackendKind::of_state(&current)
+            .backend()
+            .delete(ctx, current)
+            .await
+    }
+
+    async fn import(&self, ctx: &mut Ctx<Clients>, id: &str) -> Result<EndpointState, Diagnostics> {
+        BackendKind::of_import_id(id)
+            .backend()
+            .import(ctx, id)
+            .await
+    }
+}
