@@ -78,6 +78,14 @@ fn pages_follow_registry_conventions() {
         required.contains("- `model` (Single block"),
         "model is required:\n{required}"
     );
+    assert!(
+        endpoint.contains("- `shadow` (Single block")
+            && endpoint
+                .lines()
+                .filter(|l| l.starts_with("- `shadow`") || l.starts_with("- `variant`"))
+                .all(|l| l.contains("own `name`")),
+        "variant and shadow docs must say they need their own name (the default is the model's)"
+    );
     let lookup = &pages["data-sources/model_package.md"];
     assert!(
         lookup.contains("Fields: `data_quality_constraints` (string)"),
