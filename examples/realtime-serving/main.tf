@@ -24,14 +24,13 @@ module "serving" {
   name                = "churn"
   role_arn            = var.role_arn
   bucket              = var.bucket
-  # through v1: the module's lookups run after it exists, without a depends_on that would
-  # defer them to apply time on every pending change
-  model_package_group = mlops_model_package.v1.model_package_group_name
+  model_package_group = mlops_model_package_group.churn.name
   monitoring_schedule = "hourly"
   drift_thresholds    = { tenure_months = 0.2 }
   alert_emails        = ["ml-oncall@example.com"]
   # a holdout row must still score as a probability after every rollout
   smoke_test = [{ body = "41,1,0,29.9", expect = "^0?\\.[0-9]+\\s*$" }]
+  depends_on = [mlops_model_package.v1]
 }
 
 output "endpoint_name" {
