@@ -138,10 +138,12 @@ fn reconcile(planned: &Value, result: &Value) -> Value {
 }
 
 /// What a refresh read, spelled as the prior state where the two are semantically equal
-/// (a null map stays null when the API says "no entries", `{}` stays `{}`; set order and
-/// number spelling are kept), so a refresh never shows a change that is none.
+/// (`{}` stays `{}` when the API says nothing; set order and number spelling are kept), so
+/// a refresh never shows a change that is none.
 fn keep_prior_spelling(prior: &Value, read: &Value) -> Value {
-    if prior.semantic_eq(read) {
+    // A null prior takes what was read (e.g. `[]` of a computed list), so an imported and
+    // a created object are spelled alike.
+    if !prior.is_null() && prior.semantic_eq(read) {
         return prior.clone();
     }
     match (prior, read) {
@@ -778,7 +780,7 @@ mod tests {
         ]);
         let kept = keep_prior_spelling(&prior, &read);
         assert_eq!(kept.attr("env"), &empty);
-        assert_eq!(kept.attr("tags"), &Value::Null);
+        assert_eq!(kept.attr("tags"), &empty, "a null prior takes what was read");
         assert_eq!(
             kept.attr("name"),
             &Value::string("b"),
