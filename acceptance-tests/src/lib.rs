@@ -370,6 +370,8 @@ pub struct TestCase {
     pub steps: Vec<Step>,
     pub check_destroyed: Option<Check>,
     pub install: Install,
+    /// The Terraform CLI that runs the case (default: [`terraform_bin`]).
+    pub terraform: PathBuf,
 }
 
 /// The standard provider block pointed at the emulator (endpoint from AWS_ENDPOINT_URL).
@@ -387,6 +389,7 @@ impl TestCase {
             steps: vec![],
             check_destroyed: None,
             install: Install::DevOverride,
+            terraform: terraform_bin(),
         }
     }
 
@@ -401,7 +404,7 @@ impl TestCase {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let ws = Workspace::new(&emulator, self.install)?;
+        let ws = Workspace::with_terraform(&emulator, self.install, self.terraform.clone())?;
         let result = self.run_steps(&ws, &emulator, &rt);
         // Always destroy, even after a failed step, and check nothing is left.
         let destroy = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"]);
@@ -544,16 +547,30 @@ pub fn import_verify(ws: &Workspace, address: &str, id: &str, ignore: &[String])
         .filter(|(k, _)| !ignore.contains(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    if want != got {
-        let diff: Vec<String> = want
-            .keys()
-            .chain(got.keys())
-            .filter(|k| want.get(*k) != got.get(*k))
+    // null and an empty collection are one value (the provider plans and reads them so)
+    let same = |a: Option<&Json>, b: Option<&Json>| a == b || (is_empty(a) && is_empty(b));
+    let differ: Vec<&String> = want
+        .keys()
+        .chain(got.keys())
+        .filter(|k| !same(want.get(*k), got.get(*k)))
+        .collect();
+    if !differ.is_empty() {
+        let diff: Vec<String> = differ
+            .into_iter()
             .map(|k| format!("{k}: before {:?}, imported {:?}", want.get(k), got.get(k)))
             .collect();
         bail!("imported {address} differs:\n{}", diff.join("\n"));
     }
     ws.assert_plan_empty().context("plan after import")
+}
+
+fn is_empty(v: Option<&Json>) -> bool {
+    match v {
+        None | Some(Json::Null) => true,
+        Some(Json::Array(a)) => a.is_empty(),
+        Some(Json::Object(o)) => o.is_empty(),
+        _ => false,
+    }
 }
 
 /// Helper: a regex that must compile.

@@ -457,6 +457,8 @@ fn invalid_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ("no compute", m(&format!("    image = \"{IMAGE}\"\n")), r"(?s)Exactly one attribute required.*instance_type or serverless; got none"),
         ("instances and serverless", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n")), r"(?s)Exactly one attribute required.*instance_type or serverless, not several"),
         ("bad instance type", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.huge\"\n")), r#"(?s)"ml\.m5\.huge" is not an instance type for real-time endpoints"#),
+        ("near-miss instance type", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.larg\"\n")), r#"(?s)"ml\.m5\.larg" is not an instance type for real-time endpoints\. Did you mean "ml\.m5\.large"\?"#),
+        ("near-miss rollout strategy", byo(IMAGE, "").replace("wait_seconds = 0", "strategy = \"Linear\""), r#"(?s)"Linear" is not a valid value for rollout.strategy\. Did you mean "linear"\?"#),
         ("bad serverless memory", m(&format!("    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 1500\n      max_concurrency = 1\n    }}\n")), r"(?s)Invalid serverless memory"),
         ("autoscaling range", m(&format!("    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n    autoscaling {{\n      min_capacity = 5\n      max_capacity = 2\n      target_invocations_per_instance = 10\n    }}\n")), r"(?s)Empty capacity range.*min_capacity 5 is above max_capacity 2"),
         ("serverless autoscaling", m(&format!("    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n    autoscaling {{\n      min_capacity = 1\n      max_capacity = 2\n      target_invocations_per_instance = 10\n    }}\n")), r"(?s)Conflicting attributes.*Set serverless or autoscaling, not both"),
@@ -464,7 +466,7 @@ fn invalid_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ("bad name", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n")).replace("\"churn\"", "\"churn_v1\""), r#"(?s)"churn_v1" is not valid for name"#),
         ("bad sampling", byo(IMAGE, "  data_capture {\n    destination = \"s3://c/x\"\n    sampling_percentage = 101\n  }\n"), r"(?s)data_capture.sampling_percentage must be at most 100"),
         ("bad smoke regex", byo(IMAGE, "  smoke_test {\n    request {\n      body = \"x\"\n      expect = \"(\"\n    }\n  }\n"), r"(?s)Invalid regular expression"),
-        ("duplicate variant names", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n  variant {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n")), r#"(?s)Duplicate variant name.*"primary""#),
+        ("duplicate variant names", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n  variant {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n")), r#"(?s)Duplicate variant name.*"primary".*default name of the model block"#),
         ("rollout of serverless", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n  }}\n  rollout {{\n    strategy = \"canary\"\n  }}\n")), r"(?s)Rollout of a serverless endpoint"),
     ];
     let failures = plan_rejections(&ws, &emulator, &["mlops_endpoint.e"], &cases, &|_, _| None)?;

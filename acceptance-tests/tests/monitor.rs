@@ -1,7 +1,7 @@
 //! `mlops_monitor` against the real Terraform CLI and the emulator's Model Monitor.
 
 use acceptance_tests::{
-    plan_rejections, raw, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+    plan_rejections, provider_block, raw, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
 };
 use anyhow::{ensure, Result};
 
@@ -187,6 +187,11 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
             "bad instance type",
             lit(&format!("  instance_type = \"ml.t9.huge\"\n{good}")),
             r"(?s)Unsupported instance type",
+        ),
+        (
+            "near-miss instance type",
+            lit(&format!("  instance_type = \"ml.m5.xlarg\"\n{good}")),
+            r#"(?s)Unsupported instance type.*Did you mean "ml.m5.xlarge"\?"#,
         ),
         (
             "endpoint and batch transform",
@@ -1001,4 +1006,31 @@ fn a_slow_baselining_job_times_out_and_the_next_apply_adopts_it() -> Result<()> 
         ..Default::default()
     })
     .run()
+}
+
+/// A check that is not configured plans no job definition or schedule, also when other
+/// inputs are known only after apply (before: `+ model_quality_job_definition = (known
+/// after apply)` with no model_quality block).
+#[test]
+fn unconfigured_check_plans_nothing_for_it() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    ws.write_config(&format!(
+        "{}resource \"mlops_model_package_group\" \"g\" {{\n  name = \"churn\"\n}}\n{}{}",
+        provider_block(""),
+        endpoint(true),
+        monitor(&format!(
+            "{DQ}  tags = {{ group = mlops_model_package_group.g.arn }}\n"
+        ))
+    ))?;
+    let plan = ws.tf(&["plan", "-no-color", "-input=false"])?;
+    ensure!(plan.code == 0, "{}", plan.all());
+    ensure!(
+        plan.stdout.contains("data_quality_job_definition")
+            && !plan.stdout.contains("model_quality_job_definition")
+            && !plan.stdout.contains("model_quality_schedule_arn"),
+        "the plan shows a model-quality definition without a model_quality block:\n{}",
+        plan.stdout
+    );
+    Ok(())
 }

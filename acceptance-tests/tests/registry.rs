@@ -433,7 +433,7 @@ fn invalid_configs_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ("bad account id", group("ok", "  shared_with_accounts = [\"12345\"]\n"), r#"(?s)"12345" is not valid for shared_with_accounts"#),
         ("reserved tag key", group("ok", "  tags = { \"aws:owner\" = \"x\" }\n"), r#"(?s)Invalid tag key.*aws:owner"#),
         ("bad timeout", group("ok", "  timeouts {\n    create = \"ten minutes\"\n  }\n"), r#"(?s)Invalid timeout.*"ten minutes" is not a duration"#),
-        ("bad approval status", format!("{}{}", group("ok", ""), version("v", "  approval_status = \"Approved!\"\n")), r#"(?s)"Approved!" is not a valid value for approval_status. Expected one of: Approved, Rejected, PendingManualApproval"#),
+        ("bad approval status", format!("{}{}", group("ok", ""), version("v", "  approval_status = \"Approved!\"\n")), r#"(?s)"Approved!" is not a valid value for approval_status. Did you mean "Approved"\? Expected one of: Approved, Rejected, PendingManualApproval"#),
         ("bad artifact url", format!("{}{}", group("ok", ""), version("v", "").replace("s3://models/v/model.tar.gz", "ftp://models/model.tar.gz")), r#"(?s)"ftp://models/model.tar.gz" is not valid for model_data_url"#),
         ("image with whitespace", format!("{}{}", group("ok", ""), version("v", "").replace(IMAGE, "my image")), r#"(?s)"my image" is not valid for image"#),
         ("bad metrics uri", format!("{}{}", group("ok", ""), version("v", "  metrics {\n    data_quality_statistics = \"file:///tmp/x.json\"\n  }\n")), r"(?s)is not valid for metrics.data_quality_statistics"),

@@ -124,9 +124,10 @@ resource "mlops_model_package" "v1" {
 }
 
 # What a deployment serves: the newest Approved version of the group.
+# Referring to v1 orders the lookup after it without depends_on, which would defer the
+# lookup to apply time on every pending change.
 data "mlops_model_package" "serving" {
-  model_package_group_name = mlops_model_package_group.churn.name
-  depends_on               = [mlops_model_package.v1]
+  model_package_group_name = mlops_model_package.v1.model_package_group_name
 }
 
 # Serving: the newest approved version; a newer approval rolls out as a canary.

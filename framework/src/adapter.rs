@@ -137,6 +137,62 @@ fn reconcile(planned: &Value, result: &Value) -> Value {
     }
 }
 
+/// What a refresh read, spelled as the prior state where the two are semantically equal
+/// (`{}` stays `{}` when the API says nothing; set order and number spelling are kept), so
+/// a refresh never shows a change that is none.
+fn keep_prior_spelling(prior: &Value, read: &Value) -> Value {
+    // A null prior takes what was read (e.g. `[]` of a computed list), so an imported and
+    // a created object are spelled alike.
+    if !prior.is_null() && prior.semantic_eq(read) {
+        return prior.clone();
+    }
+    match (prior, read) {
+        (Value::Object(p), Value::Object(r)) => Value::Object(
+            r.iter()
+                .map(|(k, rv)| {
+                    let kept = match p.get(k) {
+                        Some(pv) => keep_prior_spelling(pv, rv),
+                        None => rv.clone(),
+                    };
+                    (k.clone(), kept)
+                })
+                .collect(),
+        ),
+        (Value::List(p), Value::List(r)) if p.len() == r.len() => Value::List(
+            p.iter()
+                .zip(r)
+                .map(|(a, b)| keep_prior_spelling(a, b))
+                .collect(),
+        ),
+        _ => read.clone(),
+    }
+}
+
+/// A planned value semantically equal to a non-null configuration value is planned as the
+/// configuration spells it (Terraform requires planned == config there; Terraform 1.0 may
+/// hand `{}` for an unset map, even a computed one, where the provider planned null).
+fn keep_config_spelling(config: &Value, planned: &mut Value) {
+    if !config.is_null() && config.is_wholly_known() && config.semantic_eq(planned) {
+        *planned = config.clone();
+        return;
+    }
+    match (config, planned) {
+        (Value::Object(c), Value::Object(p)) => {
+            for (k, pv) in p.iter_mut() {
+                if let Some(cv) = c.get(k) {
+                    keep_config_spelling(cv, pv);
+                }
+            }
+        }
+        (Value::List(c), Value::List(p)) if c.len() == p.len() => {
+            for (cv, pv) in c.iter().zip(p.iter_mut()) {
+                keep_config_spelling(cv, pv);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Non-null configuration values win over what a data source read.
 fn overlay_config(config: &Value, result: &Value) -> Value {
     match (config, result) {
@@ -196,7 +252,9 @@ fn plan_block(
             // Unknown when the provider will (re)compute it; values that never change once
             // known (use_state_for_unknown) keep their prior value through updates.
             let prior_v = prior.attr(&a.name);
-            let keeps_prior = a.use_state_for_unknown && !prior_v.is_null();
+            // An optional one left out of the configuration keeps even a null prior: the
+            // provider does not set it on its own (e.g. an approval left to reviewers).
+            let keeps_prior = a.use_state_for_unknown && (!prior_v.is_null() || a.optional);
             if creating || (updating && !keeps_prior) {
                 *slot = Value::UNKNOWN;
             }
@@ -418,6 +476,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             private: &mut priv_state,
             diags: &mut diags,
         });
+        keep_config_spelling(&config, &mut planned);
         requires_replace.sort();
         requires_replace.dedup();
         PlanOut {
@@ -564,7 +623,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
                 let private_out = encode_private(&ctx.private);
                 match self.encode(&s, &tblock) {
                     Ok(v) => StateOut {
-                        state: v.unknowns_to_null(),
+                        state: keep_prior_spelling(&current, &v.unknowns_to_null()),
                         private: private_out,
                         diags: Diagnostics::new(),
                     },
@@ -682,5 +741,74 @@ impl<D: DataSource> DynDataSource<D::Client> for DataSourceAdapter<D> {
                 diags: d,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn refresh_keeps_the_prior_spelling_of_equal_values() {
+        let empty = Value::Map(Default::default());
+        let prior = obj(&[
+            ("env", empty.clone()),
+            ("tags", Value::Null),
+            ("name", Value::string("a")),
+            (
+                "set",
+                Value::Set(vec![Value::string("x"), Value::string("y")]),
+            ),
+        ]);
+        let read = obj(&[
+            ("env", Value::Null),
+            ("tags", empty.clone()),
+            ("name", Value::string("b")),
+            (
+                "set",
+                Value::Set(vec![Value::string("y"), Value::string("x")]),
+            ),
+        ]);
+        let kept = keep_prior_spelling(&prior, &read);
+        assert_eq!(kept.attr("env"), &empty);
+        assert_eq!(kept.attr("tags"), &empty, "a null prior takes what was read");
+        assert_eq!(
+            kept.attr("name"),
+            &Value::string("b"),
+            "real changes come through"
+        );
+        assert_eq!(kept.attr("set"), prior.attr("set"));
+    }
+
+    #[test]
+    fn plans_keep_the_configuration_spelling() {
+        let empty = Value::Map(Default::default());
+        let config = obj(&[
+            ("tags_all", empty.clone()),
+            ("env", Value::Null),
+            ("n", Value::UNKNOWN),
+        ]);
+        let mut planned = obj(&[
+            ("tags_all", Value::Null),
+            ("env", empty.clone()),
+            ("n", Value::string("x")),
+        ]);
+        keep_config_spelling(&config, &mut planned);
+        assert_eq!(planned.attr("tags_all"), &empty);
+        assert_eq!(
+            planned.attr("env"),
+            &empty,
+            "a null configuration leaves the plan alone"
+        );
+        assert_eq!(planned.attr("n"), &Value::string("x"));
     }
 }

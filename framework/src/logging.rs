@@ -104,16 +104,28 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for HclogLayer {
                 .unwrap_or(Json::String(String::new())),
         );
         line.insert("@module".into(), Json::String("mlops".into()));
-        let ts = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        line.insert("@timestamp".into(), Json::String(ts));
+        line.insert(
+            "@timestamp".into(),
+            Json::String(hclog_timestamp(time::OffsetDateTime::now_utc())),
+        );
         line.insert("target".into(), Json::String(meta.target().to_string()));
         line.extend(f.0);
         let mut out = serde_json::to_vec(&Json::Object(line)).unwrap_or_default();
         out.push(b'\n');
         let _ = std::io::stderr().lock().write_all(&out);
     }
+}
+
+/// The `@timestamp` of a log line as hclog writes it and go-plugin parses it
+/// (`2006-01-02T15:04:05.000000Z07:00`: exactly six decimals). A line whose timestamp
+/// does not parse is demoted by Terraform to a raw DEBUG string, losing its level.
+pub fn hclog_timestamp(t: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
 }
 
 /// Install the logger. Debug mode logs at INFO by default so a human sees progress.
@@ -150,5 +162,13 @@ mod tests {
         );
         assert_eq!(level_from_env(env(&[("TF_LOG", "off")])), None);
         assert_eq!(level_from_env(env(&[("TF_LOG", "1")])), Some(Level::TRACE));
+    }
+
+    #[test]
+    fn timestamps_have_the_six_decimals_go_plugin_parses() {
+        let t = time::macros::datetime!(2026-12-03 11:37:33.123456789 UTC);
+        assert_eq!(hclog_timestamp(t), "2026-12-03T11:37:33.123456Z");
+        let t = time::macros::datetime!(2026-12-03 11:37:33 +01:00);
+        assert_eq!(hclog_timestamp(t), "2026-12-03T10:37:33.000000Z");
     }
 }

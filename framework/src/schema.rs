@@ -333,6 +333,23 @@ impl Block {
     }
 }
 
+static PATTERN_HELP: OnceLock<&'static [(&'static str, &'static str)]> = OnceLock::new();
+
+/// Plain-words explanations of the provider's patterns (`(pattern, what is allowed with an
+/// example)`), used in validation messages instead of the raw regular expression. Set once
+/// by the server from [`Provider::PATTERN_HELP`](crate::Provider::PATTERN_HELP).
+pub fn set_pattern_help(table: &'static [(&'static str, &'static str)]) {
+    let _ = PATTERN_HELP.set(table);
+}
+
+fn pattern_help(pattern: &str) -> Option<&'static str> {
+    PATTERN_HELP
+        .get()?
+        .iter()
+        .find(|(p, _)| *p == pattern)
+        .map(|(_, help)| *help)
+}
+
 fn check_rules(
     rules: &[Rule],
     v: &Value,
@@ -355,11 +372,14 @@ fn check_rules(
             (Rule::Pattern(re), Value::String(s)) if !re.is_match(s) => diags.error_at(
                 path.clone(),
                 "Invalid attribute value",
-                format!(
-                    "{} is not valid for {path}: it must match the pattern {}.",
-                    shown(s),
-                    re.as_str()
-                ),
+                match pattern_help(re.as_str()) {
+                    Some(help) => format!("{} is not valid for {path}: {help}.", shown(s)),
+                    None => format!(
+                        "{} is not valid for {path}: it must match the regular expression {}.",
+                        shown(s),
+                        re.as_str()
+                    ),
+                },
             ),
             (Rule::MinLength(n), Value::String(s)) if (s.chars().count() as u64) < *n => diags
                 .error_at(
@@ -384,8 +404,16 @@ fn check_rules(
                     path.clone(),
                     "Invalid attribute value",
                     format!(
-                        "{} is not a valid value for {path}. Expected one of: {}.",
+                        "{} is not a valid value for {path}.{} Expected one of: {}.",
                         shown(s),
+                        if sensitive {
+                            String::new()
+                        } else {
+                            crate::suggest::did_you_mean_sentence(
+                                s,
+                                opts.iter().map(String::as_str),
+                            )
+                        },
                         opts.join(", ")
                     ),
                 ),

@@ -30,6 +30,10 @@ pub trait Provider: Send + Sync + 'static {
     /// Provider type name (`mlops`); resource names start with it.
     const NAME: &'static str;
 
+    /// Plain-words explanations of schema patterns: `(pattern, what is allowed, with an
+    /// example)`. A value that does not match gets the explanation, not the expression.
+    const PATTERN_HELP: &'static [(&'static str, &'static str)] = &[];
+
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     async fn configure(
@@ -88,6 +92,7 @@ pub struct ProviderService<P: Provider> {
 
 impl<P: Provider> ProviderService<P> {
     pub fn new(provider: P, cancel: CancellationToken) -> Self {
+        crate::schema::set_pattern_help(P::PATTERN_HELP);
         let provider_schema = Schema {
             version: 0,
             block: block_for::<P::Config>().unwrap_or_else(|e| panic!("provider config: {e}")),

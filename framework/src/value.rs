@@ -238,9 +238,12 @@ impl Value {
         Some(cur)
     }
 
-    /// Equality as Terraform sees it: sets ignore order, numbers compare by value.
+    /// Equality as the provider sees it: sets ignore order, numbers compare by value, and a
+    /// null collection equals an empty one (the APIs do not tell them apart, and Terraform
+    /// 1.0 hands `{}` for an unset map of an object whose `ignore_changes` it processed).
     pub fn semantic_eq(&self, other: &Value) -> bool {
         match (self, other) {
+            (Value::Null, c) | (c, Value::Null) if c.is_empty_collection() => true,
             (Value::Set(a), Value::Set(b)) => {
                 if a.len() != b.len() {
                     return false;
@@ -267,6 +270,15 @@ impl Value {
             (Value::Dynamic(ta, a), Value::Dynamic(tb, b)) => ta == tb && a.semantic_eq(b),
             (Value::Unknown { .. }, Value::Unknown { .. }) => true,
             (a, b) => a == b,
+        }
+    }
+
+    /// A known list, set, map or tuple with no elements.
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.is_empty(),
+            Value::Map(m) => m.is_empty(),
+            _ => false,
         }
     }
 
@@ -803,6 +815,20 @@ mod tests {
         assert!(a.semantic_eq(&b));
         let c = Value::Set(vec![Value::string("y"), Value::string("y")]);
         assert!(!a.semantic_eq(&c));
+    }
+
+    #[test]
+    fn null_and_empty_collections_are_the_same() {
+        for empty in [
+            Value::Map(Default::default()),
+            Value::List(vec![]),
+            Value::Set(vec![]),
+        ] {
+            assert!(Value::Null.semantic_eq(&empty) && empty.semantic_eq(&Value::Null));
+        }
+        assert!(!Value::Null.semantic_eq(&Value::string("")));
+        assert!(!Value::Null.semantic_eq(&Value::List(vec![Value::Null])));
+        assert!(!Value::Null.semantic_eq(&Value::Object(Default::default())));
     }
 
     #[test]

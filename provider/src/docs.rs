@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use mlops_framework::{schemas, Attribute, Block, Nesting, Schema};
+use mlops_framework::{schemas, Attribute, Block, NestedBlock, Nesting, Schema, Type};
 
 use crate::MlopsProvider;
 
@@ -35,7 +35,7 @@ pub fn render_all(examples_dir: &Path) -> BTreeMap<String, String> {
             ) + &more_examples(
                 examples_dir,
                 &examples_dir.join(format!("resources/{name}/more-examples.txt")),
-            ),
+            ) + &import_section(&examples_dir.join(format!("resources/{name}/import.sh"))),
         );
     }
     for (name, schema) in &s.data_sources {
@@ -51,6 +51,46 @@ pub fn render_all(examples_dir: &Path) -> BTreeMap<String, String> {
         );
     }
     out
+}
+
+/// The registry's grouping of a resource or data source in the navigation.
+pub fn subcategory(type_name: &str) -> &'static str {
+    match type_name {
+        "mlops_model_package_group" | "mlops_model_package" => "Model Registry",
+        "mlops_pipeline" => "Pipelines",
+        "mlops_endpoint" => "Serving",
+        "mlops_monitor" => "Monitoring",
+        "mlops_feature_view" => "Feature Store",
+        _ => "",
+    }
+}
+
+/// The first sentence of a description, for the page's front matter.
+fn summary(description: &str) -> String {
+    let flat = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    let end = flat.find(". ").map(|i| i + 1).unwrap_or(flat.len());
+    flat[..end].replace('"', "'")
+}
+
+/// `## Import` from `import.sh`: each `terraform import ADDRESS ID` line, shown as an
+/// `import` block (Terraform 1.5+) and in the CLI form; `#` lines are the prose.
+fn import_section(script: &Path) -> String {
+    let Some(text) = read_example(script) else {
+        return String::new();
+    };
+    let mut md = String::from("\n## Import\n");
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(prose) = line.strip_prefix('#') {
+            let _ = writeln!(md, "\n{}", prose.trim());
+        } else if let Some(rest) = line.strip_prefix("terraform import ") {
+            let (address, id) = rest.split_once(' ').unwrap_or((rest, ""));
+            let _ = writeln!(
+                md,
+                "\n```hcl\nimport {{\n  to = {address}\n  id = \"{id}\"\n}}\n```\n\nor, with the CLI:\n\n```shell\n{line}\n```"
+            );
+        }
+    }
+    md
 }
 
 fn read_example(p: &Path) -> Option<String> {
@@ -91,7 +131,13 @@ fn more_examples(examples_dir: &Path, list: &Path) -> String {
 
 fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> String {
     let mut md = String::new();
-    let _ = writeln!(md, "---\npage_title: \"{title}\"\n---\n");
+    let type_name = title.split(' ').next().unwrap_or_default();
+    let _ = writeln!(
+        md,
+        "---\npage_title: \"{title}\"\nsubcategory: \"{}\"\ndescription: |-\n  {}\n---\n",
+        subcategory(type_name),
+        summary(&schema.block.description)
+    );
     let _ = writeln!(md, "# {title}\n");
     let _ = writeln!(md, "{}\n", schema.block.description.trim());
     if let Some(ex) = example {
@@ -138,11 +184,59 @@ fn attr_line(a: &Attribute) -> String {
     if let Some(d) = &a.default {
         notes.push(format!("default `{d}`"));
     }
-    format!(
+    let mut line = format!(
         "- `{}` ({}) {}",
         a.name,
         notes.join(", "),
         a.description.replace('\n', " ")
+    );
+    if let Some(fields) = object_fields(&a.ty) {
+        let _ = write!(line, " Fields: {fields}.");
+    }
+    line
+}
+
+/// The fields of an object-typed attribute (or of the objects in a collection), e.g.
+/// "`a` (string), `b` (number)".
+fn object_fields(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Object { attrs, .. } => Some(
+            attrs
+                .iter()
+                .map(|(name, t)| format!("`{name}` ({})", t.friendly()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Type::List(t) | Type::Set(t) | Type::Map(t) => object_fields(t),
+        _ => None,
+    }
+}
+
+fn block_line(nb: &NestedBlock, anchor: &str) -> String {
+    let nesting = match nb.nesting {
+        Nesting::Single => format!(
+            "Single block; its attributes are read as `{0}.<attribute>`, not `{0}[0]`",
+            nb.name
+        ),
+        Nesting::List if nb.max_items > 0 => format!("Block list, at most {}", nb.max_items),
+        Nesting::List => "Block list".to_string(),
+        Nesting::Set => "Block set".to_string(),
+        Nesting::Map => "Block map".to_string(),
+    };
+    format!(
+        "- `{}` ({nesting}{}) {} (see [below for nested schema](#nestedblock--{}))",
+        nb.name,
+        if nb.requires_replace {
+            ", forces replacement"
+        } else {
+            ""
+        },
+        nb.description.replace('\n', " "),
+        if anchor.is_empty() {
+            nb.name.clone()
+        } else {
+            format!("{anchor}--{}", nb.name)
+        }
     )
 }
 
@@ -156,41 +250,25 @@ fn block_doc(md: &mut String, b: &Block, provider: bool, anchor: &str) {
         .iter()
         .filter(|a| a.computed && !a.optional)
         .collect();
-    if !required.is_empty() {
+    let (required_blocks, optional_blocks): (Vec<&NestedBlock>, Vec<&NestedBlock>) =
+        b.blocks.iter().partition(|nb| nb.min_items > 0);
+    if !required.is_empty() || !required_blocks.is_empty() {
         let _ = writeln!(md, "### Required\n");
         for a in required {
             let _ = writeln!(md, "{}", attr_line(a));
         }
+        for nb in required_blocks {
+            let _ = writeln!(md, "{}", block_line(nb, anchor));
+        }
         md.push('\n');
     }
-    if !optional.is_empty() || !b.blocks.is_empty() {
+    if !optional.is_empty() || !optional_blocks.is_empty() {
         let _ = writeln!(md, "### Optional\n");
         for a in optional {
             let _ = writeln!(md, "{}", attr_line(a));
         }
-        for nb in &b.blocks {
-            let nesting = match nb.nesting {
-                Nesting::Single => "Block, at most one".to_string(),
-                Nesting::List => "Block list".to_string(),
-                Nesting::Set => "Block set".to_string(),
-                Nesting::Map => "Block map".to_string(),
-            };
-            let _ = writeln!(
-                md,
-                "- `{}` ({nesting}{}) {} (see [below for nested schema](#nestedblock--{}))",
-                nb.name,
-                if nb.requires_replace {
-                    ", forces replacement"
-                } else {
-                    ""
-                },
-                nb.description.replace('\n', " "),
-                if anchor.is_empty() {
-                    nb.name.clone()
-                } else {
-                    format!("{anchor}--{}", nb.name)
-                }
-            );
+        for nb in optional_blocks {
+            let _ = writeln!(md, "{}", block_line(nb, anchor));
         }
         md.push('\n');
     }

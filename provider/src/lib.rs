@@ -33,6 +33,7 @@ impl Provider for MlopsProvider {
     type Config = ProviderConfig;
     type Client = Clients;
     const NAME: &'static str = "mlops";
+    const PATTERN_HELP: &'static [(&'static str, &'static str)] = validation::PATTERN_HELP;
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         config::validate(config, diags);

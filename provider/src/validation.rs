@@ -22,6 +22,43 @@ pub const ROLE_ARN: &str = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@
 /// AWS account ID.
 pub const ACCOUNT_ID: &str = r"^[0-9]{12}$";
 
+/// Every schema pattern in plain words (what is allowed, with an example), shown instead
+/// of the regular expression when a value does not match. A test checks each pattern of
+/// every schema has an entry.
+pub const PATTERN_HELP: &[(&str, &str)] = &[
+    (ENTITY_NAME, "use 1-63 letters, digits and hyphens, starting and ending with a letter or digit (e.g. \"churn-model\"; no underscores or dots)"),
+    (GROUP_ARN_OR_NAME, "give a group name (1-63 letters, digits and hyphens, e.g. \"churn-model\") or a model package group ARN (arn:aws:sagemaker:<region>:<account>:model-package-group/<name>)"),
+    (ENTITY_DESCRIPTION, "use letters, digits, spaces, punctuation and symbols only (no control characters such as tabs or newlines)"),
+    (CONTAINER_IMAGE, "give an image URI without spaces (e.g. \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1\")"),
+    (S3_OR_HTTPS_URL, "give an s3:// or https:// URL (e.g. \"s3://my-bucket/churn/model.tar.gz\")"),
+    (MODEL_PACKAGE_ARN, "give a model package ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>)"),
+    (PIPELINE_NAME, "use letters, digits and hyphens, starting and ending with a letter or digit (e.g. \"churn-training\")"),
+    (ROLE_ARN, "give an IAM role ARN (e.g. \"arn:aws:iam::123456789012:role/SageMakerExecution\")"),
+    (ACCOUNT_ID, "give a 12-digit AWS account ID (e.g. \"123456789012\")"),
+    (r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$", "use 1-64 letters, digits, hyphens and underscores, starting and ending with a letter or digit (e.g. \"customer_id\")"),
+    (r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,39}$", "use 1-40 letters, digits and hyphens, starting and ending with a letter or digit (e.g. \"churn\")"),
+    (r"^([0-9]+|[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)+)$", "give the numeric project ID (e.g. \"4242\") or the project path with its group (e.g. \"ml-platform/churn-deploy\")"),
+    (r"^https://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?$", "give the https:// URL of the GitLab instance (e.g. \"https://gitlab.example.com\"), without a query string"),
+    (r"^/\S*$", "give an HTTP path starting with / (e.g. \"/v2/health/ready\")"),
+    (r"^P(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+S)?)?$", "give an ISO 8601 duration (e.g. \"PT1H\" for one hour, \"P1D\" for one day)"),
+    (r"^[A-Za-z0-9\-_]+$", "use letters, digits, hyphens and underscores (e.g. \"nightly_retrain\")"),
+    (r"^[A-Za-z0-9\-_]{1,256}$", "use 1-256 letters, digits, hyphens and underscores (e.g. \"MseThreshold\")"),
+    (r"^[A-Za-z0-9\-_]{1,64}$", "use 1-64 letters, digits, hyphens and underscores (e.g. \"train_model\")"),
+    (r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", "use lower-case letters, digits, hyphens and dots, starting and ending with a letter or digit (a Kubernetes name, e.g. \"churn-v2\")"),
+    (r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "use lower-case letters, digits and hyphens, starting and ending with a letter or digit (a Kubernetes DNS label, e.g. \"ml-serving\")"),
+    (r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$", "give a Kubernetes label or annotation key: an optional DNS prefix and /, then lower-case letters, digits, -, _ and . (e.g. \"team\" or \"example.com/owner\")"),
+    (r"^[a-zA-Z0-9][-a-zA-Z0-9_.]*$", "use letters, digits, -, _ and ., starting with a letter or digit (e.g. \"v2.1\")"),
+    (r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$", "give an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens (e.g. \"my-ml-bucket\")"),
+    (r"^[a-zA-Z0-9_+=,.@-]+$", "use letters, digits and +=,.@_- (e.g. \"terraform-ci\")"),
+    (r"^[a-z]{2}(-[a-z]+)+-\d$", "give an AWS region (e.g. \"eu-west-1\")"),
+    (r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$", "give an IAM role ARN (e.g. \"arn:aws:iam::123456789012:role/mlops-deployer\")"),
+    (r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:[A-Za-z0-9_\-]{1,256}$", "give an SNS topic ARN (e.g. \"arn:aws:sns:eu-west-1:123456789012:ml-alerts\")"),
+    (r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:\S+$", "give an SNS topic ARN (e.g. \"arn:aws:sns:eu-west-1:123456789012:ml-alerts\")"),
+    (r"^https?://[^\s/]+(/.*)?$", "give an http:// or https:// URL (e.g. \"http://127.0.0.1:5000\")"),
+    (r"^https?://\S+$", "give an http:// or https:// URL without spaces (e.g. \"https://sts.eu-west-1.amazonaws.com\")"),
+    (r"^s3://([^/]+)/?(.*)$", "give an s3:// URI (e.g. \"s3://my-ml-bucket/monitoring/churn\")"),
+];
+
 use std::sync::LazyLock;
 
 use mlops_framework::{AttrPath, Diagnostics, PathStep, Value};

@@ -141,8 +141,28 @@ fn plan_alerts_topic(plan: &mut PlanCtx<'_, Clients>) {
     );
 }
 
-/// Content names of the definitions and the alarm names, when the inputs are known.
+/// Content names of the definitions and the alarm names, when the inputs are known. A
+/// check that is not configured has no definition and no schedule, known or not.
 fn plan_content_names(plan: &mut PlanCtx<'_, Clients>) {
+    for (block, definition_attr, schedule_attr) in [
+        (
+            "data_quality",
+            "data_quality_job_definition",
+            "data_quality_schedule_arn",
+        ),
+        (
+            "model_quality",
+            "model_quality_job_definition",
+            "model_quality_schedule_arn",
+        ),
+    ] {
+        if plan.config.attr(block).is_null() {
+            if let Some(o) = plan.planned.as_object_mut() {
+                o.insert(definition_attr.into(), Value::Null);
+                o.insert(schedule_attr.into(), Value::Null);
+            }
+        }
+    }
     let o = plan.planned.as_object().expect("object");
     let inputs_known = o
         .iter()

@@ -3,6 +3,7 @@
 //! limit, format options, network IDs, and the alerts' recipients and thresholds. Unknown
 //! values are skipped.
 
+use mlops_framework::suggest::did_you_mean_sentence;
 use mlops_framework::{AttrPath, Diagnostics, Rule, Value};
 
 use super::alerts::METRICS;
@@ -55,7 +56,10 @@ pub(super) fn validate(config: &Value, diags: &mut Diagnostics) {
             diags.error_at(
                 AttrPath::attr("instance_type"),
                 "Unsupported instance type",
-                format!("{t:?} is not a processing instance type (e.g. ml.m5.xlarge)."),
+                format!(
+                    "{t:?} is not a processing instance type (e.g. ml.m5.xlarge).{}",
+                    did_you_mean_sentence(t, PROCESSING.iter().copied())
+                ),
             );
         }
     }

@@ -43,8 +43,29 @@ pub struct Metrics {
 
 /// A registered model version (SageMaker model package) in a `mlops_model_package_group`:
 /// an inference image plus a model artifact, with optional metric and baseline reports.
-/// `approval_status` and `approval_description` change in place; everything that defines the
-/// model itself replaces the version.
+/// `approval_status`, `approval_description` and `customer_metadata` change in place;
+/// everything that defines the model itself replaces the version. Replacing an `Approved`
+/// version is announced by a warning in the plan.
+///
+/// ## Approval: reviewers or Terraform
+///
+/// Leave `approval_status` out and approval belongs to people: the version is registered as
+/// `PendingManualApproval`, and whatever a reviewer decides in the registry (Studio, the
+/// CLI, a pipeline) is recorded in state and never changed back. An endpoint serving the
+/// group's latest approved version then shows the rollout in the next plan, and nothing
+/// else:
+///
+/// ```hcl
+/// resource "mlops_model_package" "v2" {
+///   model_package_group_name = mlops_model_package_group.churn.name
+///   image                    = local.image
+///   model_data_url           = "s3://my-ml-bucket/churn/model-v2/model.tar.gz"
+///   # no approval_status: a reviewer approves v2 in the registry
+/// }
+/// ```
+///
+/// Set `approval_status` (e.g. `"Approved"`) and Terraform manages the approval: a change
+/// made in the registry is shown as drift and set back by the next apply.
 ///
 /// Import with the version's ARN:
 /// `terraform import mlops_model_package.v1 arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/1`.
@@ -83,11 +104,15 @@ pub struct ModelPackageState {
     pub description: Option<String>,
 
     /// Approval state: `Approved`, `Rejected` or `PendingManualApproval`. Changes in place.
-    #[schemars(extend("x-tf-default" = "PendingManualApproval"))]
+    /// When not set, reviewers own the approval: new versions start as
+    /// `PendingManualApproval` and the registry's state is recorded, never changed.
+    #[schemars(extend("x-tf" = ["optional_computed", "use_state_for_unknown"]))]
     pub approval_status: Option<ApprovalStatus>,
 
-    /// Why the version was approved or rejected. Changes in place.
+    /// Why the version was approved or rejected. Changes in place. When not set, the
+    /// registry's text (a reviewer's) is recorded, never changed.
     #[schemars(length(max = 1024))]
+    #[schemars(extend("x-tf" = ["optional_computed", "use_state_for_unknown"]))]
     pub approval_description: Option<String>,
 
     /// Free-form key/value metadata of the version (e.g. git commit, dataset). Changes in place.

@@ -54,7 +54,8 @@ pub struct Autoscaling {
 /// apply: compute is set in that block.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Variant {
-    /// Variant name, unique in the endpoint.
+    /// Variant name, unique in the endpoint. The default `primary` suits the `model` block;
+    /// `variant` and `shadow` blocks need names of their own.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"))]
     #[schemars(extend("x-tf-default" = "primary"))]
     pub name: Option<String>,
@@ -189,11 +190,13 @@ pub struct EndpointState {
     /// The main variant: what it serves and on which compute.
     #[schemars(extend("x-tf" = ["block"]))]
     pub model: Variant,
-    /// Further variants sharing the traffic by weight (A/B tests).
+    /// Further variants sharing the traffic by weight (A/B tests). Give each its own `name`:
+    /// the default `primary` is the `model` block's.
     #[schemars(extend("x-tf" = ["block"]), length(max = 9))]
     pub variant: Option<Vec<Variant>>,
     /// A shadow variant: receives a copy of the traffic (its `weight` is the copied share
-    /// relative to the variants), its responses are not returned.
+    /// relative to the variants), its responses are not returned. Give it its own `name`
+    /// (e.g. `shadow`): the default `primary` is the `model` block's.
     #[schemars(extend("x-tf" = ["block"]))]
     pub shadow: Option<Variant>,
     /// Capture of requests and responses.

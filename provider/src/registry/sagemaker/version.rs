@@ -23,6 +23,39 @@ use crate::registry::version::{ApprovalStatus, Metrics, ModelPackageState};
 use crate::sagemaker::model_package::{find_model_package, package_phase};
 use crate::validation::{validate_tags, MODEL_PACKAGE_ARN_RE};
 
+/// SageMaker cannot change a registered version's image, artifact, environment, content
+/// types, description or metric reports (UpdateModelPackage takes none of them): the plan
+/// replaces the version. For an `Approved` version that is never silent: whatever serves
+/// the group's latest approved version moves when the old version is deleted.
+fn warn_before_replacing_approved(plan: &mut PlanCtx<'_, Clients>) {
+    if plan.requires_replace.is_empty()
+        || plan.prior.attr("approval_status").as_str() != Some("Approved")
+    {
+        return;
+    }
+    let arn = plan.prior.attr("arn").as_str().unwrap_or("(unknown ARN)");
+    let group = plan
+        .prior
+        .attr("model_package_group_name")
+        .as_str()
+        .unwrap_or("?");
+    let forced: Vec<String> = plan
+        .requires_replace
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    plan.diags.push(
+        Diagnostic::warning(
+            "An approved model version will be replaced",
+            format!(
+                "{arn} is Approved. SageMaker cannot change {} of a registered version, so this plan deletes it and registers a new version (PendingManualApproval unless approval_status says otherwise). Endpoints, batch pipelines and `mlops_model_package` lookups that follow the latest approved version of group {group} move to another version (or find none) once it is deleted. To keep it, register the change as a new mlops_model_package resource instead, or add lifecycle {{ create_before_destroy = true }} and approve the new version first.",
+                forced.join(", ")
+            ),
+        )
+        .at(plan.requires_replace[0].clone()),
+    );
+}
+
 /// The registry's approval states in SageMaker's words.
 impl ApprovalStatus {
     pub fn sdk(self) -> ModelApprovalStatus {
@@ -215,6 +248,7 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
 
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
         plan_tags_all(&mut plan);
+        warn_before_replacing_approved(&mut plan);
     }
 
     async fn create(
@@ -350,11 +384,20 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
                 .filter(|k| !new_meta.contains_key(*k))
                 .cloned()
                 .collect();
+            // The approval is sent only when it changes: an unmanaged approval (no
+            // approval_status in the configuration) is the reviewers', never overwritten.
+            let approval_changes = prior.approval_status != planned.approval_status
+                || prior.approval_description != planned.approval_description;
             c.sagemaker
                 .update_model_package()
                 .model_package_arn(&arn)
-                .model_approval_status(status.sdk())
-                .set_approval_description(planned.approval_description.clone())
+                .set_model_approval_status(approval_changes.then(|| status.sdk()))
+                .set_approval_description(
+                    planned
+                        .approval_description
+                        .clone()
+                        .filter(|_| approval_changes),
+                )
                 .set_customer_metadata_properties(
                     (!new_meta.is_empty() && new_meta != old_meta)
                         .then(|| new_meta.clone().into_iter().collect()),

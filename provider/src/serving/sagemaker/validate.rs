@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use mlops_framework::suggest::did_you_mean_sentence;
 use mlops_framework::{validators::check_all, AttrPath, Diagnostics, Rule, Value};
 
 use crate::sagemaker::catalog::REALTIME;
@@ -69,7 +70,10 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 diags.error_at(
                     path.clone().field("instance_type"),
                     "Unsupported instance type",
-                    format!("{t:?} is not an instance type for real-time endpoints."),
+                    format!(
+                        "{t:?} is not an instance type for real-time endpoints.{}",
+                        did_you_mean_sentence(t, REALTIME.iter().copied())
+                    ),
                 );
             }
         }
@@ -112,7 +116,14 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 diags.error_at(
                     path.clone().field("name"),
                     "Duplicate variant name",
-                    format!("Variant name {n:?} is used twice; give the variants distinct names."),
+                    format!(
+                        "Variant name {n:?} is used twice; give the variants distinct names{}.",
+                        if n == DEFAULT_VARIANT {
+                            " (\"primary\" is the default name of the model block: set name in this variant or shadow block, e.g. name = \"shadow\")"
+                        } else {
+                            ""
+                        }
+                    ),
                 );
             }
         }

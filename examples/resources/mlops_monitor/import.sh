@@ -1,0 +1,2 @@
+# A monitor is imported by its name.
+terraform import mlops_monitor.churn churn
