@@ -391,6 +391,8 @@ fn invalid_pipelines_are_rejected_at_plan_without_api_calls() -> Result<()> {
             r#"(?s)Missing required argument.*"output_path" is required"#),
         ("bad instance type", sub("instance_type = \"ml.m5.xlarge\"\n      code", "instance_type = \"ml.m5.huge\"\n      code"),
             r#"(?s)Unsupported instance type.*"ml\.m5\.huge" is not an instance type for processing jobs"#),
+        ("near-miss instance type", sub("instance_type = \"ml.m5.xlarge\"\n      code", "instance_type = \"ml.m5.xlarg\"\n      code"),
+            r#"(?s)Unsupported instance type.*"ml\.m5\.xlarg" is not an instance type for processing jobs.*Did you mean "ml\.m5\.xlarge"\?"#),
         ("bad comparison type", sub("LessThanOrEqualTo", "LessOrEqual"),
             r#"(?s)"LessOrEqual" is not a valid value for step\[2\]\.condition\.comparison\[0\]\.type"#),
         ("bad parameter default", sub("default = \"7.5\"", "default = \"seven\""),

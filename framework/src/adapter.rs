@@ -780,7 +780,11 @@ mod tests {
         ]);
         let kept = keep_prior_spelling(&prior, &read);
         assert_eq!(kept.attr("env"), &empty);
-        assert_eq!(kept.attr("tags"), &empty, "a null prior takes what was read");
+        assert_eq!(
+            kept.attr("tags"),
+            &empty,
+            "a null prior takes what was read"
+        );
         assert_eq!(
             kept.attr("name"),
             &Value::string("b"),

@@ -232,12 +232,13 @@ impl Compiler<'_> {
                 path.clone(),
                 "Unsupported instance type",
                 format!(
-                    "{s:?} is not an instance type for {what} jobs{}.",
+                    "{s:?} is not an instance type for {what} jobs{}.{}",
                     if hint.is_empty() {
                         String::new()
                     } else {
                         format!(" (same family: {})", hint.join(", "))
-                    }
+                    },
+                    mlops_framework::suggest::did_you_mean_sentence(s, allowed.iter().copied())
                 ),
             );
             return None;

@@ -151,7 +151,13 @@ impl Compiler<'_> {
                         self.err(
                             base.clone().field(attr).index(j),
                             "Unsupported instance type",
-                            format!("{t:?} is not a SageMaker instance type for this use."),
+                            format!(
+                                "{t:?} is not a SageMaker instance type for this use.{}",
+                                mlops_framework::suggest::did_you_mean_sentence(
+                                    t,
+                                    allowed.iter().copied()
+                                )
+                            ),
                         );
                     }
                 }
