@@ -89,15 +89,11 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: Debug,
 {
-    match answer {
-        Ok(t) => Ok(Some(t)),
-        Err(e) if is_not_found(&e) || is_missing(&e) => Ok(None),
-        Err(e) => Err(api_error(op, subject, &e).into()),
-    }
+    found_in("SageMaker", op, subject, answer)
 }
 
-/// [`found`] for the other services (EventBridge, IAM, SNS, CloudWatch): the diagnostic
-/// names `service`.
+/// [`found`] for any service (EventBridge, IAM, SNS, CloudWatch...): the diagnostic names
+/// `service`.
 pub fn found_in<T, E, R>(
     service: &str,
     op: &str,
