@@ -7,6 +7,7 @@ pub mod docs;
 pub mod features;
 pub mod kubernetes;
 pub mod monitoring;
+pub mod ownership;
 pub mod pipelines;
 pub mod registry;
 pub mod sagemaker;

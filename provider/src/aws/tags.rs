@@ -197,3 +197,27 @@ pub fn sns_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_sns::types::Tag>
         })
         .collect()
 }
+
+/// Remove the creating marker (see [`crate::ownership`]) from a SageMaker object whose
+/// create has finished; the last call of every SageMaker create.
+pub async fn clear_creating_marker(
+    sm: &aws_sdk_sagemaker::Client,
+    arn: &str,
+) -> Result<(), Diagnostics> {
+    sm.delete_tags()
+        .resource_arn(arn)
+        .tag_keys(crate::ownership::CREATING_TAG)
+        .send()
+        .await
+        .map_err(|e| Diagnostics::from(api_error("DeleteTags", arn, &e)))?;
+    Ok(())
+}
+
+/// Whether a SageMaker object found under a create's name was left half-made by an
+/// interrupted apply (see [`crate::ownership`]).
+pub async fn sagemaker_existing(
+    sm: &aws_sdk_sagemaker::Client,
+    arn: &str,
+) -> Result<crate::ownership::Existing, Diagnostics> {
+    Ok(crate::ownership::existing(&list_tags(sm, arn).await?))
+}
