@@ -103,6 +103,12 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
                 "Invalid tag key",
                 format!("Tag key {k:?} must be 1-128 letters, digits, spaces or _.:/=+-@ and must not start with \"aws:\"."),
             );
+        } else if k == crate::ownership::CREATING_TAG {
+            diags.error_at(
+                path.clone(),
+                "Reserved tag key",
+                format!("Tag key {k:?} is the provider's marker of an unfinished create (it is removed when the create finishes); choose another key."),
+            );
         }
         if let Some(s) = v.as_str() {
             if s.chars().count() > 256 {

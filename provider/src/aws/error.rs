@@ -29,6 +29,20 @@ pub fn is_not_found<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     }
 }
 
+/// A create met an object of its name: `ResourceInUse` (most SageMaker creates), or a
+/// validation error saying it "already exists" (model package groups, endpoints).
+pub fn is_already_exists<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    match err.as_service_error() {
+        Some(e) => {
+            let msg = e.message().unwrap_or_default().to_ascii_lowercase();
+            e.code() == Some("ResourceInUse")
+                || e.code() == Some("ResourceAlreadyExistsException")
+                || msg.contains("already exist")
+        }
+        None => false,
+    }
+}
+
 /// An error diagnostic for a failed API call.
 pub fn api_error<E, R>(op: &str, subject: &str, err: &SdkError<E, R>) -> Diagnostic
 where

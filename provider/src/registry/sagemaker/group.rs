@@ -2,7 +2,7 @@
 //! cross-account resource policy ([`super::policy`]) and its GitLab hook
 //! ([`super::on_approval`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_sagemaker::types::ModelPackageGroupStatus;
 use mlops_framework::{
@@ -16,13 +16,71 @@ use super::on_approval::{
 use super::policy::{accounts_in_policy, policy_for};
 use super::SageMakerRegistry;
 use crate::aws::{
-    api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, timestamp,
-    update_tags, user_tags,
+    api_error, clear_creating_marker, error_code, is_already_exists, is_not_found, list_tags,
+    merge_tags, plan_tags_all, sdk_tags, timestamp, update_tags, user_tags,
 };
 use crate::clients::Clients;
+use crate::ownership::{creating_tags, existing, log_adopting, Existing, Taken, CREATING_TAG};
 use crate::registry::group::{ModelPackageGroupState, OnApproval};
 use crate::sagemaker::model_package::{find_group_policy, find_model_package_group, group_phase};
 use crate::validation::{validate_tags, ENTITY_NAME_RE};
+
+/// Create the group (with the creating marker), or adopt the one of its name an interrupted
+/// apply left half-made (converging its tags; its description cannot change); its ARN.
+/// Anyone else's group fails the create, naming it and its import block.
+async fn create_or_adopt(
+    c: &Clients,
+    planned: &ModelPackageGroupState,
+    tags_all: &BTreeMap<String, String>,
+) -> Result<String, Diagnostics> {
+    let name = &planned.name;
+    let tags = creating_tags(tags_all);
+    let answer = c
+        .sagemaker
+        .create_model_package_group()
+        .model_package_group_name(name)
+        .set_model_package_group_description(planned.description.clone())
+        .set_tags(sdk_tags(&tags))
+        .send()
+        .await;
+    let e = match answer {
+        Ok(r) => {
+            let arn = r.model_package_group_arn().unwrap_or_default().to_string();
+            tracing::info!(name = %name, arn = %arn, "model package group created");
+            return Ok(arn);
+        }
+        Err(e) if is_already_exists(&e) => e,
+        Err(e) => return Err(api_error("CreateModelPackageGroup", name, &e).into()),
+    };
+    let Some(d) = find_model_package_group(c, name).await? else {
+        return Err(api_error("CreateModelPackageGroup", name, &e).into());
+    };
+    let arn = d.model_package_group_arn().unwrap_or_default().to_string();
+    let have = list_tags(&c.sagemaker, &arn).await?;
+    if existing(&have) == Existing::Foreign {
+        return Err(Taken {
+            kind: "Model package group",
+            name,
+            resource_type: "mlops_model_package_group",
+            import_id: name,
+            marker: CREATING_TAG,
+            at: AttrPath::attr("name"),
+        }
+        .diagnostic()
+        .into());
+    }
+    log_adopting("Model package group", name);
+    if d.model_package_group_description() != planned.description.as_deref() {
+        return Err(Diagnostic::error(
+            "Half-made group has another description",
+            format!("Model package group {name} was left by an interrupted apply with description {:?}; SageMaker cannot change a group's description: set description to that value, or delete the group and apply again.", d.model_package_group_description().unwrap_or_default()),
+        )
+        .at(AttrPath::attr("description"))
+        .into());
+    }
+    update_tags(&c.sagemaker, &arn, &have, &tags).await?;
+    Ok(arn)
+}
 
 /// Read the group as it is remotely; `None` when it does not exist.
 pub(super) async fn read_group(
@@ -164,19 +222,9 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
         let sm = &c.sagemaker;
         let name = planned.name.clone();
         let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
-        let resp = sm
-            .create_model_package_group()
-            .model_package_group_name(&name)
-            .set_model_package_group_description(planned.description.clone())
-            .set_tags(sdk_tags(&tags_all))
-            .send()
+        let arn = create_or_adopt(&c, &planned, &tags_all)
             .await
-            .map_err(|e| Failure::new(api_error("CreateModelPackageGroup", &name, &e)))?;
-        let arn = resp
-            .model_package_group_arn()
-            .unwrap_or_default()
-            .to_string();
-        tracing::info!(name = %name, arn = %arn, "model package group created");
+            .map_err(Failure::new)?;
         // From here on the group exists: failures keep it in state (tainted).
         let partial = ModelPackageGroupState {
             arn: Some(arn.clone()),
@@ -230,6 +278,7 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
             ..partial.clone()
         };
         let fail = |d: Diagnostics| Failure::with_partial(with_hook.clone(), d);
+        clear_creating_marker(sm, &arn).await.map_err(fail)?;
         let read = read_group(&c, &planned).await.map(|s| {
             s.map(|s| ModelPackageGroupState {
                 on_approval: hook,

@@ -15,8 +15,8 @@ use mlops_framework::{
 
 use super::SageMakerRegistry;
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, timestamp, update_tags,
-    user_tags,
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, stable_hash, timestamp,
+    update_tags, user_tags,
 };
 use crate::clients::Clients;
 use crate::registry::version::{ApprovalStatus, Metrics, ModelPackageState};
@@ -54,6 +54,28 @@ fn warn_before_replacing_approved(plan: &mut PlanCtx<'_, Clients>) {
         )
         .at(plan.requires_replace[0].clone()),
     );
+}
+
+/// The idempotency token of a version's registration: a hash of everything the
+/// CreateModelPackage request carries, so a create retried after a lost answer or an
+/// interrupted apply gets the version the first attempt registered instead of a duplicate
+/// (the same request twice in one group is one version; deleting it frees the token).
+/// Changing the request between the interrupted apply and the next one registers anew.
+/// Tokens are at most 36 characters of `[a-zA-Z0-9-]`.
+fn client_token(planned: &ModelPackageState) -> String {
+    let request = serde_json::json!({
+        "group": planned.model_package_group_name,
+        "description": planned.description,
+        "image": planned.image,
+        "data": planned.model_data_url,
+        "environment": planned.environment,
+        "content_types": planned.supported_content_types,
+        "response_types": planned.supported_response_mime_types,
+        "approval": planned.approval_status.map(|a| a.sdk().as_str().to_string()),
+        "metadata": planned.customer_metadata,
+        "metrics": planned.metrics,
+    });
+    format!("mlops-{:016x}", stable_hash(&request.to_string()))
 }
 
 /// The registry's approval states in SageMaker's words.
@@ -287,6 +309,7 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
                     .map(|m| m.into_iter().collect()),
             )
             .set_model_metrics(planned.metrics.as_ref().map(sdk_metrics))
+            .client_token(client_token(&planned))
             .send()
             .await
             .map_err(|e| Failure::new(api_error("CreateModelPackage", &group, &e)))?;

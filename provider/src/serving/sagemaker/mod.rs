@@ -8,6 +8,7 @@
 //! serves, and deletes the old config only afterwards; state always records what serves.
 
 pub mod autoscaling;
+pub mod existing;
 pub mod models_configs;
 pub mod read;
 pub mod rollout;
@@ -30,7 +31,8 @@ use self::rollout::{ensure_alarms, switch_config, Switch};
 use self::smoke_test::smoke_test;
 use super::model::EndpointState;
 use crate::aws::{
-    api_error, delete_alarms, is_not_found, merge_tags, plan_tags_all, sdk_tags, update_tags,
+    api_error, clear_creating_marker, delete_alarms, is_not_found, merge_tags, plan_tags_all,
+    update_tags,
 };
 use crate::clients::Clients;
 use crate::sagemaker::endpoint::{wait_deleted, wait_settled};
@@ -55,6 +57,10 @@ impl Backend<Clients, EndpointState> for SageMaker {
         planned: EndpointState,
     ) -> Result<EndpointState, Failure<EndpointState>> {
         let c = ctx.client.clone();
+        // Someone else's endpoint of this name fails the create before anything is made.
+        let found = existing::look(&c, &planned.name)
+            .await
+            .map_err(Failure::new)?;
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
         let mut s = build_models(&c, &planned, &tags)
             .await
@@ -69,21 +75,11 @@ impl Backend<Clients, EndpointState> for SageMaker {
             move |d: Diagnostics| Failure::with_partial(s, d)
         };
         s.alarm_names = Some(ensure_alarms(&c, &s, &tags).await.map_err(partial(&s))?);
-        // An endpoint of this name still being deleted (e.g. deleted out of band): wait.
-        wait_deleted(ctx, &s.name).await.map_err(partial(&s))?;
-        let r = c
-            .sagemaker
-            .create_endpoint()
-            .endpoint_name(&s.name)
-            .endpoint_config_name(&cfg)
-            .set_tags(sdk_tags(&tags))
-            .send()
-            .await
-            .map_err(|e| {
-                Failure::with_partial(s.clone(), api_error("CreateEndpoint", &planned.name, &e))
-            })?;
-        s.arn = r.endpoint_arn().map(String::from);
-        tracing::info!(endpoint = %s.name, config = %cfg, "endpoint creating");
+        s.arn = Some(
+            existing::create_or_adopt(ctx, found, &s, &tags)
+                .await
+                .map_err(partial(&s))?,
+        );
         let d = wait_settled(
             ctx,
             &s.name,
@@ -106,6 +102,9 @@ impl Backend<Clients, EndpointState> for SageMaker {
         }
         apply_autoscaling(&c, &s, None).await.map_err(partial(&s))?;
         smoke_test(&c, &s).await.map_err(partial(&s))?;
+        clear_creating_marker(&c.sagemaker, s.arn.as_deref().unwrap_or_default())
+            .await
+            .map_err(partial(&s))?;
         let read = read_endpoint(&c, &s).await;
         Failure::read_back(
             read,
@@ -206,7 +205,9 @@ impl Backend<Clients, EndpointState> for SageMaker {
             Err(e) if is_not_found(&e) => {}
             Err(e) => return Err(api_error("DeleteEndpoint", &current.name, &e).into()),
         }
-        wait_deleted(ctx, &current.name).await?;
+        // SageMaker lets the config and models of an endpoint being deleted go at once, so
+        // a destroy interrupted while the endpoint deletes leaves only that endpoint, which
+        // finishes deleting by itself.
         if let Some(cfg) = &current.endpoint_config_name {
             delete_config_and_models(&c, cfg, &BTreeSet::new()).await;
         }
@@ -215,6 +216,7 @@ impl Backend<Clients, EndpointState> for SageMaker {
             delete_model_best_effort(&c, &m).await;
         }
         delete_alarms(&c, current.alarm_names.as_deref().unwrap_or_default()).await?;
+        wait_deleted(ctx, &current.name).await?;
         Ok(())
     }
 

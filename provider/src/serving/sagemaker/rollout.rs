@@ -173,15 +173,28 @@ pub async fn switch_config(
     create_config(c, next, &new_cfg, switch.capacity, switch.tags)
         .await
         .map_err(keep)?;
-    tracing::info!(endpoint = %next.name, from = %old_cfg, to = %new_cfg, capacity = ?switch.capacity, "updating endpoint");
-    c.sagemaker
-        .update_endpoint()
-        .endpoint_name(&next.name)
-        .endpoint_config_name(&new_cfg)
-        .set_deployment_config(deployment(next, switch.alarms))
-        .send()
-        .await
-        .map_err(|e| keep(api_error("UpdateEndpoint", &next.name, &e).into()))?;
+    // An interrupted apply may have left this very switch in flight, or done: let it
+    // settle, and switch only when the endpoint does not serve the new config yet.
+    let now = wait_settled(
+        ctx,
+        &next.name,
+        &format!("endpoint {} to settle before the switch", next.name),
+    )
+    .await
+    .map_err(keep)?;
+    if now.endpoint_config_name() == Some(new_cfg.as_str()) {
+        tracing::info!(endpoint = %next.name, config = %new_cfg, "endpoint serves the new config already (an interrupted apply switched it)");
+    } else {
+        tracing::info!(endpoint = %next.name, from = %old_cfg, to = %new_cfg, capacity = ?switch.capacity, "updating endpoint");
+        c.sagemaker
+            .update_endpoint()
+            .endpoint_name(&next.name)
+            .endpoint_config_name(&new_cfg)
+            .set_deployment_config(deployment(next, switch.alarms))
+            .send()
+            .await
+            .map_err(|e| keep(api_error("UpdateEndpoint", &next.name, &e).into()))?;
+    }
     let d = wait_settled(
         ctx,
         &next.name,
