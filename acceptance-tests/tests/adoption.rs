@@ -32,13 +32,15 @@ resource "mlops_endpoint" "e" {{
 }
 
 /// Start `terraform apply` in its own process group, wait until `until` holds (polled
-/// every 50 ms, at most 60 s), then `kill -9` the whole group (terraform and the provider),
-/// as a cancelled CI job or a dead runner does.
-fn kill_apply_when(
+/// every 50 ms, at most 60 s), then send `signal` to the whole group (terraform and the
+/// provider): `-9` as a dead runner, `-INT` as Ctrl-C in a terminal. Returns how long the
+/// apply took to end after the signal.
+fn signal_apply_when(
     ws: &Workspace,
     emulator: &Emulator,
+    signal: &str,
     until: impl Fn(&serde_json::Value) -> bool,
-) -> Result<()> {
+) -> Result<Duration> {
     let mut cmd = Command::new(&ws.terraform);
     cmd.args(["apply", "-auto-approve", "-no-color", "-input=false"])
         .current_dir(ws.work())
@@ -59,18 +61,28 @@ fn kill_apply_when(
             bail!("apply ended ({status}) before the moment to kill it came");
         }
         if start.elapsed() > Duration::from_secs(60) {
-            let _ = Command::new("kill").args(["-9", "--", &format!("-{pgid}")]).status();
+            let _ = Command::new("kill")
+                .args(["-9", "--", &format!("-{pgid}")])
+                .status();
             bail!("the moment to kill the apply never came");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let killed = Command::new("kill")
-        .args(["-9", "--", &format!("-{pgid}")])
+    let signalled = Command::new("kill")
+        .args([signal, "--", &format!("-{pgid}")])
         .status()?;
-    ensure!(killed.success(), "kill -9 of process group {pgid} failed");
-    child.wait()?;
-    eprintln!("killed the apply after {:.1}s", start.elapsed().as_secs_f64());
-    Ok(())
+    ensure!(
+        signalled.success(),
+        "kill {signal} of process group {pgid} failed"
+    );
+    let sent = Instant::now();
+    let status = child.wait()?;
+    eprintln!(
+        "kill {signal} after {:.1}s; the apply ended ({status}) {:.1}s later",
+        (sent - start).as_secs_f64(),
+        sent.elapsed().as_secs_f64()
+    );
+    Ok(sent.elapsed())
 }
 
 fn count(ctx: &StepCtx, op: &str) -> Result<u64> {
@@ -96,11 +108,14 @@ fn endpoint_half_made_by_a_killed_apply_is_adopted() -> Result<()> {
             // kill -9 while the endpoint is Creating; the step's own apply then recovers.
             before: Some(Box::new(|ctx| {
                 ctx.emulator.set_endpoint_delay(3.0)?;
-                kill_apply_when(ctx.ws, ctx.emulator, |inv| {
+                signal_apply_when(ctx.ws, ctx.emulator, "-9", |inv| {
                     inv["sagemaker"]["endpoints"] == json!(["adopt"])
                 })?;
                 ensure!(
-                    !ctx.ws.state().map(|s| s.has("mlops_endpoint.e")).unwrap_or(false),
+                    !ctx.ws
+                        .state()
+                        .map(|s| s.has("mlops_endpoint.e"))
+                        .unwrap_or(false),
                     "the killed apply recorded the endpoint"
                 );
                 Ok(())
@@ -108,7 +123,9 @@ fn endpoint_half_made_by_a_killed_apply_is_adopted() -> Result<()> {
             check: Some(Box::new(|ctx| {
                 let inv = ctx.emulator.inventory()?;
                 ensure!(inv["sagemaker"]["endpoints"] == json!(["adopt"]), "{inv}");
-                let configs = inv["sagemaker"]["endpoint_configs"].as_array().map(Vec::len);
+                let configs = inv["sagemaker"]["endpoint_configs"]
+                    .as_array()
+                    .map(Vec::len);
                 let models = inv["sagemaker"]["models"].as_array().map(Vec::len);
                 ensure!(configs == Some(1) && models == Some(1), "{inv}");
                 ensure!(
@@ -118,9 +135,53 @@ fn endpoint_half_made_by_a_killed_apply_is_adopted() -> Result<()> {
                 );
                 let arn = ctx.state.str("mlops_endpoint.e", "arn")?;
                 let keys = tag_keys(ctx, &arn)?;
-                ensure!(!keys.iter().any(|k| k == "mlops:creating"), "marker left: {keys:?}");
+                ensure!(
+                    !keys.iter().any(|k| k == "mlops:creating"),
+                    "marker left: {keys:?}"
+                );
                 let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
                 ensure!(log.contains("adopting it"), "no adoption logged");
+                Ok(())
+            })),
+            ..Default::default()
+        })
+        .run()
+}
+
+#[test]
+fn ctrl_c_stops_the_endpoint_wait_at_once_and_state_keeps_the_endpoint() -> Result<()> {
+    TestCase::new("endpoint-sigint")
+        .step(Step {
+            config: endpoint_config("interrupted"),
+            // Ctrl-C while the endpoint is Creating (it would take 12 s): Terraform calls
+            // StopProvider; the wait stops and the endpoint is recorded (tainted). The step's
+            // own apply then replaces it.
+            before: Some(Box::new(|ctx| {
+                ctx.emulator.set_endpoint_delay(12.0)?;
+                let took = signal_apply_when(ctx.ws, ctx.emulator, "-INT", |inv| {
+                    inv["sagemaker"]["endpoints"] == json!(["interrupted"])
+                })?;
+                ensure!(took < Duration::from_secs(10), "Ctrl-C took {took:?}");
+                let state = ctx.ws.state()?;
+                ensure!(
+                    state.has("mlops_endpoint.e"),
+                    "the interrupted create lost the endpoint"
+                );
+                ctx.emulator.set_endpoint_delay(1.0)
+            })),
+            check: Some(Box::new(|ctx| {
+                let inv = ctx.emulator.inventory()?;
+                ensure!(
+                    inv["sagemaker"]["endpoints"] == json!(["interrupted"]),
+                    "{inv}"
+                );
+                ensure!(
+                    inv["sagemaker"]["endpoint_configs"]
+                        .as_array()
+                        .map(Vec::len)
+                        == Some(1),
+                    "{inv}"
+                );
                 Ok(())
             })),
             ..Default::default()
@@ -263,7 +324,10 @@ fn half_made_group_is_adopted_and_a_lost_answer_makes_no_duplicate_version() -> 
                 let arn = ctx.state.str("mlops_model_package_group.g", "arn")?;
                 let keys = tag_keys(ctx, &arn)?;
                 ensure!(keys == vec!["team".to_string()], "tags: {keys:?}");
-                ensure!(count(ctx, "sagemaker.CreateModelPackage")? == 2, "no retry happened");
+                ensure!(
+                    count(ctx, "sagemaker.CreateModelPackage")? == 2,
+                    "no retry happened"
+                );
                 let inv = ctx.emulator.inventory()?;
                 ensure!(
                     inv["sagemaker"]["model_packages"].as_array().map(Vec::len) == Some(1),
