@@ -15,6 +15,11 @@ const IMAGE: &str = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgbo
 const ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerExecution";
 
 fn endpoint_config(name: &str) -> String {
+    endpoint_serving(name, "model", "")
+}
+
+/// An endpoint serving `s3://bucket/<name>/<artifact>.tar.gz`, with `extra` HCL inside.
+fn endpoint_serving(name: &str, artifact: &str, extra: &str) -> String {
     format!(
         r#"
 resource "mlops_endpoint" "e" {{
@@ -22,11 +27,11 @@ resource "mlops_endpoint" "e" {{
   role_arn = "{ROLE}"
   model {{
     image          = "{IMAGE}"
-    model_data_url = "s3://bucket/{name}/model.tar.gz"
+    model_data_url = "s3://bucket/{name}/{artifact}.tar.gz"
     instance_type  = "ml.m5.large"
     instance_count = 1
   }}
-}}
+{extra}}}
 "#
     )
 }
@@ -39,7 +44,7 @@ fn signal_apply_when(
     ws: &Workspace,
     emulator: &Emulator,
     signal: &str,
-    until: impl Fn(&serde_json::Value) -> bool,
+    until: impl Fn(&serde_json::Value) -> Result<bool>,
 ) -> Result<Duration> {
     let mut cmd = Command::new(&ws.terraform);
     cmd.args(["apply", "-auto-approve", "-no-color", "-input=false"])
@@ -54,7 +59,7 @@ fn signal_apply_when(
     let pgid = child.id();
     let start = Instant::now();
     loop {
-        if until(&emulator.inventory()?) {
+        if until(&emulator.inventory()?)? {
             break;
         }
         if let Some(status) = child.try_wait()? {
@@ -109,7 +114,7 @@ fn endpoint_half_made_by_a_killed_apply_is_adopted() -> Result<()> {
             before: Some(Box::new(|ctx| {
                 ctx.emulator.set_endpoint_delay(3.0)?;
                 signal_apply_when(ctx.ws, ctx.emulator, "-9", |inv| {
-                    inv["sagemaker"]["endpoints"] == json!(["adopt"])
+                    Ok(inv["sagemaker"]["endpoints"] == json!(["adopt"]))
                 })?;
                 ensure!(
                     !ctx.ws
@@ -149,6 +154,62 @@ fn endpoint_half_made_by_a_killed_apply_is_adopted() -> Result<()> {
 }
 
 #[test]
+fn update_killed_after_the_switch_leaves_no_old_config() -> Result<()> {
+    let smoke = "  smoke_test {\n    request {\n      body   = \"ping\"\n      expect = \"ping\"\n    }\n  }\n";
+    TestCase::new("endpoint-leftovers")
+        .step(Step {
+            config: endpoint_serving("switched", "v1", smoke),
+            ..Default::default()
+        })
+        .step(Step {
+            config: endpoint_serving("switched", "v2", smoke),
+            // kill -9 once SageMaker serves the new config, while the smoke test (slowed to
+            // 3 s) runs, before the provider deletes the old config.
+            before: Some(Box::new(|ctx| {
+                let old = ctx
+                    .ws
+                    .state()?
+                    .str("mlops_endpoint.e", "endpoint_config_name")?;
+                ctx.emulator.fault(json!({
+                    "operation": "InvokeEndpoint", "kind": "latency", "latency_ms": 3000
+                }))?;
+                let sm = ctx.sagemaker();
+                signal_apply_when(ctx.ws, ctx.emulator, "-9", |_| {
+                    let d = ctx
+                        .rt
+                        .block_on(sm.describe_endpoint().endpoint_name("switched").send())?;
+                    Ok(d.endpoint_status()
+                        == Some(&aws_sdk_sagemaker::types::EndpointStatus::InService)
+                        && d.endpoint_config_name() != Some(old.as_str()))
+                })?;
+                ctx.emulator.clear_faults()?;
+                let inv = ctx.emulator.inventory()?;
+                ensure!(
+                    inv["sagemaker"]["endpoint_configs"]
+                        .as_array()
+                        .map(Vec::len)
+                        == Some(2),
+                    "the kill came too late to leave the old config: {inv}"
+                );
+                Ok(())
+            })),
+            check: Some(Box::new(|ctx| {
+                let inv = ctx.emulator.inventory()?;
+                let configs = inv["sagemaker"]["endpoint_configs"].clone();
+                let want = ctx.state.str("mlops_endpoint.e", "endpoint_config_name")?;
+                ensure!(configs == json!([want]), "{inv}");
+                ensure!(
+                    inv["sagemaker"]["models"].as_array().map(Vec::len) == Some(1),
+                    "{inv}"
+                );
+                Ok(())
+            })),
+            ..Default::default()
+        })
+        .run()
+}
+
+#[test]
 fn ctrl_c_stops_the_endpoint_wait_at_once_and_state_keeps_the_endpoint() -> Result<()> {
     TestCase::new("endpoint-sigint")
         .step(Step {
@@ -159,7 +220,7 @@ fn ctrl_c_stops_the_endpoint_wait_at_once_and_state_keeps_the_endpoint() -> Resu
             before: Some(Box::new(|ctx| {
                 ctx.emulator.set_endpoint_delay(12.0)?;
                 let took = signal_apply_when(ctx.ws, ctx.emulator, "-INT", |inv| {
-                    inv["sagemaker"]["endpoints"] == json!(["interrupted"])
+                    Ok(inv["sagemaker"]["endpoints"] == json!(["interrupted"]))
                 })?;
                 ensure!(took < Duration::from_secs(10), "Ctrl-C took {took:?}");
                 let state = ctx.ws.state()?;

@@ -9,6 +9,7 @@
 
 pub mod autoscaling;
 pub mod existing;
+pub mod leftovers;
 pub mod models_configs;
 pub mod read;
 pub mod rollout;
@@ -49,6 +50,7 @@ impl Backend<Clients, EndpointState> for SageMaker {
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
         plan_tags_all(&mut plan);
         plan_names(plan.planned, plan.config);
+        leftovers::plan_cleanup(&mut plan);
     }
 
     async fn create(
@@ -126,7 +128,11 @@ impl Backend<Clients, EndpointState> for SageMaker {
         ctx: &mut Ctx<Clients>,
         current: EndpointState,
     ) -> Result<Option<EndpointState>, Diagnostics> {
-        read_endpoint(&ctx.client, &current).await
+        let read = read_endpoint(&ctx.client, &current).await?;
+        if let Some(s) = &read {
+            leftovers::note(&mut ctx.private, &current, s);
+        }
+        Ok(read)
     }
 
     async fn update(
@@ -166,6 +172,7 @@ impl Backend<Clients, EndpointState> for SageMaker {
             .await
             .map_err(recorded)?;
         delete_alarms(&c, &stale_alarms).await.map_err(recorded)?;
+        leftovers::delete_leftovers(&c, &mut ctx.private, &next).await;
         if prior.tags_all.as_ref() != Some(&tags) {
             let arn = next.arn.clone().unwrap_or_default();
             update_tags(
