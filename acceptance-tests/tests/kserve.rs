@@ -331,6 +331,219 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
     .run()
 }
 
+const CREATING: &str = "mlops.terraform.io/creating";
+
+/// An endpoint serving an artifact in the `sklearn` format.
+fn sklearn(url: &str) -> String {
+    endpoint(
+        &format!("    model_data_url = \"{url}\"\n"),
+        "    model_format = \"sklearn\"\n",
+    )
+}
+
+/// The InferenceService `sklearn(url)` describes, as a patch for [`KubeApiServer::apply_as`].
+fn sklearn_object(url: &str, annotations: Json) -> Json {
+    json!({
+        "metadata": { "annotations": annotations },
+        "spec": { "predictor": { "model": { "modelFormat": { "name": "sklearn" }, "storageUri": url } } },
+    })
+}
+
+/// Wait until the stand-in controller reported the current generation (so that nothing but
+/// the provider writes the object afterwards).
+fn wait_reported(k: &KubeApiServer) -> Result<Json> {
+    let start = std::time::Instant::now();
+    loop {
+        let o = live(k)?;
+        if at(&o, "/status/observedGeneration") == at(&o, "/metadata/generation") {
+            return Ok(o);
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "the controller did not report: {o}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// An interrupted apply (kill -9 after the create's apply, before its object was Ready) left
+/// the InferenceService with the creating annotation and no state entry: a plain apply adopts
+/// it (the same object), converges it to the plan, and removes the annotation.
+#[test]
+fn half_made_inference_service_is_adopted() -> Result<()> {
+    let Some(k) = start("half_made_inference_service_is_adopted")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(Duration::from_millis(300)));
+    k.run_controller(NAMESPACE);
+    let tc = case(&k, "kserve half-made");
+    let (k1, k2) = (k.clone(), k.clone());
+    let uid = Arc::new(std::sync::Mutex::new(Json::Null));
+    let uid1 = uid.clone();
+    tc.step(Step {
+        config: sklearn("s3://models/v2/model.tar.gz"),
+        before: Some(Box::new(move |_| {
+            // as the interrupted apply left it: applied by the provider's field manager with
+            // the annotation (from the configuration of then, serving v1)
+            k1.apply_as(
+                "terraform-provider-mlops",
+                NAMESPACE,
+                "churn",
+                sklearn_object(
+                    "s3://models/v1/model.tar.gz",
+                    json!({ CREATING: "terraform-provider-mlops" }),
+                ),
+            )?;
+            *uid1.lock().unwrap_or_else(|e| e.into_inner()) =
+                at(&live(&k1)?, "/metadata/uid").clone();
+            Ok(())
+        })),
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k2)?;
+            let was = uid.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ensure!(
+                at(&o, "/metadata/uid") == &was,
+                "not the same object (adopted means kept): {o}"
+            );
+            ensure!(
+                at(&o, "/spec/predictor/model/storageUri") == "s3://models/v2/model.tar.gz",
+                "not converged: {o}"
+            );
+            ensure!(
+                at(&o, "/metadata/annotations").get(CREATING).is_none(),
+                "the creating annotation is left: {o}"
+            );
+            let fields = at(&o, "/metadata/managedFields").to_string();
+            ensure!(
+                !fields.contains(CREATING),
+                "managedFields still name the annotation: {fields}"
+            );
+            let s = state_kube(ctx)?;
+            ensure!(s["ready"] == true && s["annotations"].is_null(), "{s}");
+            let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
+            ensure!(
+                log.contains("left half-made by an interrupted apply"),
+                "no adoption logged"
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+/// The provider's own create, cut off before its object was Ready (here by its timeout; a
+/// kill -9 or Ctrl-C stops it at the same point), leaves the creating annotation; without a
+/// state entry (as kill -9 leaves it) the next plain apply adopts the object, converging it
+/// to the configuration of now.
+#[test]
+fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
+    let Some(k) = start("interrupted_create_keeps_the_marker_until_adopted")? else {
+        return Ok(());
+    };
+    k.run_controller(NAMESPACE);
+    let tc = case(&k, "kserve interrupted create");
+    let (k1, k2, k3) = (k.clone(), k.clone(), k.clone());
+    let uid = Arc::new(std::sync::Mutex::new(Json::Null));
+    let uid1 = uid.clone();
+    tc.step(Step {
+        // KServe never reports Ready: the create stops after 2 s
+        config: sklearn("s3://models/v1/model.tar.gz").replace(
+            "  }\n}\n",
+            "  }\n  timeouts {\n    create = \"2s\"\n  }\n}\n",
+        ),
+        expect_error: Some(re(
+            r"(?s)Timed out waiting for InferenceService ml/churn to be Ready",
+        )),
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k1)?;
+            ensure!(
+                at(&o, "/metadata/annotations").get(CREATING)
+                    == Some(&json!("terraform-provider-mlops")),
+                "an unfinished create must carry the marker: {o}"
+            );
+            ensure!(
+                state_kube(ctx)?["ready"] == false,
+                "the applied object is recorded"
+            );
+            *uid1.lock().unwrap_or_else(|e| e.into_inner()) = at(&o, "/metadata/uid").clone();
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: sklearn("s3://models/v2/model.tar.gz"),
+        before: Some(Box::new(move |ctx| {
+            ctx.ws.tf_ok(&["state", "rm", "-no-color", ADDR])?;
+            k2.controller(Controller::Ready(Duration::from_millis(300)));
+            Ok(())
+        })),
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k3)?;
+            let was = uid.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ensure!(at(&o, "/metadata/uid") == &was, "not the same object: {o}");
+            ensure!(
+                at(&o, "/spec/predictor/model/storageUri") == "s3://models/v2/model.tar.gz",
+                "not converged: {o}"
+            );
+            ensure!(
+                at(&o, "/metadata/annotations").get(CREATING).is_none(),
+                "the creating annotation is left: {o}"
+            );
+            ensure!(state_kube(ctx)?["ready"] == true);
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+/// An InferenceService of the same name made by someone else (kubectl, another state): the
+/// apply fails naming it and the import block, without writing to it; the import block from
+/// the message brings it under management with an empty plan.
+#[test]
+fn someone_elses_inference_service_is_not_taken_over() -> Result<()> {
+    let Some(k) = start("someone_elses_inference_service_is_not_taken_over")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(Duration::ZERO));
+    k.run_controller(NAMESPACE);
+    let url = "s3://models/churn/model.tar.gz";
+    let tc = case(&k, "kserve foreign object");
+    let (k1, k2) = (k.clone(), k.clone());
+    let seen = Arc::new(std::sync::Mutex::new(Json::Null));
+    let seen1 = seen.clone();
+    let import = format!("import {{\n  to = {ADDR}\n  id = \"{NAMESPACE}/churn\"\n}}\n");
+    tc.step(Step {
+        config: sklearn(url),
+        before: Some(Box::new(move |_| {
+            k1.apply_as("kubectl", NAMESPACE, "churn", sklearn_object(url, json!({ "team": "churn" })))?;
+            *seen1.lock().unwrap_or_else(|e| e.into_inner()) = wait_reported(&k1)?;
+            Ok(())
+        })),
+        expect_error: Some(re(r#"(?s)InferenceService ml/churn already exists.*does not carry the\s+mlops\.terraform\.io/creating marker.*import \{\s*to = mlops_endpoint\.<name>\s*id = "ml/churn"\s*\}"#)),
+        check: Some(Box::new(move |ctx| {
+            ensure!(!ctx.state.has(ADDR), "nothing may be recorded");
+            let (before, now) = (seen.lock().unwrap_or_else(|e| e.into_inner()).clone(), live(&k2)?);
+            for p in ["/metadata/resourceVersion", "/metadata/managedFields"] {
+                ensure!(at(&before, p) == at(&now, p), "{p} changed: the provider wrote to someone else's object:\n{before}\n{now}");
+            }
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: format!("{}{import}", sklearn(url)),
+        check: Some(Box::new(move |ctx| {
+            let s = state_kube(ctx)?;
+            ensure!(s["ready"] == true && s["storage_uri"] == url, "{s}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
 /// The docs' example (examples/resources/mlops_endpoint/kserve.tf), as written.
 #[test]
 fn kserve_example_applies() -> Result<()> {
