@@ -498,6 +498,107 @@ fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
     .run()
 }
 
+/// Ctrl-C while the create waits for Ready: Terraform stops the provider, the wait ends
+/// within seconds, the state records the applied object (not Ready); the next plain apply
+/// converges (the tainted object is replaced) and leaves no marker.
+#[test]
+fn ctrl_c_stops_the_ready_wait_and_records_the_object() -> Result<()> {
+    let Some(k) = start("ctrl_c_stops_the_ready_wait_and_records_the_object")? else {
+        return Ok(());
+    };
+    k.run_controller(NAMESPACE);
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    // (a bound, so that a broken cancellation fails the test instead of hanging it)
+    ws.write_config(&format!(
+        "{}{}",
+        provider_block(&k.provider_kubernetes("")),
+        sklearn("s3://models/v1/model.tar.gz").replace(
+            "  }\n}\n",
+            "  }\n  timeouts {\n    create = \"2m\"\n  }\n}\n"
+        )
+    ))?;
+    let out = ws.dir.path().join("interrupted-apply.out");
+    let mut cmd = std::process::Command::new(&ws.terraform);
+    cmd.args(["apply", "-auto-approve", "-no-color", "-input=false"])
+        .current_dir(ws.work())
+        .stdout(std::fs::File::create(&out)?)
+        .stderr(std::fs::File::create(out.with_extension("err"))?);
+    for (name, value) in &ws.env {
+        cmd.env(name, value);
+    }
+    let mut apply = cmd.spawn()?;
+    let start = std::time::Instant::now();
+    while k.get(NAMESPACE, "churn")?.is_none() {
+        ensure!(
+            start.elapsed() < Duration::from_secs(60),
+            "the create never applied"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let interrupted = std::time::Instant::now();
+    ensure!(std::process::Command::new("kill")
+        .args(["-INT", &apply.id().to_string()])
+        .status()?
+        .success());
+    let status = loop {
+        if let Some(s) = apply.try_wait()? {
+            break s;
+        }
+        ensure!(
+            interrupted.elapsed() < Duration::from_secs(30),
+            "terraform still running 30 s after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stopped = interrupted.elapsed();
+    let output = format!(
+        "{}{}",
+        std::fs::read_to_string(&out)?,
+        std::fs::read_to_string(out.with_extension("err"))?
+    );
+    eprintln!(
+        "terraform exited {status} {:.1}s after SIGINT",
+        stopped.as_secs_f64()
+    );
+    ensure!(
+        !status.success() && stopped < Duration::from_secs(10),
+        "{output}"
+    );
+    ensure!(
+        re(r"(?s)Operation cancelled.*InferenceService\s+ml/churn\s+to\s+be\s+Ready")
+            .is_match(&output),
+        "{output}"
+    );
+    let s = ws.state()?.attr(ADDR, "kubernetes")?;
+    ensure!(
+        s["ready"] == false && s["storage_uri"] == "s3://models/v1/model.tar.gz",
+        "the applied object must be recorded: {s}"
+    );
+    ensure!(
+        at(&live(&k)?, "/metadata/annotations")
+            .get(CREATING)
+            .is_some(),
+        "the unfinished create keeps its marker"
+    );
+    k.controller(Controller::Ready(Duration::from_millis(300)));
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    ws.assert_plan_empty()?;
+    let o = live(&k)?;
+    ensure!(
+        at(&o, "/metadata/annotations").get(CREATING).is_none(),
+        "{o}"
+    );
+    ensure!(ws.state()?.attr(ADDR, "kubernetes")?["ready"] == true);
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(
+        k.get(NAMESPACE, "churn")?.is_none(),
+        "InferenceService left after destroy"
+    );
+    Ok(())
+}
+
 /// An InferenceService of the same name made by someone else (kubectl, another state): the
 /// apply fails naming it and the import block, without writing to it; the import block from
 /// the message brings it under management with an empty plan.
