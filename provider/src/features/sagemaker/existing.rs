@@ -159,3 +159,90 @@ pub(super) fn differences(found: &FeatureViewState, planned: &FeatureViewState) 
     }
     diags
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::view::{Feature, OnlineStore};
+
+    fn view() -> FeatureViewState {
+        let feature = |n: &str, t: &str| Feature {
+            name: n.into(),
+            r#type: t.into(),
+            description: None,
+        };
+        FeatureViewState {
+            name: "customers".into(),
+            description: Some("Customer features".into()),
+            entity_key: "customer_id".into(),
+            event_time: "event_time".into(),
+            feature: vec![
+                feature("customer_id", "String"),
+                feature("event_time", "Fractional"),
+            ],
+            online_store: Some(OnlineStore {
+                enabled: Some(true),
+                ttl_value: Some(30),
+                ttl_unit: Some("Days".into()),
+                storage_type: Some("Standard".into()),
+            }),
+            offline_store: None,
+            role_arn: None,
+            allow_replacement: Some(false),
+            tags: None,
+            tags_all: None,
+            arn: None,
+            offline_store_resolved_s3_uri: None,
+        }
+    }
+
+    #[test]
+    fn only_what_cannot_change_in_place_stops_an_adoption() {
+        let found = view();
+        let mut planned = view();
+        // convergeable: a feature added, the TTL, tags
+        planned.feature.push(Feature {
+            name: "age".into(),
+            r#type: "Integral".into(),
+            description: Some("Age".into()),
+        });
+        planned.online_store.as_mut().expect("online").ttl_value = Some(7);
+        planned.tags = Some([("team".to_string(), "ds".to_string())].into());
+        assert!(differences(&found, &planned).is_empty());
+        // not: the description, the storage type, a retyped or a removed feature
+        planned.description = Some("Customers".into());
+        planned.online_store.as_mut().expect("online").storage_type = Some("InMemory".into());
+        planned.feature[1].r#type = "String".into();
+        planned.feature.remove(0);
+        let d = differences(&found, &planned);
+        let at: Vec<String> = d.0.iter().map(|d| format!("{:?}", d.path)).collect();
+        assert_eq!(d.0.len(), 4, "{d}");
+        assert!(
+            d.0[0].detail.contains(
+                "with the description \"Customer features\" (the configuration has \"Customers\")"
+            ),
+            "{}",
+            d.0[0].detail
+        );
+        assert!(
+            d.0[1].detail.contains("storage_type \"Standard\""),
+            "{}",
+            d.0[1].detail
+        );
+        assert!(
+            d.0[2]
+                .detail
+                .contains("feature \"customer_id\", which the configuration does not have"),
+            "{}",
+            d.0[2].detail
+        );
+        assert!(
+            d.0[3].detail.contains(
+                "feature \"event_time\" of type Fractional (the configuration has String)"
+            ),
+            "{}",
+            d.0[3].detail
+        );
+        assert!(at[3].contains("type"), "{at:?}");
+    }
+}

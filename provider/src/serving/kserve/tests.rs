@@ -283,3 +283,36 @@ async fn server_side_apply_request_and_conflict_diagnostic() {
         assert_eq!(body["kind"], "InferenceService");
     }
 }
+
+/// The creating marker is in the object until the create finished; a read (or an import)
+/// never shows it, so it is no drift.
+#[test]
+fn creating_annotation_is_applied_and_never_read_back() {
+    let mut m = variant();
+    m.model_data_url = Some("s3://m/model.tar.gz".into());
+    let mut k = kube_block();
+    k.model_format = Some("xgboost".into());
+    k.annotations = Some([("team".to_string(), "churn".to_string())].into());
+    let s = state(m, k);
+    let creating = desired(&s, Some("s3://m/model.tar.gz"), Marker::Creating);
+    assert_eq!(
+        creating["metadata"]["annotations"],
+        json!({"team": "churn", "mlops.terraform.io/creating": "terraform-provider-mlops"})
+    );
+    let finished = desired(&s, Some("s3://m/model.tar.gz"), Marker::Finished);
+    assert_eq!(
+        finished["metadata"]["annotations"],
+        json!({"team": "churn"})
+    );
+    let live = with_status(creating, 1, 1, "True");
+    let read = observe(&s, &live);
+    assert_eq!(
+        read.kubernetes.expect("block").annotations,
+        Some([("team".to_string(), "churn".to_string())].into())
+    );
+    let imported = observe(&import("ml/churn").expect("valid id"), &live);
+    assert_eq!(
+        imported.kubernetes.expect("block").annotations,
+        Some([("team".to_string(), "churn".to_string())].into())
+    );
+}
