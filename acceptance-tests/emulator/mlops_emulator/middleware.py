@@ -20,7 +20,9 @@ from typing import Any, Callable, Iterable
 from . import rpcv2
 
 CONTROL_PREFIX = "/_emulator/"
-FAULT_KINDS = ("throttle", "server_error", "latency")
+# lost_response: the operation is performed, then its answer is lost (a 500 instead), as
+# when a connection drops after the server acted: what idempotency tokens are for.
+FAULT_KINDS = ("throttle", "server_error", "latency", "lost_response")
 
 StartResponse = Callable[..., Any]
 ControlHandler = Callable[[dict[str, Any]], Any]
@@ -403,6 +405,8 @@ class EmulatorMiddleware:
         latency, rule = self._pick_faults(info["service"], info["operation"])
         if latency:
             time.sleep(latency)
+        if rule is not None and rule.kind == "lost_response":
+            self.app(environ, lambda status, headers, exc_info=None: (lambda data: None))
         if rule is not None:
             status_line, headers, body = fault_response(rule, info["protocol"])
             start_response(status_line, headers)

@@ -218,3 +218,15 @@ def test_unsigned_web_identity_exchange_is_logged_as_sts(emulator):
     assert status == 200, payload
     assert b"<AccessKeyId>" in payload and b"<SessionToken>" in payload
     assert emulator.control("GET", "/_emulator/requests/summary") == {"sts.AssumeRoleWithWebIdentity": 1}
+
+
+def test_lost_response_performs_the_operation_then_answers_500(emulator):
+    add_fault(emulator, operation="CreateModelPackageGroup", kind="lost_response", count=1)
+    sm = emulator.client(retries={"mode": "standard", "total_max_attempts": 1})
+    with pytest.raises(ClientError) as err:
+        sm.create_model_package_group(ModelPackageGroupName="lost")
+    assert err.value.response["Error"]["Code"] == "InternalFailure"
+    # the group was created all the same: a retry without a token meets it
+    assert sm.describe_model_package_group(ModelPackageGroupName="lost")["ModelPackageGroupName"] == "lost"
+    log = emulator.control("GET", "/_emulator/requests")["requests"]
+    assert [(e["operation"], e["status"], e["fault"]) for e in log][0] == ("CreateModelPackageGroup", 500, "lost_response")

@@ -43,6 +43,14 @@ pub fn is_already_exists<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bo
     }
 }
 
+/// SageMaker refuses a change to an object that is still being created or updated
+/// ("Cannot update in-progress endpoint").
+pub fn is_in_progress<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error()
+        .and_then(|e| e.message())
+        .is_some_and(|m| m.to_ascii_lowercase().contains("in-progress"))
+}
+
 /// An error diagnostic for a failed API call.
 pub fn api_error<E, R>(op: &str, subject: &str, err: &SdkError<E, R>) -> Diagnostic
 where

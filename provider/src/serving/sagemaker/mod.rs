@@ -31,8 +31,8 @@ use self::rollout::{ensure_alarms, switch_config, Switch};
 use self::smoke_test::smoke_test;
 use super::model::EndpointState;
 use crate::aws::{
-    api_error, clear_creating_marker, delete_alarms, is_not_found, merge_tags, plan_tags_all,
-    update_tags,
+    api_error, clear_creating_marker, delete_alarms, is_in_progress, is_not_found, merge_tags,
+    plan_tags_all, update_tags,
 };
 use crate::clients::Clients;
 use crate::sagemaker::endpoint::{wait_deleted, wait_settled};
@@ -194,15 +194,24 @@ impl Backend<Clients, EndpointState> for SageMaker {
     ) -> Result<(), Diagnostics> {
         let c = ctx.client.clone();
         deregister_all(&c, &current).await?;
-        match c
-            .sagemaker
-            .delete_endpoint()
-            .endpoint_name(&current.name)
-            .send()
-            .await
-        {
+        let delete = || {
+            c.sagemaker
+                .delete_endpoint()
+                .endpoint_name(&current.name)
+                .send()
+        };
+        match delete().await {
             Ok(_) => {}
             Err(e) if is_not_found(&e) => {}
+            // Still being created or updated (e.g. an apply interrupted with Ctrl-C left it
+            // tainted mid-create): SageMaker deletes only a settled endpoint.
+            Err(e) if is_in_progress(&e) => {
+                let what = format!("endpoint {} to settle before deleting it", current.name);
+                wait_settled(ctx, &current.name, &what).await?;
+                delete()
+                    .await
+                    .map_err(|e| api_error("DeleteEndpoint", &current.name, &e))?;
+            }
             Err(e) => return Err(api_error("DeleteEndpoint", &current.name, &e).into()),
         }
         // SageMaker lets the config and models of an endpoint being deleted go at once, so
