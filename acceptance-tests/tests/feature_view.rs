@@ -450,3 +450,41 @@ fn someone_elses_feature_group_is_not_taken_over() -> Result<()> {
     })
     .run()
 }
+
+/// CreateFeatureGroup has no client token: when its answer is lost (the group made, a 500
+/// returned) the SDK's retry meets the group, which the creating tag identifies as this
+/// create's own: it is adopted, and there is still one group.
+#[test]
+fn lost_create_answer_makes_no_duplicate() -> Result<()> {
+    let mut tc = TestCase::new("feature view lost create answer");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    tc.step(Step {
+        config: view(AGE, "  tags = { team = \"ds\" }\n"),
+        before: Some(Box::new(|ctx| {
+            ctx.emulator.fault(serde_json::json!({
+                "operation": "CreateFeatureGroup", "kind": "lost_response", "count": 1
+            }))
+        })),
+        check: Some(Box::new(|ctx| {
+            let calls = ctx.emulator.calls()?;
+            ensure!(
+                calls.get("sagemaker.CreateFeatureGroup") == Some(&2),
+                "no retry happened: {calls:?}"
+            );
+            ensure!(
+                groups(ctx)? == serde_json::json!(["customers"]),
+                "{}",
+                groups(ctx)?
+            );
+            let a = ctx.state.str("mlops_feature_view.customers", "arn")?;
+            ensure!(
+                remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())],
+                "{:?}",
+                remote_tags(ctx, &a)?
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
