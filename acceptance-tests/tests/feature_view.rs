@@ -332,6 +332,22 @@ fn remote_tags(ctx: &StepCtx<'_>, arn: &str) -> Result<Vec<(String, String)>> {
         .collect())
 }
 
+/// Since the requests were cleared, the provider wrote nothing (no update, tag or delete
+/// call) but the one CreateFeatureGroup that met the group.
+fn no_writes_but_the_create(ctx: &StepCtx<'_>) -> Result<()> {
+    let calls = ctx.emulator.calls()?;
+    let writes: Vec<_> = calls
+        .keys()
+        .filter(|k| k.contains("Update") || k.contains("Delete") || k.contains("AddTags"))
+        .collect();
+    ensure!(writes.is_empty(), "wrote to the group: {calls:?}");
+    ensure!(
+        calls.get("sagemaker.CreateFeatureGroup") == Some(&1),
+        "{calls:?}"
+    );
+    Ok(())
+}
+
 fn groups(ctx: &StepCtx<'_>) -> Result<serde_json::Value> {
     Ok(ctx.emulator.inventory()?["sagemaker"]["feature_groups"].clone())
 }
@@ -357,9 +373,7 @@ fn half_made_feature_group_is_adopted() -> Result<()> {
         expect_error: Some(re(r#"(?s)Half-made feature group differs from the configuration.*Feature group customers was left half-made by an interrupted apply with the description "Customer features" \(the configuration has "Customers"\).*delete-feature-group"#)),
         check: Some(Box::new(move |ctx| {
             ensure!(!ctx.state.has("mlops_feature_view.customers"), "nothing may be recorded");
-            let calls = ctx.emulator.calls()?;
-            let writes: Vec<_> = calls.keys().filter(|k| k.contains("Update") || k.contains("Tags") && !k.contains("List") || k.contains("Delete")).collect();
-            ensure!(writes.is_empty(), "wrote to the half-made group: {calls:?}");
+            no_writes_but_the_create(ctx)?;
             let a = arn2.lock().unwrap_or_else(|e| e.into_inner()).clone();
             ensure!(remote_tags(ctx, &a)?.iter().any(|t| t.0 == CREATING), "the marker must stay until adopted");
             Ok(())
@@ -430,10 +444,7 @@ fn someone_elses_feature_group_is_not_taken_over() -> Result<()> {
         expect_error: Some(re(r#"(?s)Feature group customers already exists.*does not carry the mlops:creating marker.*import \{\s*to = mlops_feature_view\.<name>\s*id = "customers"\s*\}"#)),
         check: Some(Box::new(move |ctx| {
             ensure!(!ctx.state.has("mlops_feature_view.customers"), "nothing may be recorded");
-            let calls = ctx.emulator.calls()?;
-            let writes: Vec<_> = calls.keys().filter(|k| k.contains("Update") || k.contains("Tags") && !k.contains("List") || k.contains("Delete")).collect();
-            ensure!(writes.is_empty(), "wrote to someone else's group: {calls:?}");
-            ensure!(calls.get("sagemaker.CreateFeatureGroup") == Some(&1), "{calls:?}");
+            no_writes_but_the_create(ctx)?;
             let a = arn.lock().unwrap_or_else(|e| e.into_inner()).clone();
             ensure!(remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())]);
             Ok(())

@@ -366,6 +366,37 @@ fn wait_reported(k: &KubeApiServer) -> Result<Json> {
     }
 }
 
+/// The object of uid `was` is still there (adopted, not re-created), serves `url`, carries no
+/// creating marker (nor does its managedFields name it), is recorded Ready, and the provider
+/// logged the adoption.
+fn assert_adopted(ctx: &StepCtx<'_>, k: &KubeApiServer, was: &Json, url: &str) -> Result<()> {
+    let o = live(k)?;
+    ensure!(
+        at(&o, "/metadata/uid") == was,
+        "not the same object (adopted means kept): {o}"
+    );
+    ensure!(
+        at(&o, "/spec/predictor/model/storageUri") == url,
+        "not converged: {o}"
+    );
+    ensure!(
+        at(&o, "/metadata/annotations").get(CREATING).is_none(),
+        "the creating annotation is left: {o}"
+    );
+    let fields = at(&o, "/metadata/managedFields").to_string();
+    ensure!(
+        !fields.contains(CREATING),
+        "managedFields still name the annotation: {fields}"
+    );
+    ensure!(state_kube(ctx)?["ready"] == true);
+    let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
+    ensure!(
+        log.contains("left half-made by an interrupted apply"),
+        "no adoption logged"
+    );
+    Ok(())
+}
+
 /// An interrupted apply (kill -9 after the create's apply, before its object was Ready) left
 /// the InferenceService with the creating annotation and no state entry: a plain apply adopts
 /// it (the same object), converges it to the plan, and removes the annotation.
@@ -399,32 +430,10 @@ fn half_made_inference_service_is_adopted() -> Result<()> {
             Ok(())
         })),
         check: Some(Box::new(move |ctx| {
-            let o = live(&k2)?;
             let was = uid.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            ensure!(
-                at(&o, "/metadata/uid") == &was,
-                "not the same object (adopted means kept): {o}"
-            );
-            ensure!(
-                at(&o, "/spec/predictor/model/storageUri") == "s3://models/v2/model.tar.gz",
-                "not converged: {o}"
-            );
-            ensure!(
-                at(&o, "/metadata/annotations").get(CREATING).is_none(),
-                "the creating annotation is left: {o}"
-            );
-            let fields = at(&o, "/metadata/managedFields").to_string();
-            ensure!(
-                !fields.contains(CREATING),
-                "managedFields still name the annotation: {fields}"
-            );
+            assert_adopted(ctx, &k2, &was, "s3://models/v2/model.tar.gz")?;
             let s = state_kube(ctx)?;
-            ensure!(s["ready"] == true && s["annotations"].is_null(), "{s}");
-            let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
-            ensure!(
-                log.contains("left half-made by an interrupted apply"),
-                "no adoption logged"
-            );
+            ensure!(s["annotations"].is_null(), "{s}");
             Ok(())
         })),
         ..Default::default()
@@ -479,18 +488,8 @@ fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
             Ok(())
         })),
         check: Some(Box::new(move |ctx| {
-            let o = live(&k3)?;
             let was = uid.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            ensure!(at(&o, "/metadata/uid") == &was, "not the same object: {o}");
-            ensure!(
-                at(&o, "/spec/predictor/model/storageUri") == "s3://models/v2/model.tar.gz",
-                "not converged: {o}"
-            );
-            ensure!(
-                at(&o, "/metadata/annotations").get(CREATING).is_none(),
-                "the creating annotation is left: {o}"
-            );
-            ensure!(state_kube(ctx)?["ready"] == true);
+            assert_adopted(ctx, &k3, &was, "s3://models/v2/model.tar.gz")?;
             Ok(())
         })),
         ..Default::default()

@@ -67,27 +67,39 @@ pub fn deletion_phase(d: &DescribeFeatureGroupOutput) -> Phase {
 pub enum Awaited {
     Creation,
     Update,
+    /// Its deletion (started by this provider or anyone): until it is gone.
+    Deletion,
 }
 
-/// Wait until the group is created (or its last update finished); its failure reason
-/// otherwise.
+/// Wait until the group is created, its last update finished, or it is gone, within the
+/// operation's timeout; its failure reason otherwise.
 pub async fn wait_for_feature_group(
     ctx: &Ctx<Clients>,
     name: &str,
     awaited: Awaited,
 ) -> Result<(), Diagnostics> {
-    let (what, classify, summary, verb): (String, fn(&_) -> _, &str, &str) = match awaited {
+    let (what, want, classify, summary, verb): (String, _, fn(&_) -> _, &str, &str) = match awaited
+    {
         Awaited::Creation => (
             format!("feature group {name} to be created"),
+            Want::Present,
             creation_phase,
             "Feature group creation failed",
             "create",
         ),
         Awaited::Update => (
             format!("feature group {name} update"),
+            Want::Present,
             update_phase,
             "Feature group update failed",
             "update",
+        ),
+        Awaited::Deletion => (
+            format!("feature group {name} to be deleted"),
+            Want::Absent,
+            deletion_phase,
+            "Feature group deletion failed",
+            "delete",
         ),
     };
     let c = &ctx.client;
@@ -95,7 +107,7 @@ pub async fn wait_for_feature_group(
         &what,
         ctx.timeout,
         &ctx.cancel,
-        Want::Present,
+        want,
         || find_feature_group(c, name),
         classify,
     )
@@ -105,29 +117,6 @@ pub async fn wait_for_feature_group(
         Waited::Failed { reason, .. } => Err(Diagnostic::error(
             summary,
             format!("SageMaker could not {verb} feature group {name}: {reason}"),
-        )
-        .into()),
-    }
-}
-
-/// Wait until the group is gone (its deletion was started, by this provider or anyone),
-/// within the operation's timeout; DeleteFailed with its reason.
-pub async fn wait_feature_group_deleted(ctx: &Ctx<Clients>, name: &str) -> Result<(), Diagnostics> {
-    let c = &ctx.client;
-    match wait_until(
-        &format!("feature group {name} to be deleted"),
-        ctx.timeout,
-        &ctx.cancel,
-        Want::Absent,
-        || find_feature_group(c, name),
-        deletion_phase,
-    )
-    .await?
-    {
-        Waited::Reached(_) => Ok(()),
-        Waited::Failed { reason, .. } => Err(Diagnostic::error(
-            "Feature group deletion failed",
-            format!("SageMaker could not delete feature group {name}: {reason}"),
         )
         .into()),
     }

@@ -16,7 +16,7 @@ use crate::aws::{api_error, is_already_exists, sagemaker_existing};
 use crate::clients::Clients;
 use crate::features::view::FeatureViewState;
 use crate::ownership::{log_adopting, Existing, Taken, CREATING_TAG};
-use crate::sagemaker::feature_group::{find_feature_group, wait_feature_group_deleted};
+use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 
 /// What SageMaker cannot change in a feature group: attribute, and in words. (Features
 /// cannot be removed or retyped either.)
@@ -75,7 +75,7 @@ pub(super) async fn create_or_adopt(
         };
         if d.feature_group_status() == Some(&FeatureGroupStatus::Deleting) {
             tracing::info!(name = %name, "feature group still being deleted: waiting until it is gone before creating it");
-            wait_feature_group_deleted(ctx, name).await?;
+            wait_for_feature_group(ctx, name, Awaited::Deletion).await?;
             continue;
         }
         let arn = d.feature_group_arn().unwrap_or_default().to_string();
@@ -162,6 +162,7 @@ pub(super) fn differences(found: &FeatureViewState, planned: &FeatureViewState) 
 
 #[cfg(test)]
 mod tests {
+    use super::super::view::stub;
     use super::*;
     use crate::features::view::{Feature, OnlineStore};
 
@@ -172,7 +173,6 @@ mod tests {
             description: None,
         };
         FeatureViewState {
-            name: "customers".into(),
             description: Some("Customer features".into()),
             entity_key: "customer_id".into(),
             event_time: "event_time".into(),
@@ -186,13 +186,7 @@ mod tests {
                 ttl_unit: Some("Days".into()),
                 storage_type: Some("Standard".into()),
             }),
-            offline_store: None,
-            role_arn: None,
-            allow_replacement: Some(false),
-            tags: None,
-            tags_all: None,
-            arn: None,
-            offline_store_resolved_s3_uri: None,
+            ..stub("customers")
         }
     }
 

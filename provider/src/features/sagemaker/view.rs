@@ -22,13 +22,19 @@ use crate::aws::{
 use crate::clients::Clients;
 use crate::features::view::{Feature, FeatureViewState, OfflineStore, OnlineStore, GROUP_NAME};
 use crate::ownership::creating_tags;
-use crate::sagemaker::feature_group::{
-    find_feature_group, wait_feature_group_deleted, wait_for_feature_group, Awaited,
-};
+use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 use crate::validation::validate_tags;
 
-fn ty(s: &str) -> FeatureType {
-    FeatureType::from(s)
+/// The feature definitions SageMaker takes for `features`.
+fn definitions<'a>(features: impl Iterator<Item = &'a Feature>) -> Vec<FeatureDefinition> {
+    features
+        .map(|f| {
+            FeatureDefinition::builder()
+                .feature_name(&f.name)
+                .feature_type(FeatureType::from(f.r#type.as_str()))
+                .build()
+        })
+        .collect()
 }
 
 fn online_config(o: &OnlineStore) -> OnlineStoreConfig {
@@ -169,6 +175,25 @@ async fn set_descriptions(
     Ok(())
 }
 
+/// The state of a group known by its name only (an import, before `read` fills it).
+pub(super) fn stub(name: &str) -> FeatureViewState {
+    FeatureViewState {
+        name: name.to_string(),
+        description: None,
+        entity_key: String::new(),
+        event_time: String::new(),
+        feature: vec![],
+        online_store: None,
+        offline_store: None,
+        role_arn: None,
+        allow_replacement: Some(false),
+        tags: None,
+        tags_all: None,
+        arn: None,
+        offline_store_resolved_s3_uri: None,
+    }
+}
+
 fn vanished(name: &str) -> Diagnostic {
     Diagnostic::error(
         "Feature group vanished",
@@ -214,17 +239,7 @@ pub(super) async fn converge(
         c.sagemaker
             .update_feature_group()
             .feature_group_name(&name)
-            .set_feature_additions(Some(
-                added
-                    .iter()
-                    .map(|f| {
-                        FeatureDefinition::builder()
-                            .feature_name(&f.name)
-                            .feature_type(ty(&f.r#type))
-                            .build()
-                    })
-                    .collect(),
-            ))
+            .set_feature_additions(Some(definitions(added.iter().copied())))
             .send()
             .await
             .map_err(|e| {
@@ -446,16 +461,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
     ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
         let c = ctx.client.clone();
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
-        let defs: Vec<FeatureDefinition> = planned
-            .feature
-            .iter()
-            .map(|f| {
-                FeatureDefinition::builder()
-                    .feature_name(&f.name)
-                    .feature_type(ty(&f.r#type))
-                    .build()
-            })
-            .collect();
+        let defs = definitions(planned.feature.iter());
         let offline = planned.offline_store.as_ref().map(|o| {
             OfflineStoreConfig::builder()
                 .s3_storage_config(S3StorageConfig::builder().s3_uri(&o.s3_uri).build())
@@ -573,7 +579,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(api_error("DeleteFeatureGroup", &current.name, &e).into()),
         }
-        wait_feature_group_deleted(ctx, &current.name).await
+        wait_for_feature_group(ctx, &current.name, Awaited::Deletion).await
     }
 
     async fn import(
@@ -591,20 +597,6 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
             )
             .into());
         }
-        Ok(FeatureViewState {
-            name: id.to_string(),
-            description: None,
-            entity_key: String::new(),
-            event_time: String::new(),
-            feature: vec![],
-            online_store: None,
-            offline_store: None,
-            role_arn: None,
-            allow_replacement: Some(false),
-            tags: None,
-            tags_all: None,
-            arn: None,
-            offline_store_resolved_s3_uri: None,
-        })
+        Ok(stub(id))
     }
 }
