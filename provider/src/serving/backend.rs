@@ -45,7 +45,11 @@ use crate::clients::Clients;
 ///   computed attributes this backend knows in advance; null those it never sets.
 /// - `create(ctx, planned)`: create everything `planned` describes and wait until it
 ///   serves; return the state as read back. Whatever exists remotely when it fails goes into
-///   `Failure::partial` (recorded tainted), so nothing is orphaned.
+///   `Failure::partial` (recorded tainted), so nothing is orphaned. An object of the
+///   endpoint's name found first is handled as [`crate::ownership`] says: half-made by an
+///   interrupted apply (it carries the creating marker) is adopted and converged; anyone
+///   else's fails the create before anything is made. The marker goes when the create ends.
+///   Waits stop on `ctx.cancel` (StopProvider, Ctrl-C) with the partial state.
 /// - `read(ctx, current)`: refresh from the platform; `Ok(None)` when the endpoint is gone
 ///   (or going), so Terraform plans to create it again. Attributes the platform does not
 ///   store are kept from `current`.
@@ -53,7 +57,8 @@ use crate::clients::Clients;
 ///   On failure, `Failure::partial` is what serves now (`prior` when nothing changed), never
 ///   a state the platform does not have.
 /// - `delete(ctx, current)`: delete everything the endpoint owns and wait until it is gone;
-///   an endpoint already gone is no error.
+///   an endpoint already gone is no error, one still being created or updated (an apply
+///   interrupted mid-create) is waited out first.
 /// - `import(ctx, id)`: an import ID of this backend's form to a stub state that `read`
 ///   completes (the stub must select this backend).
 pub trait ServingBackend: Backend<Clients, EndpointState> {}

@@ -194,6 +194,17 @@ impl Backend<Clients, EndpointState> for SageMaker {
     ) -> Result<(), Diagnostics> {
         let c = ctx.client.clone();
         deregister_all(&c, &current).await?;
+        // What the endpoint owns goes first (SageMaker lets the config and models of a live
+        // endpoint go), so a destroy interrupted anywhere leaves at most the endpoint:
+        // still in state before DeleteEndpoint, deleting by itself after it.
+        if let Some(cfg) = &current.endpoint_config_name {
+            delete_config_and_models(&c, cfg, &BTreeSet::new()).await;
+        }
+        // Models recorded in state but no longer in the config (e.g. after drift).
+        for m in model_names(&current) {
+            delete_model_best_effort(&c, &m).await;
+        }
+        delete_alarms(&c, current.alarm_names.as_deref().unwrap_or_default()).await?;
         let delete = || {
             c.sagemaker
                 .delete_endpoint()
@@ -214,17 +225,6 @@ impl Backend<Clients, EndpointState> for SageMaker {
             }
             Err(e) => return Err(api_error("DeleteEndpoint", &current.name, &e).into()),
         }
-        // SageMaker lets the config and models of an endpoint being deleted go at once, so
-        // a destroy interrupted while the endpoint deletes leaves only that endpoint, which
-        // finishes deleting by itself.
-        if let Some(cfg) = &current.endpoint_config_name {
-            delete_config_and_models(&c, cfg, &BTreeSet::new()).await;
-        }
-        // Models recorded in state but no longer in the config (e.g. after drift).
-        for m in model_names(&current) {
-            delete_model_best_effort(&c, &m).await;
-        }
-        delete_alarms(&c, current.alarm_names.as_deref().unwrap_or_default()).await?;
         wait_deleted(ctx, &current.name).await?;
         Ok(())
     }
