@@ -410,9 +410,11 @@ impl KubeApiServer {
                 };
                 for o in list.items {
                     let name = o.metadata.name.clone().unwrap_or_default();
+                    // by uid: an object re-created under the same name starts at generation 1
+                    let uid = o.metadata.uid.clone().unwrap_or_default();
                     let generation = o.metadata.generation.unwrap_or(0);
                     if o.metadata.deletion_timestamp.is_some()
-                        || done.get(&name) == Some(&generation)
+                        || done.get(&uid) == Some(&generation)
                     {
                         continue;
                     }
@@ -428,7 +430,7 @@ impl KubeApiServer {
                         }
                     };
                     if r.is_ok() {
-                        done.insert(name, generation);
+                        done.insert(uid, generation);
                     }
                 }
             }

@@ -264,3 +264,238 @@ fn invalid_feature_views_are_rejected_at_plan_without_api_calls() -> Result<()> 
     );
     Ok(())
 }
+
+const CREATING: &str = "mlops:creating";
+
+/// Create the group `view("", ..)` describes (without `age`) through the SDK, with `tags`:
+/// as an interrupted apply leaves it (with the creating tag), or as someone else made it.
+fn create_out_of_band(ctx: &StepCtx<'_>, tags: &[(&str, &str)]) -> Result<String> {
+    use aws_sdk_sagemaker::types::{
+        FeatureDefinition, FeatureType, OfflineStoreConfig, OnlineStoreConfig, S3StorageConfig,
+        Tag, TtlDuration, TtlDurationUnit,
+    };
+    let feature = |n: &str, t: &str| {
+        FeatureDefinition::builder()
+            .feature_name(n)
+            .feature_type(FeatureType::from(t))
+            .build()
+    };
+    let mut create = ctx
+        .sagemaker()
+        .create_feature_group()
+        .feature_group_name("customers")
+        .description("Customer features")
+        .record_identifier_feature_name("customer_id")
+        .event_time_feature_name("event_time")
+        .feature_definitions(feature("customer_id", "String"))
+        .feature_definitions(feature("event_time", "Fractional"))
+        .online_store_config(
+            OnlineStoreConfig::builder()
+                .enable_online_store(true)
+                .ttl_duration(
+                    TtlDuration::builder()
+                        .unit(TtlDurationUnit::Days)
+                        .value(30)
+                        .build(),
+                )
+                .build(),
+        )
+        .offline_store_config(
+            OfflineStoreConfig::builder()
+                .s3_storage_config(
+                    S3StorageConfig::builder()
+                        .s3_uri("s3://features/customers")
+                        .build(),
+                )
+                .build(),
+        )
+        .role_arn(ROLE);
+    for (k, v) in tags {
+        create = create.tags(Tag::builder().key(*k).value(*v).build());
+    }
+    let r = ctx.rt.block_on(create.send())?;
+    Ok(r.feature_group_arn().unwrap_or_default().to_string())
+}
+
+fn remote_tags(ctx: &StepCtx<'_>, arn: &str) -> Result<Vec<(String, String)>> {
+    let r = ctx
+        .rt
+        .block_on(ctx.sagemaker().list_tags().resource_arn(arn).send())?;
+    Ok(r.tags()
+        .iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect())
+}
+
+/// Since the requests were cleared, the provider wrote nothing (no update, tag or delete
+/// call) but the one CreateFeatureGroup that met the group.
+fn no_writes_but_the_create(ctx: &StepCtx<'_>) -> Result<()> {
+    let calls = ctx.emulator.calls()?;
+    let writes: Vec<_> = calls
+        .keys()
+        .filter(|k| k.contains("Update") || k.contains("Delete") || k.contains("AddTags"))
+        .collect();
+    ensure!(writes.is_empty(), "wrote to the group: {calls:?}");
+    ensure!(
+        calls.get("sagemaker.CreateFeatureGroup") == Some(&1),
+        "{calls:?}"
+    );
+    Ok(())
+}
+
+fn groups(ctx: &StepCtx<'_>) -> Result<serde_json::Value> {
+    Ok(ctx.emulator.inventory()?["sagemaker"]["feature_groups"].clone())
+}
+
+/// An interrupted apply (kill -9 after CreateFeatureGroup) left the group with the creating
+/// tag and no state entry. If the configuration changed since in a way SageMaker cannot
+/// apply, the apply says so and leaves the group alone; once it matches, a plain apply adopts
+/// the group (the same one), converges it (a feature added, the TTL, tags), removes the tag.
+#[test]
+fn half_made_feature_group_is_adopted() -> Result<()> {
+    let mut tc = TestCase::new("feature view half-made");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    let arn = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (arn1, arn2) = (arn.clone(), arn.clone());
+    let tags = "  tags = { team = \"ds\" }\n";
+    tc.step(Step {
+        config: view(AGE, tags).replace("\"Customer features\"", "\"Customers\""),
+        before: Some(Box::new(move |ctx| {
+            let a = create_out_of_band(ctx, &[(CREATING, "terraform-provider-mlops"), ("team", "old")])?;
+            *arn1.lock().unwrap_or_else(|e| e.into_inner()) = a;
+            ctx.emulator.clear_requests()
+        })),
+        expect_error: Some(re(r#"(?s)Half-made feature group differs from the configuration.*Feature group customers was left half-made by an interrupted apply with the description "Customer features" \(the configuration has "Customers"\).*delete-feature-group"#)),
+        check: Some(Box::new(move |ctx| {
+            ensure!(!ctx.state.has("mlops_feature_view.customers"), "nothing may be recorded");
+            no_writes_but_the_create(ctx)?;
+            let a = arn2.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ensure!(remote_tags(ctx, &a)?.iter().any(|t| t.0 == CREATING), "the marker must stay until adopted");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: view(AGE, tags).replace("ttl_value = 30", "ttl_value = 7"),
+        check: Some(Box::new(move |ctx| {
+            let a = arn.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ensure!(ctx.state.str("mlops_feature_view.customers", "arn")? == a, "not the same group");
+            ensure!(groups(ctx)? == serde_json::json!(["customers"]), "{}", groups(ctx)?);
+            ensure!(remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())], "{:?}", remote_tags(ctx, &a)?);
+            let f = remote_features(ctx)?;
+            ensure!(f.contains(&("age".into(), "Integral".into())), "{f:?}");
+            let d = ctx.rt.block_on(ctx.sagemaker().describe_feature_group().feature_group_name("customers").send())?;
+            let ttl = d.online_store_config().and_then(|o| o.ttl_duration()).and_then(|t| t.value());
+            ensure!(ttl == Some(7), "ttl {ttl:?}");
+            let m = ctx.rt.block_on(ctx.sagemaker().describe_feature_metadata().feature_group_name("customers").feature_name("age").send())?;
+            ensure!(m.description() == Some("Age in years"));
+            let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
+            ensure!(log.contains("left half-made by an interrupted apply"), "no adoption logged");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    // a group still being deleted (here out of band, with no state entry left) is waited
+    // out, then created
+    .step(Step {
+        config: view(AGE, tags).replace("ttl_value = 30", "ttl_value = 7"),
+        before: Some(Box::new(|ctx| {
+            ctx.emulator.set_endpoint_delay(5.0)?;
+            ctx.rt.block_on(ctx.sagemaker().delete_feature_group().feature_group_name("customers").send())?;
+            ctx.ws.tf_ok(&["state", "rm", "-no-color", "mlops_feature_view.customers"])?;
+            Ok(())
+        })),
+        check: Some(Box::new(|ctx| {
+            ctx.emulator.set_endpoint_delay(1.0)?;
+            let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
+            ensure!(log.contains("feature group still being deleted"), "the deletion was not waited out");
+            ensure!(groups(ctx)? == serde_json::json!(["customers"]), "{}", groups(ctx)?);
+            let a = ctx.state.str("mlops_feature_view.customers", "arn")?;
+            ensure!(remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())], "{:?}", remote_tags(ctx, &a)?);
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+/// A group of the same name made by someone else (no creating tag): the apply fails naming
+/// it and the import block, without writing to it; the import block from the message
+/// imports it and the plan is empty.
+#[test]
+fn someone_elses_feature_group_is_not_taken_over() -> Result<()> {
+    let mut tc = TestCase::new("feature view foreign group");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    let tags = "  tags = { team = \"ds\" }\n";
+    let import = "import {\n  to = mlops_feature_view.customers\n  id = \"customers\"\n}\n";
+    let arn = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let arn1 = arn.clone();
+    tc.step(Step {
+        config: view("", tags),
+        before: Some(Box::new(move |ctx| {
+            *arn1.lock().unwrap_or_else(|e| e.into_inner()) = create_out_of_band(ctx, &[("team", "ds")])?;
+            ctx.emulator.clear_requests()
+        })),
+        expect_error: Some(re(r#"(?s)Feature group customers already exists.*does not carry the mlops:creating marker.*import \{\s*to = mlops_feature_view\.<name>\s*id = "customers"\s*\}"#)),
+        check: Some(Box::new(move |ctx| {
+            ensure!(!ctx.state.has("mlops_feature_view.customers"), "nothing may be recorded");
+            no_writes_but_the_create(ctx)?;
+            let a = arn.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            ensure!(remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())]);
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: format!("{}{import}", view("", tags)),
+        check: Some(Box::new(|ctx| {
+            ensure!(ctx.state.str("mlops_feature_view.customers", "description")? == "Customer features");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+/// CreateFeatureGroup has no client token: when its answer is lost (the group made, a 500
+/// returned) the SDK's retry meets the group, which the creating tag identifies as this
+/// create's own: it is adopted, and there is still one group.
+#[test]
+fn lost_create_answer_makes_no_duplicate() -> Result<()> {
+    let mut tc = TestCase::new("feature view lost create answer");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    tc.step(Step {
+        config: view(AGE, "  tags = { team = \"ds\" }\n"),
+        before: Some(Box::new(|ctx| {
+            ctx.emulator.fault(serde_json::json!({
+                "operation": "CreateFeatureGroup", "kind": "lost_response", "count": 1
+            }))
+        })),
+        check: Some(Box::new(|ctx| {
+            let calls = ctx.emulator.calls()?;
+            ensure!(
+                calls.get("sagemaker.CreateFeatureGroup") == Some(&2),
+                "no retry happened: {calls:?}"
+            );
+            ensure!(
+                groups(ctx)? == serde_json::json!(["customers"]),
+                "{}",
+                groups(ctx)?
+            );
+            let a = ctx.state.str("mlops_feature_view.customers", "arn")?;
+            ensure!(
+                remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())],
+                "{:?}",
+                remote_tags(ctx, &a)?
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}

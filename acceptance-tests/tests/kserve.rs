@@ -331,6 +331,319 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
     .run()
 }
 
+const CREATING: &str = "mlops.terraform.io/creating";
+
+/// An endpoint serving an artifact in the `sklearn` format.
+fn sklearn(url: &str) -> String {
+    endpoint(
+        &format!("    model_data_url = \"{url}\"\n"),
+        "    model_format = \"sklearn\"\n",
+    )
+}
+
+/// The InferenceService `sklearn(url)` describes, as a patch for [`KubeApiServer::apply_as`].
+fn sklearn_object(url: &str, annotations: Json) -> Json {
+    json!({
+        "metadata": { "annotations": annotations },
+        "spec": { "predictor": { "model": { "modelFormat": { "name": "sklearn" }, "storageUri": url } } },
+    })
+}
+
+/// Wait until the stand-in controller reported the current generation (so that nothing but
+/// the provider writes the object afterwards).
+fn wait_reported(k: &KubeApiServer) -> Result<Json> {
+    let start = std::time::Instant::now();
+    loop {
+        let o = live(k)?;
+        if at(&o, "/status/observedGeneration") == at(&o, "/metadata/generation") {
+            return Ok(o);
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "the controller did not report: {o}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The object of uid `was` is still there (adopted, not re-created), serves `url`, carries no
+/// creating marker (nor does its managedFields name it), is recorded Ready, and the provider
+/// logged the adoption.
+fn assert_adopted(ctx: &StepCtx<'_>, k: &KubeApiServer, was: &Json, url: &str) -> Result<()> {
+    let o = live(k)?;
+    ensure!(
+        at(&o, "/metadata/uid") == was,
+        "not the same object (adopted means kept): {o}"
+    );
+    ensure!(
+        at(&o, "/spec/predictor/model/storageUri") == url,
+        "not converged: {o}"
+    );
+    ensure!(
+        at(&o, "/metadata/annotations").get(CREATING).is_none(),
+        "the creating annotation is left: {o}"
+    );
+    let fields = at(&o, "/metadata/managedFields").to_string();
+    ensure!(
+        !fields.contains(CREATING),
+        "managedFields still name the annotation: {fields}"
+    );
+    ensure!(state_kube(ctx)?["ready"] == true);
+    let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
+    ensure!(
+        log.contains("left half-made by an interrupted apply"),
+        "no adoption logged"
+    );
+    Ok(())
+}
+
+/// An interrupted apply (kill -9 after the create's apply, before its object was Ready) left
+/// the InferenceService with the creating annotation and no state entry: a plain apply adopts
+/// it (the same object), converges it to the plan, and removes the annotation.
+#[test]
+fn half_made_inference_service_is_adopted() -> Result<()> {
+    let Some(k) = start("half_made_inference_service_is_adopted")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(Duration::from_millis(300)));
+    k.run_controller(NAMESPACE);
+    let tc = case(&k, "kserve half-made");
+    let (k1, k2) = (k.clone(), k.clone());
+    let uid = Arc::new(std::sync::Mutex::new(Json::Null));
+    let uid1 = uid.clone();
+    tc.step(Step {
+        config: sklearn("s3://models/v2/model.tar.gz"),
+        before: Some(Box::new(move |_| {
+            // as the interrupted apply left it: applied by the provider's field manager with
+            // the annotation (from the configuration of then, serving v1)
+            k1.apply_as(
+                "terraform-provider-mlops",
+                NAMESPACE,
+                "churn",
+                sklearn_object(
+                    "s3://models/v1/model.tar.gz",
+                    json!({ CREATING: "terraform-provider-mlops" }),
+                ),
+            )?;
+            *uid1.lock().unwrap_or_else(|e| e.into_inner()) =
+                at(&live(&k1)?, "/metadata/uid").clone();
+            Ok(())
+        })),
+        check: Some(Box::new(move |ctx| {
+            let was = uid.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            assert_adopted(ctx, &k2, &was, "s3://models/v2/model.tar.gz")?;
+            let s = state_kube(ctx)?;
+            ensure!(s["annotations"].is_null(), "{s}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+/// The provider's own create, cut off before its object was Ready (here by its timeout; a
+/// kill -9 or Ctrl-C stops it at the same point), leaves the creating annotation; without a
+/// state entry (as kill -9 leaves it) the next plain apply adopts the object, converging it
+/// to the configuration of now.
+#[test]
+fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
+    let Some(k) = start("interrupted_create_keeps_the_marker_until_adopted")? else {
+        return Ok(());
+    };
+    k.run_controller(NAMESPACE);
+    let tc = case(&k, "kserve interrupted create");
+    let (k1, k2, k3) = (k.clone(), k.clone(), k.clone());
+    let uid = Arc::new(std::sync::Mutex::new(Json::Null));
+    let uid1 = uid.clone();
+    tc.step(Step {
+        // KServe never reports Ready: the create stops after 2 s
+        config: sklearn("s3://models/v1/model.tar.gz").replace(
+            "  }\n}\n",
+            "  }\n  timeouts {\n    create = \"2s\"\n  }\n}\n",
+        ),
+        expect_error: Some(re(
+            r"(?s)Timed out waiting for InferenceService ml/churn to be Ready",
+        )),
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k1)?;
+            ensure!(
+                at(&o, "/metadata/annotations").get(CREATING)
+                    == Some(&json!("terraform-provider-mlops")),
+                "an unfinished create must carry the marker: {o}"
+            );
+            ensure!(
+                state_kube(ctx)?["ready"] == false,
+                "the applied object is recorded"
+            );
+            *uid1.lock().unwrap_or_else(|e| e.into_inner()) = at(&o, "/metadata/uid").clone();
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: sklearn("s3://models/v2/model.tar.gz"),
+        before: Some(Box::new(move |ctx| {
+            ctx.ws.tf_ok(&["state", "rm", "-no-color", ADDR])?;
+            k2.controller(Controller::Ready(Duration::from_millis(300)));
+            Ok(())
+        })),
+        check: Some(Box::new(move |ctx| {
+            let was = uid.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            assert_adopted(ctx, &k3, &was, "s3://models/v2/model.tar.gz")?;
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
+/// Ctrl-C while the create waits for Ready: Terraform stops the provider, the wait ends
+/// within seconds, the state records the applied object (not Ready); the next plain apply
+/// converges (the tainted object is replaced) and leaves no marker.
+#[test]
+fn ctrl_c_stops_the_ready_wait_and_records_the_object() -> Result<()> {
+    let Some(k) = start("ctrl_c_stops_the_ready_wait_and_records_the_object")? else {
+        return Ok(());
+    };
+    k.run_controller(NAMESPACE);
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    // (a bound, so that a broken cancellation fails the test instead of hanging it)
+    ws.write_config(&format!(
+        "{}{}",
+        provider_block(&k.provider_kubernetes("")),
+        sklearn("s3://models/v1/model.tar.gz").replace(
+            "  }\n}\n",
+            "  }\n  timeouts {\n    create = \"2m\"\n  }\n}\n"
+        )
+    ))?;
+    let out = ws.dir.path().join("interrupted-apply.out");
+    let mut cmd = std::process::Command::new(&ws.terraform);
+    cmd.args(["apply", "-auto-approve", "-no-color", "-input=false"])
+        .current_dir(ws.work())
+        .stdout(std::fs::File::create(&out)?)
+        .stderr(std::fs::File::create(out.with_extension("err"))?);
+    for (name, value) in &ws.env {
+        cmd.env(name, value);
+    }
+    let mut apply = cmd.spawn()?;
+    let start = std::time::Instant::now();
+    while k.get(NAMESPACE, "churn")?.is_none() {
+        ensure!(
+            start.elapsed() < Duration::from_secs(60),
+            "the create never applied"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let interrupted = std::time::Instant::now();
+    ensure!(std::process::Command::new("kill")
+        .args(["-INT", &apply.id().to_string()])
+        .status()?
+        .success());
+    let status = loop {
+        if let Some(s) = apply.try_wait()? {
+            break s;
+        }
+        ensure!(
+            interrupted.elapsed() < Duration::from_secs(30),
+            "terraform still running 30 s after SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stopped = interrupted.elapsed();
+    let output = format!(
+        "{}{}",
+        std::fs::read_to_string(&out)?,
+        std::fs::read_to_string(out.with_extension("err"))?
+    );
+    eprintln!(
+        "terraform exited {status} {:.1}s after SIGINT",
+        stopped.as_secs_f64()
+    );
+    ensure!(
+        !status.success() && stopped < Duration::from_secs(10),
+        "{output}"
+    );
+    ensure!(
+        re(r"(?s)Operation cancelled.*InferenceService\s+ml/churn\s+to\s+be\s+Ready")
+            .is_match(&output),
+        "{output}"
+    );
+    let s = ws.state()?.attr(ADDR, "kubernetes")?;
+    ensure!(
+        s["ready"] == false && s["storage_uri"] == "s3://models/v1/model.tar.gz",
+        "the applied object must be recorded: {s}"
+    );
+    ensure!(
+        at(&live(&k)?, "/metadata/annotations")
+            .get(CREATING)
+            .is_some(),
+        "the unfinished create keeps its marker"
+    );
+    k.controller(Controller::Ready(Duration::from_millis(300)));
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    ws.assert_plan_empty()?;
+    let o = live(&k)?;
+    ensure!(
+        at(&o, "/metadata/annotations").get(CREATING).is_none(),
+        "{o}"
+    );
+    ensure!(ws.state()?.attr(ADDR, "kubernetes")?["ready"] == true);
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(
+        k.get(NAMESPACE, "churn")?.is_none(),
+        "InferenceService left after destroy"
+    );
+    Ok(())
+}
+
+/// An InferenceService of the same name made by someone else (kubectl, another state): the
+/// apply fails naming it and the import block, without writing to it; the import block from
+/// the message brings it under management with an empty plan.
+#[test]
+fn someone_elses_inference_service_is_not_taken_over() -> Result<()> {
+    let Some(k) = start("someone_elses_inference_service_is_not_taken_over")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(Duration::ZERO));
+    k.run_controller(NAMESPACE);
+    let url = "s3://models/churn/model.tar.gz";
+    let tc = case(&k, "kserve foreign object");
+    let (k1, k2) = (k.clone(), k.clone());
+    let seen = Arc::new(std::sync::Mutex::new(Json::Null));
+    let seen1 = seen.clone();
+    let import = format!("import {{\n  to = {ADDR}\n  id = \"{NAMESPACE}/churn\"\n}}\n");
+    tc.step(Step {
+        config: sklearn(url),
+        before: Some(Box::new(move |_| {
+            k1.apply_as("kubectl", NAMESPACE, "churn", sklearn_object(url, json!({ "team": "churn" })))?;
+            *seen1.lock().unwrap_or_else(|e| e.into_inner()) = wait_reported(&k1)?;
+            Ok(())
+        })),
+        expect_error: Some(re(r#"(?s)InferenceService ml/churn already exists.*does not carry the\s+mlops\.terraform\.io/creating marker.*import \{\s*to = mlops_endpoint\.<name>\s*id = "ml/churn"\s*\}"#)),
+        check: Some(Box::new(move |ctx| {
+            ensure!(!ctx.state.has(ADDR), "nothing may be recorded");
+            let (before, now) = (seen.lock().unwrap_or_else(|e| e.into_inner()).clone(), live(&k2)?);
+            for p in ["/metadata/resourceVersion", "/metadata/managedFields"] {
+                ensure!(at(&before, p) == at(&now, p), "{p} changed: the provider wrote to someone else's object:\n{before}\n{now}");
+            }
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: format!("{}{import}", sklearn(url)),
+        check: Some(Box::new(move |ctx| {
+            let s = state_kube(ctx)?;
+            ensure!(s["ready"] == true && s["storage_uri"] == url, "{s}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
 /// The docs' example (examples/resources/mlops_endpoint/kserve.tf), as written.
 #[test]
 fn kserve_example_applies() -> Result<()> {

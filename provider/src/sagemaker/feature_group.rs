@@ -1,8 +1,9 @@
-//! Feature groups: the finder and status classifiers (creation, update, deletion).
+//! Feature groups: the finder, status classifiers (creation, update, deletion) and the
+//! waiters built on them.
 
 use aws_sdk_sagemaker::operation::describe_feature_group::DescribeFeatureGroupOutput;
 use aws_sdk_sagemaker::types::{FeatureGroupStatus, LastUpdateStatusValue};
-use mlops_framework::{Diagnostics, Phase};
+use mlops_framework::{wait_until, Ctx, Diagnostic, Diagnostics, Phase, Waited, Want};
 
 use crate::aws::found;
 use crate::clients::Clients;
@@ -58,6 +59,66 @@ pub fn deletion_phase(d: &DescribeFeatureGroupOutput) -> Phase {
             Phase::Failed(d.failure_reason().unwrap_or(NO_REASON).to_string())
         }
         s => Phase::Pending(format!("status {}", s.map(|s| s.as_str()).unwrap_or("?"))),
+    }
+}
+
+/// Which change of a feature group a wait is for.
+#[derive(Clone, Copy)]
+pub enum Awaited {
+    Creation,
+    Update,
+    /// Its deletion (started by this provider or anyone): until it is gone.
+    Deletion,
+}
+
+/// Wait until the group is created, its last update finished, or it is gone, within the
+/// operation's timeout; its failure reason otherwise.
+pub async fn wait_for_feature_group(
+    ctx: &Ctx<Clients>,
+    name: &str,
+    awaited: Awaited,
+) -> Result<(), Diagnostics> {
+    let (what, want, classify, summary, verb): (String, _, fn(&_) -> _, &str, &str) = match awaited
+    {
+        Awaited::Creation => (
+            format!("feature group {name} to be created"),
+            Want::Present,
+            creation_phase,
+            "Feature group creation failed",
+            "create",
+        ),
+        Awaited::Update => (
+            format!("feature group {name} update"),
+            Want::Present,
+            update_phase,
+            "Feature group update failed",
+            "update",
+        ),
+        Awaited::Deletion => (
+            format!("feature group {name} to be deleted"),
+            Want::Absent,
+            deletion_phase,
+            "Feature group deletion failed",
+            "delete",
+        ),
+    };
+    let c = &ctx.client;
+    match wait_until(
+        &what,
+        ctx.timeout,
+        &ctx.cancel,
+        want,
+        || find_feature_group(c, name),
+        classify,
+    )
+    .await?
+    {
+        Waited::Reached(_) => Ok(()),
+        Waited::Failed { reason, .. } => Err(Diagnostic::error(
+            summary,
+            format!("SageMaker could not {verb} feature group {name}: {reason}"),
+        )
+        .into()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The SageMaker Feature Store backend: feature groups ([`view`]) and their lookup
 //! ([`lookup`]). Imports no sibling backend.
 
+pub mod existing;
 pub mod lookup;
 pub mod view;
 

@@ -10,71 +10,31 @@ use aws_sdk_sagemaker::types::{
     TtlDurationUnit,
 };
 use mlops_framework::{
-    async_trait, wait_until, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx,
-    Value, Waited, Want,
+    async_trait, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx, Value,
 };
 
+use super::existing::{create_or_adopt, differences, Made, FIXED, FIXED_ONLINE};
 use super::SageMakerFeatureStore;
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags, user_tags,
+    api_error, clear_creating_marker, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags,
+    update_tags, user_tags,
 };
 use crate::clients::Clients;
 use crate::features::view::{Feature, FeatureViewState, OfflineStore, OnlineStore, GROUP_NAME};
-use crate::sagemaker::feature_group::{
-    creation_phase, deletion_phase, find_feature_group, update_phase,
-};
+use crate::ownership::creating_tags;
+use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 use crate::validation::validate_tags;
 
-/// Which change of a feature group a wait is for.
-#[derive(Clone, Copy)]
-enum Awaited {
-    Creation,
-    Update,
-}
-
-/// Wait until the group is created (or its last update finished); its failure reason
-/// otherwise.
-async fn wait_for_feature_group(
-    ctx: &Ctx<Clients>,
-    name: &str,
-    awaited: Awaited,
-) -> Result<(), Diagnostics> {
-    let (what, classify, summary, verb): (String, fn(&_) -> _, &str, &str) = match awaited {
-        Awaited::Creation => (
-            format!("feature group {name} to be created"),
-            creation_phase,
-            "Feature group creation failed",
-            "create",
-        ),
-        Awaited::Update => (
-            format!("feature group {name} update"),
-            update_phase,
-            "Feature group update failed",
-            "update",
-        ),
-    };
-    let c = &ctx.client;
-    match wait_until(
-        &what,
-        ctx.timeout,
-        &ctx.cancel,
-        Want::Present,
-        || find_feature_group(c, name),
-        classify,
-    )
-    .await?
-    {
-        Waited::Reached(_) => Ok(()),
-        Waited::Failed { reason, .. } => Err(Diagnostic::error(
-            summary,
-            format!("SageMaker could not {verb} feature group {name}: {reason}"),
-        )
-        .into()),
-    }
-}
-
-fn ty(s: &str) -> FeatureType {
-    FeatureType::from(s)
+/// The feature definitions SageMaker takes for `features`.
+fn definitions<'a>(features: impl Iterator<Item = &'a Feature>) -> Vec<FeatureDefinition> {
+    features
+        .map(|f| {
+            FeatureDefinition::builder()
+                .feature_name(&f.name)
+                .feature_type(FeatureType::from(f.r#type.as_str()))
+                .build()
+        })
+        .collect()
 }
 
 fn online_config(o: &OnlineStore) -> OnlineStoreConfig {
@@ -215,12 +175,146 @@ async fn set_descriptions(
     Ok(())
 }
 
-fn feature_path(i: usize, attr: Option<&str>) -> AttrPath {
+/// The state of a group known by its name only (an import, before `read` fills it).
+pub(super) fn stub(name: &str) -> FeatureViewState {
+    FeatureViewState {
+        name: name.to_string(),
+        description: None,
+        entity_key: String::new(),
+        event_time: String::new(),
+        feature: vec![],
+        online_store: None,
+        offline_store: None,
+        role_arn: None,
+        allow_replacement: Some(false),
+        tags: None,
+        tags_all: None,
+        arn: None,
+        offline_store_resolved_s3_uri: None,
+    }
+}
+
+fn vanished(name: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Feature group vanished",
+        format!("Feature group {name} was created but cannot be read back."),
+    )
+}
+
+pub(super) fn feature_path(i: usize, attr: Option<&str>) -> AttrPath {
     let p = AttrPath::attr("feature").index(i);
     match attr {
         Some(a) => p.field(a),
         None => p,
     }
+}
+
+/// Bring the group from `prior` (as recorded, or as a create found it) to `planned` in
+/// place: features added, the online TTL, feature descriptions, and `tags`. The state to
+/// read back; on failure, what is known to exist.
+pub(super) async fn converge(
+    ctx: &Ctx<Clients>,
+    prior: &FeatureViewState,
+    planned: &FeatureViewState,
+    tags: &BTreeMap<String, String>,
+) -> Result<FeatureViewState, Failure<FeatureViewState>> {
+    let c = ctx.client.clone();
+    let name = planned.name.clone();
+    let added: Vec<&Feature> = planned
+        .feature
+        .iter()
+        .filter(|f| !prior.feature.iter().any(|p| p.name == f.name))
+        .collect();
+    let ttl_changed = planned
+        .online_store
+        .as_ref()
+        .map(|o| (o.ttl_value, o.ttl_unit.clone()))
+        != prior
+            .online_store
+            .as_ref()
+            .map(|o| (o.ttl_value, o.ttl_unit.clone()));
+    // One kind of change per UpdateFeatureGroup (the API takes one of FeatureAdditions,
+    // OnlineStoreConfig, ThroughputConfig at a time), waiting for each.
+    if !added.is_empty() {
+        c.sagemaker
+            .update_feature_group()
+            .feature_group_name(&name)
+            .set_feature_additions(Some(definitions(added.iter().copied())))
+            .send()
+            .await
+            .map_err(|e| {
+                Failure::with_partial(prior.clone(), api_error("UpdateFeatureGroup", &name, &e))
+            })?;
+        tracing::info!(name = %name, added = added.len(), "feature group: adding features");
+        wait_for_feature_group(ctx, &name, Awaited::Update)
+            .await
+            .map_err(|d| Failure::with_partial(prior.clone(), d))?;
+    }
+    if ttl_changed {
+        if let Some(o) = &planned.online_store {
+            // No ttl_value removes the TTL: Unit and Value both null.
+            let ttl = match o.ttl_value {
+                Some(v) => TtlDuration::builder()
+                    .unit(TtlDurationUnit::from(
+                        o.ttl_unit.as_deref().unwrap_or("Days"),
+                    ))
+                    .value(v as i32)
+                    .build(),
+                None => TtlDuration::builder().build(),
+            };
+            let with_features = FeatureViewState {
+                online_store: prior.online_store.clone(),
+                ..planned.clone()
+            };
+            c.sagemaker
+                .update_feature_group()
+                .feature_group_name(&name)
+                .online_store_config(OnlineStoreConfigUpdate::builder().ttl_duration(ttl).build())
+                .send()
+                .await
+                .map_err(|e| {
+                    Failure::with_partial(
+                        with_features.clone(),
+                        api_error("UpdateFeatureGroup", &name, &e),
+                    )
+                })?;
+            tracing::info!(name = %name, "feature group: changing the online TTL");
+            wait_for_feature_group(ctx, &name, Awaited::Update)
+                .await
+                .map_err(|d| Failure::with_partial(with_features, d))?;
+        }
+    }
+    let changed_desc: Vec<&Feature> = planned
+        .feature
+        .iter()
+        .filter(|f| {
+            let before = prior
+                .feature
+                .iter()
+                .find(|p| p.name == f.name)
+                .and_then(|p| p.description.clone());
+            before != f.description
+        })
+        .collect();
+    let next = FeatureViewState {
+        arn: prior.arn.clone(),
+        offline_store_resolved_s3_uri: prior.offline_store_resolved_s3_uri.clone(),
+        ..planned.clone()
+    };
+    set_descriptions(&c, &name, &changed_desc)
+        .await
+        .map_err(|d| Failure::with_partial(next.clone(), d))?;
+    if prior.tags_all.as_ref() != Some(tags) {
+        update_tags(
+            &c.sagemaker,
+            prior.arn.as_deref().unwrap_or_default(),
+            prior.tags_all.as_ref().unwrap_or(&BTreeMap::new()),
+            tags,
+        )
+        .await
+        .map_err(|d| Failure::with_partial(next.clone(), d))?;
+    }
+    Ok(next)
 }
 
 #[async_trait]
@@ -326,19 +420,13 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
                 }
             }
         }
-        for (attr, what) in [
-            ("entity_key", "the entity key"),
-            ("event_time", "the event time feature"),
-            ("offline_store", "the offline store"),
-            ("role_arn", "the role"),
-            ("description", "the description"),
-        ] {
+        for (attr, what) in FIXED {
             let (a, b) = (plan.prior.attr(attr), plan.planned.attr(attr));
             if b.is_wholly_known() && !a.semantic_eq(b) {
                 losses.push((AttrPath::attr(attr), format!("Changing {what} is not possible in place: the group would be deleted and re-created, losing every stored record.")));
             }
         }
-        for attr in ["enabled", "storage_type"] {
+        for attr in FIXED_ONLINE {
             let (a, b) = (
                 plan.prior.attr("online_store").attr(attr),
                 plan.planned.attr("online_store").attr(attr),
@@ -373,16 +461,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
     ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
         let c = ctx.client.clone();
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
-        let defs: Vec<FeatureDefinition> = planned
-            .feature
-            .iter()
-            .map(|f| {
-                FeatureDefinition::builder()
-                    .feature_name(&f.name)
-                    .feature_type(ty(&f.r#type))
-                    .build()
-            })
-            .collect();
+        let defs = definitions(planned.feature.iter());
         let offline = planned.offline_store.as_ref().map(|o| {
             OfflineStoreConfig::builder()
                 .s3_storage_config(S3StorageConfig::builder().s3_uri(&o.s3_uri).build())
@@ -392,7 +471,8 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
                 .disable_glue_table_creation(o.disable_glue_table_creation == Some(true))
                 .build()
         });
-        let r = c
+        let marked = creating_tags(&tags);
+        let request = c
             .sagemaker
             .create_feature_group()
             .feature_group_name(&planned.name)
@@ -403,41 +483,55 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
             .set_offline_store_config(offline)
             .set_role_arn(planned.role_arn.clone())
             .set_description(planned.description.clone())
-            .set_tags(sdk_tags(&tags))
-            .send()
+            .set_tags(sdk_tags(&marked));
+        let made = create_or_adopt(ctx, &planned.name, request)
             .await
-            .map_err(|e| Failure::new(api_error("CreateFeatureGroup", &planned.name, &e)))?;
+            .map_err(Failure::new)?;
+        let arn = made.arn().to_string();
+        // From here on the group exists: failures keep it in state.
         let partial = FeatureViewState {
-            arn: r.feature_group_arn().map(String::from),
+            arn: Some(arn.clone()),
             tags_all: Some(tags),
             ..planned.clone()
         };
-        tracing::info!(name = %planned.name, "feature group creating");
+        let keep = |d: Diagnostics| Failure::with_partial(partial.clone(), d);
         wait_for_feature_group(ctx, &planned.name, Awaited::Creation)
             .await
-            .map_err(|d| Failure::with_partial(partial.clone(), d))?;
-        let described: Vec<&Feature> = planned
-            .feature
-            .iter()
-            .filter(|f| f.description.is_some())
-            .collect();
-        set_descriptions(&c, &planned.name, &described)
+            .map_err(keep)?;
+        match made {
+            Made::Created(_) => {
+                let described: Vec<&Feature> = planned
+                    .feature
+                    .iter()
+                    .filter(|f| f.description.is_some())
+                    .collect();
+                set_descriptions(&c, &planned.name, &described)
+                    .await
+                    .map_err(keep)?;
+            }
+            Made::HalfMade(_) => {
+                // An interrupted adoption may have left an update running.
+                wait_for_feature_group(ctx, &planned.name, Awaited::Update)
+                    .await
+                    .map_err(keep)?;
+                let Some(found) = read_view(&c, &partial).await.map_err(keep)? else {
+                    return Err(Failure::new(vanished(&planned.name)));
+                };
+                let fixed = differences(&found, &planned);
+                if fixed.has_errors() {
+                    // Not recorded: the group stays half-made, to adopt once the
+                    // configuration matches it (or after it is deleted).
+                    return Err(Failure::new(fixed));
+                }
+                converge(ctx, &found, &partial, &marked).await?;
+            }
+        }
+        // The create's last step.
+        clear_creating_marker(&c.sagemaker, &arn)
             .await
-            .map_err(|d| Failure::with_partial(partial.clone(), d))?;
+            .map_err(keep)?;
         let read = read_view(&c, &partial).await;
-        Failure::read_back(
-            read,
-            || {
-                Diagnostic::error(
-                    "Feature group vanished",
-                    format!(
-                        "Feature group {} was created but cannot be read back.",
-                        planned.name
-                    ),
-                )
-            },
-            |d| Failure::with_partial(partial.clone(), d),
-        )
+        Failure::read_back(read, || vanished(&planned.name), keep)
     }
 
     async fn read(
@@ -456,113 +550,8 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
     ) -> Result<FeatureViewState, Failure<FeatureViewState>> {
         let c = ctx.client.clone();
         let name = planned.name.clone();
-        let added: Vec<&Feature> = planned
-            .feature
-            .iter()
-            .filter(|f| !prior.feature.iter().any(|p| p.name == f.name))
-            .collect();
-        let ttl_changed = planned
-            .online_store
-            .as_ref()
-            .map(|o| (o.ttl_value, o.ttl_unit.clone()))
-            != prior
-                .online_store
-                .as_ref()
-                .map(|o| (o.ttl_value, o.ttl_unit.clone()));
-        // One kind of change per UpdateFeatureGroup (the API takes one of FeatureAdditions,
-        // OnlineStoreConfig, ThroughputConfig at a time), waiting for each.
-        if !added.is_empty() {
-            c.sagemaker
-                .update_feature_group()
-                .feature_group_name(&name)
-                .set_feature_additions(Some(
-                    added
-                        .iter()
-                        .map(|f| {
-                            FeatureDefinition::builder()
-                                .feature_name(&f.name)
-                                .feature_type(ty(&f.r#type))
-                                .build()
-                        })
-                        .collect(),
-                ))
-                .send()
-                .await
-                .map_err(|e| {
-                    Failure::with_partial(prior.clone(), api_error("UpdateFeatureGroup", &name, &e))
-                })?;
-            tracing::info!(name = %name, added = added.len(), "feature group: adding features");
-            wait_for_feature_group(ctx, &name, Awaited::Update)
-                .await
-                .map_err(|d| Failure::with_partial(prior.clone(), d))?;
-        }
-        if ttl_changed {
-            if let Some(o) = &planned.online_store {
-                // No ttl_value removes the TTL: Unit and Value both null.
-                let ttl = match o.ttl_value {
-                    Some(v) => TtlDuration::builder()
-                        .unit(TtlDurationUnit::from(
-                            o.ttl_unit.as_deref().unwrap_or("Days"),
-                        ))
-                        .value(v as i32)
-                        .build(),
-                    None => TtlDuration::builder().build(),
-                };
-                let with_features = FeatureViewState {
-                    online_store: prior.online_store.clone(),
-                    ..planned.clone()
-                };
-                c.sagemaker
-                    .update_feature_group()
-                    .feature_group_name(&name)
-                    .online_store_config(
-                        OnlineStoreConfigUpdate::builder().ttl_duration(ttl).build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        Failure::with_partial(
-                            with_features.clone(),
-                            api_error("UpdateFeatureGroup", &name, &e),
-                        )
-                    })?;
-                tracing::info!(name = %name, "feature group: changing the online TTL");
-                wait_for_feature_group(ctx, &name, Awaited::Update)
-                    .await
-                    .map_err(|d| Failure::with_partial(with_features, d))?;
-            }
-        }
-        let changed_desc: Vec<&Feature> = planned
-            .feature
-            .iter()
-            .filter(|f| {
-                let before = prior
-                    .feature
-                    .iter()
-                    .find(|p| p.name == f.name)
-                    .and_then(|p| p.description.clone());
-                before != f.description
-            })
-            .collect();
-        let next = FeatureViewState {
-            arn: prior.arn.clone(),
-            offline_store_resolved_s3_uri: prior.offline_store_resolved_s3_uri.clone(),
-            ..planned.clone()
-        };
-        set_descriptions(&c, &name, &changed_desc)
-            .await
-            .map_err(|d| Failure::with_partial(next.clone(), d))?;
         let tags = merge_tags(&c.default_tags, planned.tags.as_ref());
-        if prior.tags_all.as_ref() != Some(&tags) {
-            update_tags(
-                &c.sagemaker,
-                prior.arn.as_deref().unwrap_or_default(),
-                prior.tags_all.as_ref().unwrap_or(&BTreeMap::new()),
-                &tags,
-            )
-            .await
-            .map_err(|d| Failure::with_partial(next.clone(), d))?;
-        }
+        let next = converge(ctx, &prior, &planned, &tags).await?;
         match read_view(&c, &next).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(Failure::new(Diagnostic::error(
@@ -590,25 +579,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
             Err(e) if is_not_found(&e) => return Ok(()),
             Err(e) => return Err(api_error("DeleteFeatureGroup", &current.name, &e).into()),
         }
-        let name = current.name.clone();
-        let c = &ctx.client;
-        match wait_until(
-            &format!("feature group {name} to be deleted"),
-            ctx.timeout,
-            &ctx.cancel,
-            Want::Absent,
-            || find_feature_group(c, &name),
-            deletion_phase,
-        )
-        .await?
-        {
-            Waited::Reached(_) => Ok(()),
-            Waited::Failed { reason, .. } => Err(Diagnostic::error(
-                "Feature group deletion failed",
-                format!("SageMaker could not delete feature group {name}: {reason}"),
-            )
-            .into()),
-        }
+        wait_for_feature_group(ctx, &current.name, Awaited::Deletion).await
     }
 
     async fn import(
@@ -626,20 +597,6 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
             )
             .into());
         }
-        Ok(FeatureViewState {
-            name: id.to_string(),
-            description: None,
-            entity_key: String::new(),
-            event_time: String::new(),
-            feature: vec![],
-            online_store: None,
-            offline_store: None,
-            role_arn: None,
-            allow_replacement: Some(false),
-            tags: None,
-            tags_all: None,
-            arn: None,
-            offline_store_resolved_s3_uri: None,
-        })
+        Ok(stub(id))
     }
 }

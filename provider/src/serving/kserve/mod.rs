@@ -2,8 +2,12 @@
 //! built in [`object`]) applied with server-side apply under our own field manager, waited
 //! for until its `Ready` condition holds for the applied generation ([`readiness`](mod@readiness)), read
 //! back for the fields this resource manages (drift), imported by `namespace/name`, deleted
-//! and waited for until gone. Plan-time checks in [`validate`].
+//! and waited for until gone. A create looks first ([`existing`]): it adopts an object an
+//! interrupted apply left half-made (the `mlops.terraform.io/creating` annotation, carried
+//! until the create's object is Ready) and refuses anyone else's. Plan-time checks in
+//! [`validate`].
 
+pub mod existing;
 pub mod object;
 pub mod readiness;
 pub mod validate;
@@ -15,7 +19,7 @@ use mlops_framework::{
 };
 use serde_json::Value as Json;
 
-use self::object::{desired, kube_of, observe};
+use self::object::{desired, kube_of, observe, Marker};
 use self::readiness::{deletion_phase, readiness};
 use super::model::{EndpointState, KubernetesServing};
 use crate::aws::api_error;
@@ -109,32 +113,48 @@ fn apply_params(ks: &KubernetesServing) -> PatchParams {
     }
 }
 
+/// A planned state with the version it serves resolved, and the artifact it loads.
+struct Resolved {
+    state: EndpointState,
+    storage: Option<String>,
+}
+
+async fn resolve(c: &Clients, planned: &EndpointState) -> Result<Resolved, Diagnostics> {
+    let mut state = planned.clone();
+    let storage = storage_uri(c, &mut state).await?;
+    Ok(Resolved { state, storage })
+}
+
+/// Server-side apply of the object `r` describes; its generation.
+async fn apply(k: &Kube, r: &Resolved, marker: Marker) -> Result<i64, Diagnostic> {
+    let s = &r.state;
+    let ks = kube_of(s);
+    let obj = desired(s, r.storage.as_deref(), marker);
+    let applied = k
+        .call(api(k, &ks.namespace).patch(&s.name, &apply_params(ks), &Patch::Apply(&obj)))
+        .await
+        .map_err(|e| k.error("apply", &subject(s), &e))?;
+    Ok(applied.metadata.generation.unwrap_or_default())
+}
+
 /// Apply the object, wait until Ready, read it back. On failure, the state records the
 /// object as it is (not Ready), so nothing is lost and the next plan applies again.
 async fn apply_and_wait(
     ctx: &Ctx<Clients>,
-    planned: &EndpointState,
+    k: &Kube,
+    r: &Resolved,
+    marker: Marker,
 ) -> Result<EndpointState, Failure<EndpointState>> {
-    let c = ctx.client.clone();
-    let k = kube(&c).await?;
-    let mut planned = planned.clone();
-    let storage = storage_uri(&c, &mut planned).await?;
-    let planned = &planned;
+    let planned = &r.state;
     let ks = kube_of(planned);
-    let obj = desired(planned, storage.as_deref());
-    let params = apply_params(ks);
     let what = subject(planned);
     tracing::info!(namespace = %ks.namespace, name = %planned.name, server = %k.server, "applying InferenceService");
-    let applied = k
-        .call(api(k, &ks.namespace).patch(&planned.name, &params, &Patch::Apply(&obj)))
-        .await
-        .map_err(|e| Failure::new(k.error("apply", &what, &e)))?;
-    let generation = applied.metadata.generation.unwrap_or_default();
+    let generation = apply(k, r, marker).await.map_err(Failure::new)?;
     tracing::info!(namespace = %ks.namespace, name = %planned.name, generation, "applied; waiting for Ready");
     // From here on the object exists with the new spec: failures keep it in state.
     let mut recorded = planned.clone();
     if let Some(rk) = recorded.kubernetes.as_mut() {
-        rk.storage_uri = storage.clone();
+        rk.storage_uri = r.storage.clone();
         rk.ready = Some(false);
         rk.url = None;
         rk.latest_ready_revision = None;
@@ -180,6 +200,21 @@ async fn apply_and_wait(
             Err(Failure::with_partial(partial, d))
         }
     }
+}
+
+/// Wait until the InferenceService of `s` is gone (its deletion was started, by us or by
+/// anyone), within the operation's timeout; stops on cancellation.
+async fn wait_gone(ctx: &Ctx<Clients>, k: &Kube, s: &EndpointState) -> Result<(), Diagnostics> {
+    wait_until(
+        &format!("{} to be deleted", subject(s)),
+        ctx.timeout,
+        &ctx.cancel,
+        Want::Absent,
+        || get(k, s),
+        deletion_phase,
+    )
+    .await?;
+    Ok(())
 }
 
 #[async_trait]
@@ -233,12 +268,24 @@ impl Backend<Clients, EndpointState> for KServe {
         }
     }
 
+    /// Looks first ([`existing::look_before_create`]): someone else's object fails before
+    /// any write; then applies with the creating marker, waits for Ready, and applies the
+    /// marker away as the last step.
     async fn create(
         &self,
         ctx: &mut Ctx<Clients>,
         planned: EndpointState,
     ) -> Result<EndpointState, Failure<EndpointState>> {
-        apply_and_wait(ctx, &planned).await
+        let c = ctx.client.clone();
+        let k = kube(&c).await?;
+        existing::look_before_create(ctx, k, &planned).await?;
+        let r = resolve(&c, &planned).await?;
+        let ready = apply_and_wait(ctx, k, &r, Marker::Creating).await?;
+        apply(k, &r, Marker::Finished)
+            .await
+            .map_err(|d| Failure::with_partial(ready.clone(), d))?;
+        tracing::info!(namespace = %kube_of(&planned).namespace, name = %planned.name, "InferenceService created");
+        Ok(ready)
     }
 
     async fn read(
@@ -263,13 +310,19 @@ impl Backend<Clients, EndpointState> for KServe {
         prior: EndpointState,
         planned: EndpointState,
     ) -> Result<EndpointState, Failure<EndpointState>> {
-        apply_and_wait(ctx, &planned).await.map_err(|mut f| {
-            // Nothing was applied (e.g. a conflict or an unreachable server): keep the prior.
-            if f.partial.is_none() {
-                f.partial = Some(prior);
-            }
-            f
-        })
+        let c = ctx.client.clone();
+        let keep_prior = |d: Diagnostics| Failure::with_partial(prior.clone(), d);
+        let k = kube(&c).await.map_err(keep_prior)?;
+        let r = resolve(&c, &planned).await.map_err(keep_prior)?;
+        apply_and_wait(ctx, k, &r, Marker::Finished)
+            .await
+            .map_err(|mut f| {
+                // Nothing was applied (e.g. a conflict or an unreachable server): keep the prior.
+                if f.partial.is_none() {
+                    f.partial = Some(prior);
+                }
+                f
+            })
     }
 
     async fn delete(
@@ -290,16 +343,7 @@ impl Backend<Clients, EndpointState> for KServe {
             Err(e) => return Err(k.error("delete", &what, &e).into()),
         }
         tracing::info!(namespace = %ks.namespace, name = %current.name, "InferenceService deleting");
-        wait_until(
-            &format!("{what} to be deleted"),
-            ctx.timeout,
-            &ctx.cancel,
-            Want::Absent,
-            || get(k, &current),
-            deletion_phase,
-        )
-        .await?;
-        Ok(())
+        wait_gone(ctx, k, &current).await
     }
 
     /// `namespace/name` to a stub that `read` fills from the live object.

@@ -9,6 +9,7 @@ use mlops_framework::Phase;
 use serde_json::{json, Map, Value as Json};
 
 use super::readiness::readiness;
+use crate::ownership::{CREATING_ANNOTATION, CREATING_VALUE};
 use crate::serving::model::{
     EndpointState, KubeResources, KubernetesServing, Probe, Variant, DEFAULT_VARIANT,
 };
@@ -88,8 +89,18 @@ fn env_json(env: &BTreeMap<String, String>) -> Json {
     )
 }
 
+/// Whether an applied object carries the creating marker ([`CREATING_ANNOTATION`]): from the
+/// create's first apply until its object is Ready, then applied away (see [`crate::ownership`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// The create has not finished.
+    Creating,
+    /// Made (or updated): no marker; an apply without it removes one left over.
+    Finished,
+}
+
 /// The InferenceService this state describes (`storage`: the resolved artifact).
-pub fn desired(s: &EndpointState, storage: Option<&str>) -> Json {
+pub fn desired(s: &EndpointState, storage: Option<&str>, marker: Marker) -> Json {
     let k = kube_of(s);
     let m = &s.model;
     let mut predictor = Map::new();
@@ -173,6 +184,9 @@ pub fn desired(s: &EndpointState, storage: Option<&str>) -> Json {
     if let Some(a) = &m.model_package_arn {
         annotations.insert(PACKAGE_ANNOTATION.into(), a.clone());
     }
+    if marker == Marker::Creating {
+        annotations.insert(CREATING_ANNOTATION.into(), CREATING_VALUE.into());
+    }
     let mut meta = Map::new();
     meta.insert("name".into(), s.name.clone().into());
     meta.insert("namespace".into(), k.namespace.clone().into());
@@ -218,7 +232,8 @@ fn i64_at(j: &Json, p: &str) -> Option<i64> {
     j.pointer(p).and_then(Json::as_i64)
 }
 
-fn string_map(j: Option<&Json>) -> BTreeMap<String, String> {
+/// A string map of the object (labels, annotations); non-string values as JSON text.
+pub fn string_map(j: Option<&Json>) -> BTreeMap<String, String> {
     j.and_then(Json::as_object)
         .map(|m| {
             m.iter()
