@@ -122,8 +122,24 @@ fn monitor_lifecycle_swaps_definitions_without_gaps() -> Result<()> {
     .run()
 }
 
+/// Writes the emulator saw since its requests were cleared (reads are Describe/List).
+fn writes(ctx: &StepCtx<'_>) -> Result<Vec<String>> {
+    Ok(ctx
+        .emulator
+        .calls()?
+        .into_keys()
+        .filter(|k| {
+            let op = k.rsplit('.').next().unwrap_or_default();
+            !(op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get"))
+        })
+        .collect())
+}
+
+/// The data-capture check needs the endpoint, which the same plan may create: it runs at
+/// apply, before the monitor makes anything (a plan-time read would see no endpoint, or a
+/// half-made one an interrupted apply left).
 #[test]
-fn endpoint_without_capture_is_rejected_at_plan() -> Result<()> {
+fn endpoint_without_capture_is_rejected_before_anything_is_made() -> Result<()> {
     TestCase::new("monitor without capture")
         .step(Step {
             config: endpoint(false),
@@ -131,13 +147,167 @@ fn endpoint_without_capture_is_rejected_at_plan() -> Result<()> {
         })
         .step(Step {
             config: format!("{}{}", endpoint(false), monitor(&checks("v1", "5"))),
-            plan_only: true,
-            expect_error: Some(re(r"(?s)Endpoint does not capture data.*data_capture")),
+            before: Some(Box::new(|ctx| ctx.emulator.clear_requests())),
+            expect_error: Some(re(
+                r"(?s)Endpoint does not capture data.*endpoint_name = mlops_endpoint.e.name.*churn has no data capture.*data_capture",
+            )),
+            check: Some(Box::new(|ctx| {
+                let w = writes(ctx)?;
+                ensure!(w.is_empty(), "the monitor wrote before failing: {w:?}");
+                ensure!(!ctx.state.has("mlops_monitor.m"), "a failed create left a monitor in state");
+                Ok(())
+            })),
             ..Default::default()
         })
         // (destroy plans the whole configuration: leave the rejected monitor out)
         .step(Step {
             config: endpoint(false),
+            ..Default::default()
+        })
+        .run()
+}
+
+/// A monitor and the endpoint it watches planned together: the plan reads neither (the
+/// endpoint does not exist yet), the apply creates the endpoint, then checks and creates
+/// the monitor.
+#[test]
+fn monitor_and_its_new_endpoint_in_one_apply() -> Result<()> {
+    TestCase::new("monitor with its endpoint")
+        .step(Step {
+            config: format!("{}{}", endpoint(true), monitor(&checks("v1", "5"))),
+            before: Some(Box::new(|ctx| ctx.emulator.clear_requests())),
+            check: Some(Box::new(|ctx| {
+                ensure!(ctx.state.has("mlops_monitor.m"));
+                Ok(())
+            })),
+            ..Default::default()
+        })
+        .run()
+}
+
+/// The issue-13 case: an apply killed while creating the endpoint left it half-made (with
+/// the creating marker, serving a config without data capture yet, not in state). The next
+/// plan must not read it (it used to fail at plan: "Endpoint does not capture data"); the
+/// apply adopts the endpoint, switches it to the planned config with capture, then creates
+/// the monitor.
+#[test]
+fn monitor_on_a_half_made_endpoint_converges() -> Result<()> {
+    TestCase::new("monitor on a half-made endpoint")
+        .step(Step {
+            config: endpoint(false),
+            ..Default::default()
+        })
+        .step(Step {
+            config: format!("{}{}", endpoint(true), monitor(&checks("v1", "5"))),
+            before: Some(Box::new(|ctx| {
+                let arn = ctx.ws.state()?.str("mlops_endpoint.e", "arn")?;
+                ctx.ws.tf_ok(&["state", "rm", "mlops_endpoint.e"])?;
+                ctx.rt.block_on(
+                    ctx.sagemaker()
+                        .add_tags()
+                        .resource_arn(&arn)
+                        .tags(creating_tag())
+                        .send(),
+                )?;
+                Ok(())
+            })),
+            check: Some(Box::new(|ctx| {
+                ensure!(ctx.state.has("mlops_monitor.m"));
+                let d = ctx.rt.block_on(
+                    ctx.sagemaker()
+                        .describe_endpoint()
+                        .endpoint_name("churn")
+                        .send(),
+                )?;
+                ensure!(
+                    d.data_capture_config()
+                        .is_some_and(|c| c.enable_capture() == Some(true)),
+                    "the adopted endpoint does not capture data: {d:?}"
+                );
+                Ok(())
+            })),
+            ..Default::default()
+        })
+        .run()
+}
+
+fn creating_tag() -> aws_sdk_sagemaker::types::Tag {
+    aws_sdk_sagemaker::types::Tag::builder()
+        .key("mlops:creating")
+        .value("terraform-provider-mlops")
+        .build()
+}
+
+/// Schedules of the monitor's names exist without a state entry. Without the creating
+/// marker they are someone else's: the create names them and the import block, and
+/// writes nothing. With it (an interrupted create of ours), the create adopts them,
+/// points them at the planned definitions and removes the marker.
+#[test]
+fn schedules_are_adopted_only_when_half_made() -> Result<()> {
+    let both = format!("{}{}", endpoint(true), monitor(&checks("v1", "5")));
+    TestCase::new("monitor schedules adoption")
+        .step(Step {
+            config: both.clone(),
+            ..Default::default()
+        })
+        .step(Step {
+            config: both.clone(),
+            before: Some(Box::new(|ctx| {
+                ctx.ws.tf_ok(&["state", "rm", "mlops_monitor.m"])?;
+                ctx.emulator.clear_requests()
+            })),
+            expect_error: Some(re(
+                r#"(?s)Monitoring schedule churn-(data|model)-quality already exists.*not left by an interrupted apply.*import \{\s*to = mlops_monitor.<name>\s*id = "churn"\s*\}"#,
+            )),
+            check: Some(Box::new(|ctx| {
+                let w = writes(ctx)?;
+                ensure!(w.is_empty(), "wrote to someone else's schedules: {w:?}");
+                ensure!(!ctx.state.has("mlops_monitor.m"));
+                Ok(())
+            })),
+            ..Default::default()
+        })
+        .step(Step {
+            config: both,
+            before: Some(Box::new(|ctx| {
+                let sm = ctx.sagemaker();
+                for s in ["churn-data-quality", "churn-model-quality"] {
+                    let arn = ctx
+                        .rt
+                        .block_on(sm.describe_monitoring_schedule().monitoring_schedule_name(s).send())?
+                        .monitoring_schedule_arn()
+                        .unwrap_or_default()
+                        .to_string();
+                    ctx.rt.block_on(
+                        sm.add_tags()
+                            .resource_arn(&arn)
+                            .tags(creating_tag())
+                            .send(),
+                    )?;
+                }
+                ctx.emulator.clear_requests()
+            })),
+            check: Some(Box::new(|ctx| {
+                let calls = ctx.emulator.calls()?;
+                ensure!(
+                    !calls.contains_key("sagemaker.DeleteMonitoringSchedule"),
+                    "adoption deleted a schedule: {calls:?}"
+                );
+                let sm = ctx.sagemaker();
+                for s in ["churn-data-quality", "churn-model-quality"] {
+                    let arn = ctx.state.str("mlops_monitor.m", &format!("{}_schedule_arn", s.trim_start_matches("churn-").replace('-', "_")))?;
+                    let tags = ctx.rt.block_on(sm.list_tags().resource_arn(&arn).send())?;
+                    ensure!(
+                        tags.tags().iter().all(|t| t.key() != Some("mlops:creating")),
+                        "{s} kept the creating marker: {tags:?}"
+                    );
+                    ensure!(
+                        tags.tags().iter().any(|t| t.key() == Some("team")),
+                        "{s} lost its tags: {tags:?}"
+                    );
+                }
+                Ok(())
+            })),
             ..Default::default()
         })
         .run()

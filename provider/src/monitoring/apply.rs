@@ -1,10 +1,12 @@
-//! Create and update: each check brought to the planned state (baselining job, job
-//! definition, schedule), then the alerts, then changed tags. What exists is recorded as it
-//! is created, so a failure never loses a remote object.
+//! Create and update: the monitored endpoint's data capture checked and the schedules'
+//! names claimed before anything is made, then each check brought to the planned state
+//! (baselining job, job definition, schedule), then the alerts, then changed tags, and
+//! last the creating marker removed from the schedules this apply created. What exists is
+//! recorded as it is created, so a failure never loses a remote object.
 
 use std::collections::BTreeMap;
 
-use mlops_framework::{Ctx, Diagnostics, Failure};
+use mlops_framework::{AttrPath, Ctx, Diagnostic, Diagnostics, Failure};
 
 use super::alerts::apply_alerts;
 use super::baseline::ensure_baseline;
@@ -12,9 +14,12 @@ use super::definitions::{
     create_definition, definition_arn, definition_name, delete_definition, is_ours,
 };
 use super::model::{CheckKind, MonitorState};
-use super::schedules::{create_schedule, cron_of, delete_schedule, schedule_name, switch_schedule};
-use crate::aws::{merge_tags, update_tags};
+use super::schedules::{
+    claim_schedule, create_schedule, cron_of, delete_schedule, schedule_name, switch_schedule,
+};
+use crate::aws::{clear_creating_marker, merge_tags, update_tags};
 use crate::clients::Clients;
+use crate::sagemaker::endpoint::find_endpoint;
 
 /// Bring the monitor from `prior` (`None` on create) to `planned`.
 pub(super) async fn apply(
@@ -51,6 +56,24 @@ pub(super) async fn apply(
             Failure::with_partial(cur, d)
         }
     };
+    // Checks that need remote objects run here, not at plan: the endpoint may be created
+    // by the same apply (and exists now), and schedules left by an interrupted create are
+    // told from anyone else's before anything is made.
+    let endpoint = planned.endpoint_name.as_deref();
+    if endpoint.is_some() && endpoint != prior.and_then(|p| p.endpoint_name.as_deref()) {
+        if let Err(d) = check_endpoint_captures(c, endpoint.unwrap_or_default()).await {
+            return Err(fail(cur, d));
+        }
+    }
+    let new_schedules: Vec<CheckKind> = CheckKind::ALL
+        .into_iter()
+        .filter(|k| cur.schedule_arn(*k).is_none() && definition_name(planned, *k).is_some())
+        .collect();
+    for kind in &new_schedules {
+        if let Err(d) = claim_schedule(c, &planned.name, *kind).await {
+            return Err(fail(cur, d));
+        }
+    }
     for kind in CheckKind::ALL {
         if let Err(d) = apply_check(ctx, &mut cur, planned, kind, &tags).await {
             return Err(fail(cur, d));
@@ -71,6 +94,14 @@ pub(super) async fn apply(
             .map_err(|d| Failure::with_partial(cur.clone(), d))?;
         }
     }
+    // Last: the schedules this apply created are finished.
+    for kind in new_schedules {
+        if let Some(arn) = cur.schedule_arn(kind).cloned() {
+            clear_creating_marker(&c.sagemaker, &arn)
+                .await
+                .map_err(|d| Failure::with_partial(cur.clone(), d))?;
+        }
+    }
     Ok(MonitorState {
         baselining_job_name: planned.baselining_job_name.clone(),
         data_quality_job_definition: cur.data_quality_job_definition.clone(),
@@ -82,6 +113,31 @@ pub(super) async fn apply(
         tags_all: Some(tags),
         ..planned.clone()
     })
+}
+
+/// The monitored endpoint must exist and capture data: Model Monitor has nothing to
+/// analyse otherwise.
+async fn check_endpoint_captures(c: &Clients, endpoint: &str) -> Result<(), Diagnostics> {
+    let at = AttrPath::attr("endpoint_name");
+    let Some(d) = find_endpoint(c, endpoint).await? else {
+        return Err(Diagnostic::error(
+            "Endpoint not found",
+            format!("Endpoint {endpoint} does not exist. A monitor watches an existing endpoint: create it first (refer to it as mlops_endpoint.<name>.name, so that Terraform creates the endpoint before the monitor)."),
+        )
+        .at(at)
+        .into());
+    };
+    if d.data_capture_config()
+        .is_some_and(|x| x.enable_capture() == Some(true))
+    {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "Endpoint does not capture data",
+        format!("Endpoint {endpoint} has no data capture enabled, so Model Monitor has nothing to analyse. Add a data_capture block to the mlops_endpoint (e.g. data_capture {{ destination = \"s3://bucket/capture\" }})."),
+    )
+    .at(at)
+    .into())
 }
 
 /// Tags of the schedules and their (immutable, but taggable) definitions from `had` to

@@ -7,8 +7,8 @@
 //! |---|---|
 //! | [`model`] | the state: schema and docs |
 //! | `validate` | configuration checks |
-//! | `plan` | plan modification, the data-capture check of the endpoint |
-//! | `apply` | create and update, check by check |
+//! | `plan` | plan modification (no remote reads) |
+//! | `apply` | create and update, check by check, after the endpoint's data capture is checked |
 //! | `read` | refresh |
 //! | `definitions` | data and model quality job definitions |
 //! | `schedules` | monitoring schedules and the `schedule` expression |

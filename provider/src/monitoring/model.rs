@@ -165,8 +165,9 @@ pub struct MonitorState {
     /// IAM role the monitoring and baselining jobs run as.
     #[schemars(regex(pattern = ROLE_ARN), length(min = 20, max = 2048))]
     pub role_arn: String,
-    /// Name of the monitored endpoint. Exactly one of `endpoint_name` and
-    /// `batch_transform`.
+    /// Name of the monitored endpoint, which must capture data (checked when the monitor
+    /// is created or pointed at another endpoint, before anything is made). Exactly one of
+    /// `endpoint_name` and `batch_transform`.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"))]
     pub endpoint_name: Option<String>,
     /// Monitor a batch transform job's captured data instead of an endpoint.

@@ -4,7 +4,7 @@
 //! must capture data.
 
 use mlops_framework::resource::to_model;
-use mlops_framework::{AttrPath, PlanCtx, Value};
+use mlops_framework::{PlanCtx, Value};
 
 use super::alerts::{alarm_names_for, owned_topic_name, topic_name};
 use super::baseline::{baseline_output, baselining_job_name};
@@ -12,7 +12,6 @@ use super::definitions::definition_name;
 use super::model::{BaselineDataset, CheckKind, MonitorState};
 use crate::aws::plan_tags_all;
 use crate::clients::Clients;
-use crate::sagemaker::endpoint::find_endpoint;
 
 /// Attributes the provider computes (and `alerts`, whose `topic_arn` may be computed): the
 /// content names are derived once every other attribute is known.
@@ -36,7 +35,6 @@ pub(super) fn modify_plan(mut plan: PlanCtx<'_, Clients>) {
     plan_baseline(&mut plan);
     plan_alerts_topic(&mut plan);
     plan_content_names(&mut plan);
-    check_endpoint_captures(&mut plan);
 }
 
 /// The baselining job of `data_quality.baseline_dataset` as far as the plan knows it.
@@ -224,29 +222,4 @@ fn plan_content_names(plan: &mut PlanCtx<'_, Clients>) {
         "alarm_names".into(),
         Value::List(alarm_names_for(&s).into_iter().map(Value::string).collect()),
     );
-}
-
-/// The monitored endpoint must capture data (skipped when it does not exist yet).
-fn check_endpoint_captures(plan: &mut PlanCtx<'_, Clients>) {
-    let Some(endpoint) = plan.config.attr("endpoint_name").as_str() else {
-        return;
-    };
-    let Some(c) = plan.client else { return };
-    let found = tokio::task::block_in_place(|| {
-        tokio::runtime::Handle::current().block_on(find_endpoint(c, endpoint))
-    });
-    let capturing = match found {
-        Ok(Some(d)) => d
-            .data_capture_config()
-            .is_some_and(|x| x.enable_capture() == Some(true)),
-        Ok(None) => return,
-        Err(d) => return plan.diags.extend(d),
-    };
-    if !capturing {
-        plan.diags.error_at(
-            AttrPath::attr("endpoint_name"),
-            "Endpoint does not capture data",
-            format!("Endpoint {endpoint} has no data capture enabled, so Model Monitor has nothing to analyse. Add a data_capture block to the mlops_endpoint (e.g. data_capture {{ destination = \"s3://bucket/capture\" }})."),
-        );
-    }
 }

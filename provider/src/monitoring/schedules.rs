@@ -1,16 +1,18 @@
 //! Monitoring schedules: one per check (`<name>-data-quality`, `<name>-model-quality`), the
-//! `schedule` attribute as a SageMaker schedule expression, and creating, switching (to a
-//! new job definition or expression), reading and deleting a schedule.
+//! `schedule` attribute as a SageMaker schedule expression, and claiming (before a create
+//! makes anything), creating, switching (to a new job definition or expression), reading
+//! and deleting a schedule.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use aws_sdk_sagemaker::types::{MonitoringScheduleConfig, MonitoringType, ScheduleConfig};
-use mlops_framework::{wait_until, Ctx, Diagnostic, Diagnostics, Waited, Want};
+use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Waited, Want};
 
 use super::model::{CheckKind, MonitorState};
-use crate::aws::{api_error, is_not_found, sdk_tags};
+use crate::aws::{api_error, is_not_found, sagemaker_existing, sdk_tags};
 use crate::clients::Clients;
+use crate::ownership::{creating_tags, log_adopting, Existing, Taken, CREATING_TAG};
 use crate::sagemaker::monitoring::{
     created, find_monitoring_schedule, schedule_deletion_phase, schedule_phase, Created,
 };
@@ -151,8 +153,41 @@ async fn update_schedule(
     Ok(())
 }
 
-/// Create the check's schedule on `definition` (or adopt one left over with its definition)
-/// and wait until it is Scheduled; its ARN.
+/// Before a schedule is created: a schedule of its name must be one an interrupted apply
+/// left (it carries the creating marker, and is adopted by [`create_schedule`]); anyone
+/// else's fails here, naming it and the import block, before anything is made.
+pub(super) async fn claim_schedule(
+    c: &Clients,
+    monitor: &str,
+    kind: CheckKind,
+) -> Result<(), Diagnostics> {
+    let sched = schedule_name(monitor, kind);
+    let Some(arn) = find_monitoring_schedule(c, &sched)
+        .await?
+        .and_then(|d| d.monitoring_schedule_arn().map(String::from))
+    else {
+        return Ok(());
+    };
+    match sagemaker_existing(&c.sagemaker, &arn).await? {
+        Existing::HalfMade => {
+            log_adopting("Monitoring schedule", &sched);
+            Ok(())
+        }
+        Existing::Foreign => Err(Taken {
+            kind: "Monitoring schedule",
+            name: &sched,
+            resource_type: "mlops_monitor",
+            import_id: monitor,
+            marker: CREATING_TAG,
+            at: AttrPath::attr("name"),
+        }
+        .diagnostic()
+        .into()),
+    }
+}
+
+/// Create the check's schedule on `definition` with the creating marker (or adopt the one
+/// [`claim_schedule`] found half-made) and wait until it is Scheduled; its ARN.
 pub(super) async fn create_schedule(
     ctx: &Ctx<Clients>,
     s: &MonitorState,
@@ -167,12 +202,12 @@ pub(super) async fn create_schedule(
         .create_monitoring_schedule()
         .monitoring_schedule_name(&sched)
         .monitoring_schedule_config(schedule_config(s, kind, definition))
-        .set_tags(sdk_tags(tags))
+        .set_tags(sdk_tags(&creating_tags(tags)))
         .send()
         .await;
     match created("CreateMonitoringSchedule", &sched, answer)? {
         Created::New => tracing::info!(schedule = %sched, "monitoring schedule created"),
-        // Left over with its definition (state lost it, e.g. a failed apply).
+        // Half-made by an interrupted create (claimed before anything was made).
         Created::Existing => {
             wait_scheduled(ctx, &sched).await?;
             update_schedule(&ctx.client, s, kind, definition).await?;
