@@ -2,15 +2,18 @@
 //! and deletion.
 
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
-use mlops_framework::{Diagnostic, Diagnostics};
+use mlops_framework::{wait::cancelled, CancellationToken, Diagnostic, Diagnostics};
 
 use super::error::{is_missing, service_error};
 use super::iam::role_not_ready;
 use crate::clients::Clients;
 
 /// PutTargets, retried for a short while when EventBridge does not accept a role yet.
+/// PutTargets replaces targets by id, so it converges a rule an interrupted apply left
+/// half-targeted. `cancel` (StopProvider) ends the retries at once.
 pub async fn put_targets(
     c: &Clients,
+    cancel: &CancellationToken,
     rule: &str,
     targets: Vec<aws_sdk_eventbridge::types::Target>,
 ) -> Result<(), Diagnostics> {
@@ -65,7 +68,12 @@ pub async fn put_targets(
             }
         };
         tracing::info!(rule = %rule, attempt, reason = %retry, "role not accepted yet; retrying PutTargets");
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = cancel.cancelled() => {
+                return Err(cancelled(&format!("IAM to let EventBridge use the role of rule {rule}")));
+            }
+        }
         delay = (delay * 2).min(std::time::Duration::from_secs(8));
     }
     Ok(())

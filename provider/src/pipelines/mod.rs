@@ -340,7 +340,7 @@ impl Resource for Pipeline {
             planned.trigger.clone().unwrap_or_default(),
             planned.notification.clone().unwrap_or_default(),
         );
-        match events::apply(&c, &pref, (&[], &[]), desired).await {
+        match events::apply(&c, &ctx.cancel, &pref, (&[], &[]), desired).await {
             Ok((t, n)) => set_blocks(&mut partial, t, n),
             Err(((t, n), d)) => {
                 set_blocks(&mut partial, t, n);
@@ -475,7 +475,7 @@ impl Resource for Pipeline {
             planned.trigger.clone().unwrap_or_default(),
             planned.notification.clone().unwrap_or_default(),
         );
-        match events::apply(&c, &pref, (&prior_t, &prior_n), desired).await {
+        match events::apply(&c, &ctx.cancel, &pref, (&prior_t, &prior_n), desired).await {
             Ok((t, n)) => set_blocks(&mut next, t, n),
             Err(((t, n), d)) => {
                 set_blocks(&mut next, t, n);
