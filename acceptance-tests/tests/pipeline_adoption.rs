@@ -149,20 +149,28 @@ fn make_pipeline(ctx: &StepCtx, name: &str, marker: bool, description: &str) -> 
     ctx.emulator.clear_requests()
 }
 
-/// The pipeline's owned rules, roles and topics, and its pipelines, as the emulator has them.
-fn inventory(ctx: &StepCtx) -> Result<(Vec<String>, Vec<String>, Vec<String>, Json)> {
+/// Owned objects and pipelines as the emulator has them.
+struct Objects {
+    rules: Vec<String>,
+    roles: Vec<String>,
+    topics: Vec<String>,
+    pipelines: Json,
+}
+
+/// EventBridge rules, IAM roles, SNS topics and pipelines that exist now.
+fn inventory(ctx: &StepCtx) -> Result<Objects> {
     let inv = ctx.emulator.inventory()?;
     let keys = |v: &Json| -> Vec<String> {
         v.as_object()
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default()
     };
-    Ok((
-        keys(&inv["events"]["rules"]),
-        keys(&inv["iam"]["roles"]),
-        keys(&inv["sns"]["topics"]),
-        inv["sagemaker"]["pipelines"].clone(),
-    ))
+    Ok(Objects {
+        rules: keys(&inv["events"]["rules"]),
+        roles: keys(&inv["iam"]["roles"]),
+        topics: keys(&inv["sns"]["topics"]),
+        pipelines: inv["sagemaker"]["pipelines"].clone(),
+    })
 }
 
 /// Exactly what the configuration makes exists, once: one pipeline without the marker, one
@@ -170,7 +178,12 @@ fn inventory(ctx: &StepCtx) -> Result<(Vec<String>, Vec<String>, Vec<String>, Js
 /// naming that execution.
 fn converged(name: &'static str) -> acceptance_tests::Check {
     Box::new(move |ctx| {
-        let (rules, roles, topics, pipelines) = inventory(ctx)?;
+        let Objects {
+            rules,
+            roles,
+            topics,
+            pipelines,
+        } = inventory(ctx)?;
         ensure!(pipelines == json!([name]), "pipelines {pipelines}");
         ensure!(
             rules
@@ -202,7 +215,12 @@ fn converged(name: &'static str) -> acceptance_tests::Check {
 
 fn nothing_left() -> acceptance_tests::Check {
     Box::new(|ctx| {
-        let (rules, roles, topics, pipelines) = inventory(ctx)?;
+        let Objects {
+            rules,
+            roles,
+            topics,
+            pipelines,
+        } = inventory(ctx)?;
         ensure!(
             rules.is_empty() && roles.is_empty() && topics.is_empty() && pipelines == json!([]),
             "left: rules {rules:?}, roles {roles:?}, topics {topics:?}, pipelines {pipelines}"
@@ -375,7 +393,7 @@ fn someone_elses_pipeline_is_named_not_taken_over() -> Result<()> {
                     })
                     .collect();
                 ensure!(writes.is_empty(), "writes before failing: {writes:?}");
-                let (rules, roles, topics, _) = inventory(ctx)?;
+                let Objects { rules, roles, topics, .. } = inventory(ctx)?;
                 ensure!(rules.is_empty() && roles.is_empty() && topics.is_empty());
                 let d = ctx.rt.block_on(
                     ctx.sagemaker()
@@ -447,7 +465,7 @@ fn apply_failed_by_lost_create_answers_is_converged_by_the_next() -> Result<()> 
         expect_error: Some(re(r"CreatePipeline")),
         check: Some(Box::new(|ctx| {
             ensure!(!ctx.state.has("mlops_pipeline.p"));
-            let (_, _, _, pipelines) = inventory(ctx)?;
+            let pipelines = inventory(ctx)?.pipelines;
             ensure!(pipelines == json!(["Churn-Gone"]), "{pipelines}");
             Ok(())
         })),
