@@ -17,9 +17,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_sagemaker::operation::describe_pipeline::DescribePipelineOutput;
 use aws_sdk_sagemaker::types::PipelineStatus;
-use mlops_framework::{
-    wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Failure, Phase, Waited, Want,
-};
+use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Failure, Phase, Want};
 
 use super::definition::same_definition;
 use super::events::{self, PipelineRef};
@@ -98,7 +96,7 @@ async fn look(ctx: &Ctx<Clients>, name: &str) -> Result<Found, Diagnostics> {
     if d.pipeline_status() == Some(&PipelineStatus::Deleting) {
         // Being deleted (an earlier destroy): gone in a moment, then created anew.
         let what = format!("pipeline {name} being deleted to be gone");
-        let gone = wait_until(
+        wait_until(
             &what,
             ctx.timeout,
             &ctx.cancel,
@@ -107,7 +105,6 @@ async fn look(ctx: &Ctx<Clients>, name: &str) -> Result<Found, Diagnostics> {
             |_| Phase::Pending("Deleting".into()),
         )
         .await?;
-        debug_assert!(matches!(gone, Waited::Reached(None)));
         return Ok(Found::Nothing);
     }
     let arn = d.pipeline_arn().unwrap_or_default();
