@@ -52,6 +52,17 @@ const EVERYTHING: &str = r#"  start_on_change = true
 /// every 50 ms, at most 60 s), then `kill -9` the whole group (terraform and the provider),
 /// as a dead CI runner. (The idea of `signal_apply_when` in `adoption.rs`.)
 fn kill_apply_when(ws: &Workspace, emulator: &Emulator, until: impl Fn() -> bool) -> Result<()> {
+    signal_apply_when(ws, emulator, "-9", until).map(|_| ())
+}
+
+/// [`kill_apply_when`] with another signal (`-INT`: Ctrl-C); how long the apply took to
+/// end after it.
+fn signal_apply_when(
+    ws: &Workspace,
+    emulator: &Emulator,
+    signal: &str,
+    until: impl Fn() -> bool,
+) -> Result<Duration> {
     let mut cmd = Command::new(&ws.terraform);
     cmd.args(["apply", "-auto-approve", "-no-color", "-input=false"])
         .current_dir(ws.work())
@@ -80,12 +91,20 @@ fn kill_apply_when(ws: &Workspace, emulator: &Emulator, until: impl Fn() -> bool
         std::thread::sleep(Duration::from_millis(50));
     }
     let killed = Command::new("kill")
-        .args(["-9", "--", &format!("-{pgid}")])
+        .args([signal, "--", &format!("-{pgid}")])
         .status()?;
-    ensure!(killed.success(), "kill -9 of process group {pgid} failed");
-    child.wait()?;
-    eprintln!("kill -9 after {:.1}s", start.elapsed().as_secs_f64());
-    Ok(())
+    ensure!(
+        killed.success(),
+        "kill {signal} of process group {pgid} failed"
+    );
+    let sent = Instant::now();
+    let status = child.wait()?;
+    eprintln!(
+        "kill {signal} after {:.1}s; the apply ended ({status}) {:.1}s later",
+        (sent - start).as_secs_f64(),
+        sent.elapsed().as_secs_f64()
+    );
+    Ok(sent.elapsed())
 }
 
 fn count(ctx: &StepCtx, op: &str) -> Result<u64> {
@@ -325,6 +344,39 @@ fn apply_killed_while_the_trigger_is_made_is_adopted() -> Result<()> {
                     Ok(())
                 }),
             )),
+            ..Default::default()
+        })
+        .run()
+}
+
+#[test]
+fn ctrl_c_while_the_trigger_is_made_ends_the_apply_and_the_next_converges() -> Result<()> {
+    case("pipeline-sigint")
+        .step(Step {
+            config: pipeline("Churn-Int", EVERYTHING),
+            // Ctrl-C (Terraform calls StopProvider) while the trigger's target is written
+            // (slowed to 60 s, so the abandoned call lands after the test): the apply ends
+            // within seconds with the pipeline in state (tainted); the next one replaces it.
+            before: Some(Box::new(|ctx| {
+                ctx.emulator.fault(json!({
+                    "service": "events", "operation": "PutTargets", "kind": "latency",
+                    "latency_ms": 60000, "count": 1
+                }))?;
+                let took = signal_apply_when(ctx.ws, ctx.emulator, "-INT", || {
+                    ctx.emulator.inventory().is_ok_and(|inv| {
+                        inv["events"]["rules"]
+                            .get("mlops_Churn-Int_trigger_nightly")
+                            .is_some()
+                    })
+                })?;
+                ensure!(took < Duration::from_secs(10), "Ctrl-C took {took:?}");
+                ensure!(
+                    ctx.ws.state()?.has("mlops_pipeline.p"),
+                    "partial state lost"
+                );
+                ctx.emulator.clear_faults()
+            })),
+            check: Some(converged("Churn-Int")),
             ..Default::default()
         })
         .run()
