@@ -82,8 +82,8 @@ pub(super) fn fresh_token(kind: &str, seed: &str) -> String {
 enum Found {
     /// No pipeline of that name.
     Nothing,
-    /// One left half-made by an interrupted apply of this provider.
-    HalfMade(Box<DescribePipelineOutput>),
+    /// One left half-made by an interrupted apply of this provider, with its tags.
+    HalfMade(Box<DescribePipelineOutput>, BTreeMap<String, String>),
 }
 
 /// Look at what exists under `name`, before writing anything: an error naming it when it
@@ -107,9 +107,9 @@ async fn look(ctx: &Ctx<Clients>, name: &str) -> Result<Found, Diagnostics> {
         .await?;
         return Ok(Found::Nothing);
     }
-    let arn = d.pipeline_arn().unwrap_or_default();
-    match existing(&list_tags(&c.sagemaker, arn).await?) {
-        Existing::HalfMade => Ok(Found::HalfMade(Box::new(d))),
+    let have = list_tags(&c.sagemaker, d.pipeline_arn().unwrap_or_default()).await?;
+    match existing(&have) {
+        Existing::HalfMade => Ok(Found::HalfMade(Box::new(d), have)),
         Existing::Foreign => Err(Taken {
             kind: "Pipeline",
             name,
@@ -131,7 +131,7 @@ async fn adopt(
     d: &DescribePipelineOutput,
     planned: &PipelineState,
     def: &str,
-    tags: &BTreeMap<String, String>,
+    (have, want): (&BTreeMap<String, String>, &BTreeMap<String, String>),
 ) -> Result<String, Diagnostics> {
     let name = &planned.name;
     log_adopting("Pipeline", name);
@@ -160,8 +160,7 @@ async fn adopt(
             .map_err(|e| api_error("UpdatePipeline", name, &e))?;
         tracing::info!(name = %name, "adopted pipeline updated to the plan");
     }
-    let have = list_tags(&c.sagemaker, &arn).await?;
-    update_tags(&c.sagemaker, &arn, &have, tags).await?;
+    update_tags(&c.sagemaker, &arn, have, want).await?;
     Ok(arn)
 }
 
@@ -176,8 +175,8 @@ pub(super) async fn create(
     let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
     let tags = creating_tags(&tags_all);
     let (arn, created) = match look(ctx, &planned.name).await.map_err(Failure::new)? {
-        Found::HalfMade(d) => {
-            let arn = adopt(&c, &d, &planned, &def, &tags)
+        Found::HalfMade(d, have) => {
+            let arn = adopt(&c, &d, &planned, &def, (&have, &tags))
                 .await
                 .map_err(Failure::new)?;
             (arn, timestamp(d.creation_time()))
