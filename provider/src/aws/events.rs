@@ -2,15 +2,18 @@
 //! and deletion.
 
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
-use mlops_framework::{Diagnostic, Diagnostics};
+use mlops_framework::{wait::cancelled, CancellationToken, Diagnostic, Diagnostics};
 
 use super::error::{is_missing, service_error};
 use super::iam::role_not_ready;
 use crate::clients::Clients;
 
 /// PutTargets, retried for a short while when EventBridge does not accept a role yet.
+/// PutTargets replaces targets by id, so it converges a rule an interrupted apply left
+/// half-targeted. `cancel` (StopProvider) ends the call and the retries at once.
 pub async fn put_targets(
     c: &Clients,
+    cancel: &CancellationToken,
     rule: &str,
     targets: Vec<aws_sdk_eventbridge::types::Target>,
 ) -> Result<(), Diagnostics> {
@@ -20,15 +23,20 @@ pub async fn put_targets(
         .and_then(|s| s.parse::<u64>().ok())
         .map(std::time::Duration::from_millis)
         .unwrap_or(std::time::Duration::from_secs(1));
+    let what = || format!("EventBridge to take the targets of rule {rule}");
     for attempt in 1..=ATTEMPTS {
-        let retry = match c
+        let send = c
             .events
             .put_targets()
             .rule(rule)
             .set_targets(Some(targets.clone()))
-            .send()
-            .await
-        {
+            .send();
+        // Abandoning the call is safe: the next apply puts the same targets again.
+        let answer = tokio::select! {
+            a = send => a,
+            _ = cancel.cancelled() => return Err(cancelled(&what())),
+        };
+        let retry = match answer {
             Ok(out) if out.failed_entry_count() == 0 => return Ok(()),
             Ok(out) => {
                 let msgs: Vec<String> = out
@@ -65,7 +73,10 @@ pub async fn put_targets(
             }
         };
         tracing::info!(rule = %rule, attempt, reason = %retry, "role not accepted yet; retrying PutTargets");
-        tokio::time::sleep(delay).await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = cancel.cancelled() => return Err(cancelled(&what())),
+        }
         delay = (delay * 2).min(std::time::Duration::from_secs(8));
     }
     Ok(())

@@ -24,7 +24,8 @@ pub fn events_trust_policy(account: &str) -> String {
 }
 
 /// Create a role EventBridge assumes, with exactly one inline policy, or adopt the role of
-/// that name left by an earlier, interrupted apply. Returns the role's ARN.
+/// that name left by an earlier, interrupted apply (its trust policy, description, tags and
+/// inline policy converged). Returns the role's ARN.
 pub async fn ensure_events_role(
     c: &Clients,
     name: &str,
@@ -51,6 +52,8 @@ pub async fn ensure_events_role(
             r.role().map(|r| r.arn().to_string()).unwrap_or_default()
         }
         Err(e) if error_code(&e) == Some("EntityAlreadyExists") => {
+            // Named after its owner: left by an interrupted apply (or an earlier owner of
+            // that name); converged to what the create would have made.
             tracing::info!(role = %name, "IAM role exists already; adopting it");
             c.iam
                 .update_assume_role_policy()
@@ -59,6 +62,22 @@ pub async fn ensure_events_role(
                 .send()
                 .await
                 .map_err(|e| service_error("IAM", "UpdateAssumeRolePolicy", name, &e))?;
+            c.iam
+                .update_role()
+                .role_name(name)
+                .description(description)
+                .send()
+                .await
+                .map_err(|e| service_error("IAM", "UpdateRole", name, &e))?;
+            if !tags.is_empty() {
+                c.iam
+                    .tag_role()
+                    .role_name(name)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .map_err(|e| service_error("IAM", "TagRole", name, &e))?;
+            }
             c.iam
                 .get_role()
                 .role_name(name)

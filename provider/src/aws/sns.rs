@@ -4,8 +4,50 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use mlops_framework::Diagnostics;
 
+use aws_sdk_sagemaker::error::ProvideErrorMetadata;
+
 use super::error::{is_missing, service_error};
+use super::tags::sns_tags;
 use crate::clients::Clients;
+
+/// Create an owned topic (`arn` is the ARN it has), or adopt the one of that name an
+/// interrupted apply left: CreateTopic returns an existing topic when its tags are the same,
+/// and refuses when they differ ("Topic already exists with different tags"); then the
+/// tags are converged. Returns the topic's ARN.
+pub async fn ensure_topic(
+    c: &Clients,
+    name: &str,
+    arn: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, Diagnostics> {
+    let tags = Some(sns_tags(tags)).filter(|t| !t.is_empty());
+    match c
+        .sns
+        .create_topic()
+        .name(name)
+        .set_tags(tags.clone())
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out.topic_arn().unwrap_or(arn).to_string()),
+        Err(e)
+            if e.as_service_error()
+                .and_then(|s| s.message())
+                .is_some_and(|m| m.contains("already exists with different tags")) =>
+        {
+            tracing::info!(topic = %name, "SNS topic exists already with other tags; adopting it");
+            c.sns
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(tags)
+                .send()
+                .await
+                .map_err(|e| service_error("SNS", "TagResource", arn, &e))?;
+            Ok(arn.to_string())
+        }
+        Err(e) => Err(service_error("SNS", "CreateTopic", name, &e).into()),
+    }
+}
 
 // ------------------------------------------------- SNS topics and e-mail subscriptions
 

@@ -4,12 +4,14 @@
 //! | Module | Holds |
 //! | --- | --- |
 //! | [`compiler`] | step and parameter blocks -> SageMaker pipeline definition, with its checks |
+//! | `create.rs` | the create: adopting a half-made pipeline, idempotency tokens, the marker |
 //! | `definition.rs` | the definition of a configuration (compiled, or a raw `definition`) |
 //! | [`events`] | the `trigger` and `notification` blocks and the AWS objects they own |
 //!
 //! SageMaker pipelines are found with [`crate::sagemaker::pipeline::find_pipeline`].
 
 pub mod compiler;
+mod create;
 mod definition;
 pub mod events;
 
@@ -24,8 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags,
-    user_tags, Clients,
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, update_tags, user_tags, Clients,
 };
 use crate::sagemaker::pipeline::find_pipeline;
 use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
@@ -203,11 +204,13 @@ impl Pipeline {
             .into()
     }
 
-    async fn start(&self, c: &Clients, name: &str) -> Result<String, Diagnostics> {
+    /// Start an execution (`start_on_change`) with the idempotency token `token`.
+    async fn start(&self, c: &Clients, name: &str, token: String) -> Result<String, Diagnostics> {
         let r = c
             .sagemaker
             .start_pipeline_execution()
             .pipeline_name(name)
+            .client_request_token(token)
             .pipeline_execution_description("Started by terraform-provider-mlops (start_on_change)")
             .send()
             .await
@@ -306,67 +309,7 @@ impl Resource for Pipeline {
         ctx: &mut Ctx<Clients>,
         planned: PipelineState,
     ) -> Result<PipelineState, Failure<PipelineState>> {
-        let c = ctx.client.clone();
-        let def = self.compiled(&c, &planned)?;
-        let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
-        let resp = c
-            .sagemaker
-            .create_pipeline()
-            .pipeline_name(&planned.name)
-            .set_pipeline_display_name(planned.display_name.clone())
-            .set_pipeline_description(planned.description.clone())
-            .pipeline_definition(&def)
-            .role_arn(&planned.role_arn)
-            .set_parallelism_configuration(Self::parallelism(&planned))
-            .set_tags(sdk_tags(&tags_all))
-            .client_request_token(client_token(&planned.name))
-            .send()
-            .await
-            .map_err(|e| Failure::new(api_error("CreatePipeline", &planned.name, &e)))?;
-        let arn = resp.pipeline_arn().unwrap_or_default().to_string();
-        tracing::info!(name = %planned.name, arn = %arn, "pipeline created");
-        let mut partial = PipelineState {
-            arn: Some(arn),
-            definition_json: Some(def),
-            tags_all: Some(tags_all),
-            last_execution_arn: None,
-            ..planned.clone()
-        };
-        let pref = PipelineRef {
-            name: &planned.name,
-            arn: partial.arn.as_deref().unwrap_or_default(),
-        };
-        let desired = (
-            planned.trigger.clone().unwrap_or_default(),
-            planned.notification.clone().unwrap_or_default(),
-        );
-        match events::apply(&c, &pref, (&[], &[]), desired).await {
-            Ok((t, n)) => set_blocks(&mut partial, t, n),
-            Err(((t, n), d)) => {
-                set_blocks(&mut partial, t, n);
-                return Err(Failure::with_partial(partial, d));
-            }
-        }
-        if planned.start_on_change == Some(true) {
-            match self.start(&c, &planned.name).await {
-                Ok(a) => partial.last_execution_arn = Some(a),
-                Err(d) => return Err(Failure::with_partial(partial, d)),
-            }
-        }
-        let read = self.read_remote(&c, &partial).await;
-        Failure::read_back(
-            read,
-            || {
-                Diagnostic::error(
-                    "Pipeline vanished",
-                    format!(
-                        "Pipeline {} was created but cannot be read back.",
-                        planned.name
-                    ),
-                )
-            },
-            |d| Failure::with_partial(partial.clone(), d),
-        )
+        create::create(self, ctx, planned).await
     }
 
     async fn read(
@@ -475,7 +418,7 @@ impl Resource for Pipeline {
             planned.trigger.clone().unwrap_or_default(),
             planned.notification.clone().unwrap_or_default(),
         );
-        match events::apply(&c, &pref, (&prior_t, &prior_n), desired).await {
+        match events::apply(&c, &ctx.cancel, &pref, (&prior_t, &prior_n), desired).await {
             Ok((t, n)) => set_blocks(&mut next, t, n),
             Err(((t, n), d)) => {
                 set_blocks(&mut next, t, n);
@@ -483,7 +426,8 @@ impl Resource for Pipeline {
             }
         }
         if def_changed && planned.start_on_change == Some(true) {
-            match self.start(&c, &planned.name).await {
+            let token = create::fresh_token("execution", &arn);
+            match self.start(&c, &planned.name, token).await {
                 Ok(a) => next.last_execution_arn = Some(a),
                 Err(d) => return Err(Failure::with_partial(next, d)),
             }
@@ -523,7 +467,7 @@ impl Resource for Pipeline {
             .sagemaker
             .delete_pipeline()
             .pipeline_name(&current.name)
-            .client_request_token(client_token(&format!("delete-{}", current.name)))
+            .client_request_token(create::fresh_token("delete-pipeline", &current.name))
             .send()
             .await
         {
@@ -550,25 +494,30 @@ impl Resource for Pipeline {
             )
             .into());
         }
-        Ok(PipelineState {
-            name: id.to_string(),
-            display_name: None,
-            description: None,
-            role_arn: String::new(),
-            max_parallel_steps: None,
-            default_bucket: None,
-            parameter: None,
-            step: None,
-            definition: None,
-            trigger: None,
-            notification: None,
-            start_on_change: Some(false),
-            tags: None,
-            tags_all: None,
-            arn: None,
-            definition_json: None,
-            last_execution_arn: None,
-        })
+        Ok(stub(id))
+    }
+}
+
+/// A pipeline known only by its name (an import's start).
+fn stub(name: &str) -> PipelineState {
+    PipelineState {
+        name: name.to_string(),
+        display_name: None,
+        description: None,
+        role_arn: String::new(),
+        max_parallel_steps: None,
+        default_bucket: None,
+        parameter: None,
+        step: None,
+        definition: None,
+        trigger: None,
+        notification: None,
+        start_on_change: Some(false),
+        tags: None,
+        tags_all: None,
+        arn: None,
+        definition_json: None,
+        last_execution_arn: None,
     }
 }
 
@@ -576,20 +525,4 @@ impl Resource for Pipeline {
 fn set_blocks(s: &mut PipelineState, t: Vec<Trigger>, n: Vec<Notification>) {
     s.trigger = (!t.is_empty() || s.trigger.is_some()).then_some(t);
     s.notification = (!n.is_empty() || s.notification.is_some()).then_some(n);
-}
-
-/// An idempotency token (`IdempotencyToken`: 32-128 characters) for a request, so SDK retries of a create
-/// never make two pipelines.
-fn client_token(seed: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    seed.hash(&mut h);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    nanos.hash(&mut h);
-    let a = h.finish();
-    std::process::id().hash(&mut h);
-    format!("mlops-{a:016x}{:016x}", h.finish())
 }

@@ -32,10 +32,12 @@ use std::collections::BTreeMap;
 
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Target};
-use mlops_framework::{Diagnostic, Diagnostics, Value};
+use mlops_framework::{CancellationToken, Diagnostic, Diagnostics, Value};
 use serde_json::Value as Json;
 
-use crate::aws::{delete_role, delete_rule, found_in, owned_name, service_error, Clients};
+use crate::aws::{
+    delete_role, delete_rule, delete_topic, found_in, owned_name, service_error, Clients, ROLE_PATH,
+};
 pub use model::{ExecutionStatus, Notification, StepStatus, Trigger, TriggerKind, BLOCK_NAME};
 use notifications::{delete_notification, ensure_notification, read_notification};
 pub use plan::refine_plan;
@@ -188,8 +190,11 @@ fn merged<T: Clone>(
 /// create new blocks, update changed ones in place, delete those whose block was removed.
 /// Returns the blocks with their computed attributes. On error, returns what exists so far
 /// (blocks created or changed so far, blocks not yet deleted) so nothing is orphaned.
+/// Owned objects found under their names (an interrupted apply made them) are adopted and
+/// converged; `cancel` (StopProvider) ends the waits for IAM.
 pub async fn apply(
     c: &Clients,
+    cancel: &CancellationToken,
     p: &PipelineRef<'_>,
     prior: (&[Trigger], &[Notification]),
     desired: (Vec<Trigger>, Vec<Notification>),
@@ -231,7 +236,7 @@ pub async fn apply(
     // 2. new and changed blocks
     for t in want_t {
         let before = have_t.get(&t.name).cloned();
-        match ensure_trigger(c, p, before.as_ref(), t).await {
+        match ensure_trigger(c, cancel, p, before.as_ref(), t).await {
             Ok(done) => {
                 have_t.insert(done.name.clone(), done);
             }
@@ -245,7 +250,7 @@ pub async fn apply(
     }
     for n in want_n {
         let before = have_n.get(&n.name).cloned();
-        match ensure_notification(c, p, before.as_ref(), n).await {
+        match ensure_notification(c, cancel, p, before.as_ref(), n).await {
             Ok(done) => {
                 have_n.insert(done.name.clone(), done);
             }
@@ -307,8 +312,9 @@ pub async fn delete_all(
     sweep(c, p).await
 }
 
-/// Rules named for this pipeline and tagged with it, left by blocks dropped from state
-/// (their roles have the rule's name).
+/// Rules, trigger roles and notification topics named for this pipeline and tagged with
+/// it, left by blocks dropped from state (an interrupted destroy or update deleted part of
+/// a block; the refresh then dropped it).
 async fn sweep(c: &Clients, p: &PipelineRef<'_>) -> Result<(), Diagnostics> {
     let prefix = format!("mlops_{}_", p.name);
     if prefix.len() > MAX_RULE - 13 {
@@ -345,17 +351,99 @@ async fn sweep(c: &Clients, p: &PipelineRef<'_>) -> Result<(), Diagnostics> {
         let Some(tags) = found_in("EventBridge", "ListTagsForResource", &arn, answer)? else {
             continue;
         };
-        let ours = tags
-            .tags()
-            .iter()
-            .any(|t| t.key() == PIPELINE_TAG && t.value() == p.name);
-        if !ours {
+        if !tagged_for(p, tags.tags().iter().map(|t| (t.key(), t.value()))) {
             continue;
         }
         tracing::info!(pipeline = %p.name, rule = %name, "deleting a leftover rule of this pipeline");
         delete_rule(c, &name).await?;
         if name.contains("_trigger_") {
             delete_role(c, &name).await?;
+        }
+    }
+    sweep_roles(c, p, &format!("{prefix}trigger_")).await?;
+    sweep_topics(c, p, &format!("{prefix}notify_")).await
+}
+
+/// Whether owned-object tags name this pipeline.
+fn tagged_for<'t>(p: &PipelineRef<'_>, mut tags: impl Iterator<Item = (&'t str, &'t str)>) -> bool {
+    tags.any(|(k, v)| k == PIPELINE_TAG && v == p.name)
+}
+
+/// Trigger roles of this pipeline whose rule is gone (a destroy interrupted between the
+/// two left them, and the refresh dropped their block from state).
+async fn sweep_roles(c: &Clients, p: &PipelineRef<'_>, prefix: &str) -> Result<(), Diagnostics> {
+    let mut marker = None;
+    let mut names = Vec::new();
+    loop {
+        let r = c
+            .iam
+            .list_roles()
+            .path_prefix(ROLE_PATH)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| service_error("IAM", "ListRoles", ROLE_PATH, &e))?;
+        names.extend(
+            r.roles()
+                .iter()
+                .map(|x| x.role_name().to_string())
+                .filter(|n| n.starts_with(prefix)),
+        );
+        match r.marker() {
+            Some(m) if r.is_truncated() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    for name in names {
+        let answer = c.iam.list_role_tags().role_name(&name).send().await;
+        let Some(tags) = found_in("IAM", "ListRoleTags", &name, answer)? else {
+            continue;
+        };
+        if tagged_for(p, tags.tags().iter().map(|t| (t.key(), t.value()))) {
+            tracing::info!(pipeline = %p.name, role = %name, "deleting a leftover role of this pipeline");
+            delete_role(c, &name).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Notification topics of this pipeline whose rules are gone (left like the roles above).
+async fn sweep_topics(c: &Clients, p: &PipelineRef<'_>, prefix: &str) -> Result<(), Diagnostics> {
+    let mut token = None;
+    let mut arns = Vec::new();
+    loop {
+        let r = c
+            .sns
+            .list_topics()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| service_error("SNS", "ListTopics", prefix, &e))?;
+        arns.extend(
+            r.topics()
+                .iter()
+                .filter_map(|t| t.topic_arn())
+                .filter(|a| notifications::topic_name(a).starts_with(prefix))
+                .map(String::from),
+        );
+        match r.next_token() {
+            Some(t) if !t.is_empty() => token = Some(t.to_string()),
+            _ => break,
+        }
+    }
+    for arn in arns {
+        let answer = c
+            .sns
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await;
+        let Some(tags) = found_in("SNS", "ListTagsForResource", &arn, answer)? else {
+            continue;
+        };
+        if tagged_for(p, tags.tags().iter().map(|t| (t.key(), t.value()))) {
+            tracing::info!(pipeline = %p.name, topic = %arn, "deleting a leftover topic of this pipeline");
+            delete_topic(c, &arn).await?;
         }
     }
     Ok(())
@@ -469,7 +557,8 @@ mod tests {
         let c: Option<&Clients> = None;
         if let Some(c) = c {
             let p = PipelineRef { name: "", arn: "" };
-            is_send(&apply(c, &p, (&[], &[]), (vec![], vec![])));
+            let cancel = CancellationToken::new();
+            is_send(&apply(c, &cancel, &p, (&[], &[]), (vec![], vec![])));
             is_send(&read(c, &p, (vec![], vec![])));
             is_send(&delete_all(c, &p, (&[], &[])));
         }

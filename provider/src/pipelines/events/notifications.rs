@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use aws_sdk_eventbridge::types::{InputTransformer, RuleState, Target};
-use mlops_framework::Diagnostics;
+use mlops_framework::{CancellationToken, Diagnostics};
 use regex::Regex;
 use serde_json::{json, Value as Json};
 
@@ -18,8 +18,8 @@ use super::{
     builder_error, find_rule_target, notification_names, read_rule, PipelineRef, PIPELINE_TAG,
 };
 use crate::aws::{
-    arn_parts, delete_rule, delete_topic, email_subscriptions, events_tags, owned_tags,
-    put_targets, rule_arn_for, service_error, sns_tags, subscribe, unsubscribe, Clients,
+    arn_parts, delete_rule, delete_topic, email_subscriptions, ensure_topic, events_tags,
+    owned_tags, put_targets, rule_arn_for, service_error, subscribe, unsubscribe, Clients,
 };
 
 /// The target id of a notification's rules.
@@ -122,6 +122,7 @@ fn notification_target(
 /// Create or update one notification. The error carries the block as far as it exists.
 pub(super) async fn ensure_notification(
     c: &Clients,
+    cancel: &CancellationToken,
     p: &PipelineRef<'_>,
     prior: Option<&Notification>,
     want: Notification,
@@ -172,20 +173,9 @@ pub(super) async fn ensure_notification(
         if prior_owned {
             prior_topic.clone().unwrap_or(owned_arn)
         } else {
-            let out = c
-                .sns
-                .create_topic()
-                .name(&names.topic)
-                .set_tags(Some(sns_tags(&tags)).filter(|t| !t.is_empty()))
-                .send()
+            let arn = ensure_topic(c, &names.topic, &owned_arn, &tags)
                 .await
-                .map_err(|e| {
-                    (
-                        prior.cloned(),
-                        Diagnostics::from(service_error("SNS", "CreateTopic", &names.topic, &e)),
-                    )
-                })?;
-            let arn = out.topic_arn().unwrap_or(&owned_arn).to_string();
+                .map_err(|d| (prior.cloned(), d))?;
             tracing::info!(pipeline = %p.name, notification = %want.name, topic = %arn, "SNS topic created");
             let rules: Vec<String> = [&names.execution_rule, &names.step_rule]
                 .iter()
@@ -273,7 +263,7 @@ pub(super) async fn ensure_notification(
         }
         let target = notification_target(&topic, p.name, want.message.as_deref(), events)
             .map_err(|d| fail(&cur, d))?;
-        put_targets(c, rule_name, vec![target])
+        put_targets(c, cancel, rule_name, vec![target])
             .await
             .map_err(|d| fail(&cur, d))?;
         cur.topic_arn = Some(topic.clone());

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_eventbridge::types::{
     RuleState, SageMakerPipelineParameter, SageMakerPipelineParameters, Target,
 };
-use mlops_framework::{Diagnostic, Diagnostics};
+use mlops_framework::{CancellationToken, Diagnostic, Diagnostics};
 use serde_json::json;
 
 use super::model::{Trigger, TriggerKind};
@@ -64,6 +64,7 @@ fn trigger_target(p: &PipelineRef<'_>, t: &Trigger, role_arn: &str) -> Result<Ta
 /// Create or update one trigger. The error carries the block as far as it exists.
 pub(super) async fn ensure_trigger(
     c: &Clients,
+    cancel: &CancellationToken,
     p: &PipelineRef<'_>,
     prior: Option<&Trigger>,
     want: Trigger,
@@ -165,7 +166,7 @@ pub(super) async fn ensure_trigger(
     cur.rule_arn = out.rule_arn().map(String::from);
     tracing::info!(pipeline = %p.name, trigger = %want.name, rule = %names.rule, "trigger rule written");
     let target = trigger_target(p, &want, &role_arn).map_err(|d| (Some(cur.clone()), d))?;
-    put_targets(c, &names.rule, vec![target])
+    put_targets(c, cancel, &names.rule, vec![target])
         .await
         .map_err(|d| (Some(cur.clone()), d))?;
     Ok(cur)

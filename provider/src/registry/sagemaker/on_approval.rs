@@ -480,7 +480,7 @@ pub(super) async fn ensure_hook(
     if retarget {
         let target =
             hook_target(want, &destination_arn, &role_arn).map_err(|d| (Some(cur.clone()), d))?;
-        put_targets(c, &name, vec![target])
+        put_targets(c, &ctx.cancel, &name, vec![target])
             .await
             .map_err(|d| (Some(cur.clone()), d))?;
     }
