@@ -217,10 +217,13 @@ pub fn tf_bounded(ws: &Workspace, args: &[&str], limit: Duration) -> Result<Run>
 pub struct Interrupted {
     /// `-9` (a dead runner) or `-INT` (Ctrl-C in a terminal).
     pub signal: &'static str,
-    /// Mutating calls the emulator had seen when the signal went (at least the `k` asked).
-    pub writes_seen: usize,
-    /// Those calls, in order.
-    pub writes: Vec<String>,
+    /// Mutating calls answered before the signal, in order.
+    pub done: Vec<String>,
+    /// Mutating calls sent before the signal and answered after it (the emulator performed
+    /// them; a killed provider never saw the answer).
+    pub in_flight: Vec<String>,
+    /// Mutating calls made after the signal (a provider winding down after Ctrl-C).
+    pub after: Vec<String>,
     /// Seconds from the start to the signal, and from the signal to terraform's exit.
     pub at_secs: f64,
     pub exit_secs: f64,
@@ -230,34 +233,91 @@ pub struct Interrupted {
 }
 
 impl Interrupted {
-    /// `after write #7 sagemaker.CreateEndpoint (7 seen, at 3.1 s)`.
+    /// `SIGKILL after write #7 sagemaker.CreateEndpoint, sagemaker.DeleteTags in flight (3.1s in)`.
     pub fn describe(&self) -> String {
-        format!(
-            "{} after write #{} {} ({:.1}s in)",
+        let mut s = format!(
+            "{} after write #{} {}",
             if self.signal == "-9" {
                 "SIGKILL"
             } else {
                 "SIGINT"
             },
-            self.writes_seen,
-            self.writes.last().map(String::as_str).unwrap_or("(none)"),
-            self.at_secs
-        )
+            self.done.len(),
+            self.done.last().map(String::as_str).unwrap_or("(none)"),
+        );
+        if !self.in_flight.is_empty() {
+            s += &format!(", {} in flight", self.in_flight.join(" "));
+        }
+        if !self.after.is_empty() {
+            s += &format!(", then {}", self.after.join(" "));
+        }
+        s + &format!(" ({:.1}s in)", self.at_secs)
     }
 }
 
+/// The mutating calls since the log was cleared: answered before `t`, sent before and
+/// answered after it, sent after it (`t` in seconds since the epoch, the emulator's clock).
+fn writes_around(emulator: &Emulator, t: f64) -> Result<[Vec<String>; 3]> {
+    let mut out: [Vec<String>; 3] = Default::default();
+    for e in emulator.requests()? {
+        let call = format!(
+            "{}.{}",
+            e["service"].as_str().unwrap_or("?"),
+            e["operation"].as_str().unwrap_or("?")
+        );
+        if !is_write(&call) {
+            continue;
+        }
+        let start = e["time"].as_f64().unwrap_or(0.0);
+        let end = start + e["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+        let i = if end <= t {
+            0
+        } else if start <= t {
+            1
+        } else {
+            2
+        };
+        out[i].push(call);
+    }
+    Ok(out)
+}
+
+/// How long each of the paced writes takes in an interrupted run: longer than the 20 ms
+/// the signal needs to follow the k-th write, so that it lands before the next one.
+const PACE_MS: u64 = 100;
+
 /// Start `terraform <args>` in its own process group (the emulator's request log cleared
 /// first), wait until the emulator has seen `k` mutating calls (polled every 20 ms), then
-/// send `signal` to the whole group and wait for it to end. Fails when the run ends by
-/// itself first, or does not get that far in 120 s.
+/// send `signal` to the whole group and wait for it to end. The operations in `pace`
+/// (`service.Operation`, the writes of an uninterrupted run) are slowed to [`PACE_MS`]
+/// meanwhile. Fails when the run ends by itself first, or does not get that far in 120 s.
 pub fn interrupt_after_writes(
     ws: &Workspace,
     emulator: &Emulator,
     args: &[&str],
     k: usize,
     signal: &'static str,
+    pace: &[String],
 ) -> Result<Interrupted> {
     emulator.clear_requests()?;
+    for call in pace.iter().collect::<BTreeSet<_>>() {
+        let (service, operation) = call.split_once('.').unwrap_or(("", call));
+        emulator.fault(serde_json::json!({
+            "service": service, "operation": operation, "kind": "latency", "latency_ms": PACE_MS
+        }))?;
+    }
+    let result = interrupt(ws, emulator, args, k, signal);
+    emulator.clear_faults()?;
+    result
+}
+
+fn interrupt(
+    ws: &Workspace,
+    emulator: &Emulator,
+    args: &[&str],
+    k: usize,
+    signal: &'static str,
+) -> Result<Interrupted> {
     let mut g = Group::spawn(ws, args)?;
     loop {
         if writes_so_far(emulator)? >= k as u64 {
@@ -279,16 +339,22 @@ pub fn interrupt_after_writes(
         std::thread::sleep(Duration::from_millis(20));
     }
     let at = g.start.elapsed();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs_f64();
     g.signal(signal)?;
     let sent = Instant::now();
     // Ctrl-C: terraform stops gracefully (StopProvider) but must not take long
     let code = g.wait(Duration::from_secs(60))?;
     let exit_secs = sent.elapsed().as_secs_f64();
-    let writes = write_log(emulator)?;
+    // let calls still in flight land in the log
+    std::thread::sleep(Duration::from_millis(2 * PACE_MS));
+    let [done, in_flight, after] = writes_around(emulator, t)?;
     Ok(Interrupted {
         signal,
-        writes_seen: writes.len(),
-        writes,
+        done,
+        in_flight,
+        after,
         at_secs: at.as_secs_f64(),
         exit_secs,
         code,
@@ -316,7 +382,10 @@ pub fn spread(writes: usize, n: usize) -> Vec<usize> {
 /// Names of an inventory family: list items, or the keys of a map.
 fn family_names(inv: &Json, service: &str, key: &str) -> Vec<String> {
     match &inv[service][key] {
-        Json::Array(a) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Json::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
         Json::Object(o) => o.keys().cloned().collect(),
         _ => vec![],
     }
@@ -465,12 +534,52 @@ fn referenced(v: &Json) -> Vec<(&'static str, String)> {
     out
 }
 
+/// A difference between the emulator and state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diff {
+    /// In the emulator, and nothing in state accounts for it (a leak, or a duplicate).
+    Unaccounted(String),
+    /// Owned by a resource of state, and not in the emulator.
+    Missing(String),
+    /// Two of a kind where there should be one.
+    Duplicate(String),
+    /// The object is not in the condition state records.
+    Condition(String),
+}
+
+impl std::fmt::Display for Diff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Diff::Unaccounted(s) => write!(
+                f,
+                "  + {s} (in the emulator, nothing in state accounts for it)"
+            ),
+            Diff::Missing(s) => write!(f, "  - {s}: not in the emulator"),
+            Diff::Duplicate(s) => write!(f, "  duplicate: {s}"),
+            Diff::Condition(s) => write!(f, "  {s}"),
+        }
+    }
+}
+
+/// A target-tracking alarm Application Auto Scaling made for the policy of an autoscaled
+/// variant state owns (`TargetTracking-<resource id>-AlarmHigh-<uuid>`).
+fn scaling_alarm_of(alarm: &str, owners: &BTreeMap<(&str, String), Vec<String>>) -> bool {
+    alarm.strip_prefix("TargetTracking-").is_some_and(|rest| {
+        owners.keys().any(|(family, id)| {
+            *family == "application-autoscaling.scaling_policies"
+                && rest
+                    .strip_prefix(id.as_str())
+                    .is_some_and(|r| r.starts_with("-Alarm"))
+        })
+    })
+}
+
 /// Compare the emulator's inventory with state: every object of every family must be
 /// accounted for by a managed resource of state (or be one of `outside`, made by the test
 /// itself), every object state's resources own must exist, an autoscaled variant has one
 /// scaling policy, an owned alert topic no more subscriptions than addresses. Returns the
 /// differences, one line each (empty: they match).
-pub fn compare(inv: &Json, state: &State, outside: &[String]) -> Vec<String> {
+pub fn compare(inv: &Json, state: &State, outside: &[String]) -> Vec<Diff> {
     let mut owners: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
     let mut refs: BTreeSet<(&str, String)> = BTreeSet::new();
     let mut diffs = vec![];
@@ -490,9 +599,9 @@ pub fn compare(inv: &Json, state: &State, outside: &[String]) -> Vec<String> {
             for topic in strings_at(values, "alerts.topic_arn") {
                 let subs = inv["sns"]["topics"][&topic].as_array().map_or(0, Vec::len);
                 if emails > 0 && subs > emails {
-                    diffs.push(format!(
-                        "  duplicate: sns topic {topic} has {subs} subscriptions for {emails} addresses ({address})"
-                    ));
+                    diffs.push(Diff::Duplicate(format!(
+                        "sns topic {topic} has {subs} subscriptions for {emails} addresses ({address})"
+                    )));
                 }
             }
         }
@@ -502,35 +611,35 @@ pub fn compare(inv: &Json, state: &State, outside: &[String]) -> Vec<String> {
         let family = format!("{svc}.{key}");
         for name in family_names(inv, svc, key) {
             let id = (family.as_str(), name.clone());
-            let accounted =
-                owners.contains_key(&id) || refs.contains(&id) || outside.contains(&name);
+            let accounted = owners.contains_key(&id)
+                || refs.contains(&id)
+                || outside.contains(&name)
+                || (family == "cloudwatch.alarms" && scaling_alarm_of(&name, &owners));
             present.insert((family.clone(), name.clone()));
             if !accounted {
-                diffs.push(format!(
-                    "  + {family}: {name} (in the emulator, nothing in state accounts for it)"
-                ));
+                diffs.push(Diff::Unaccounted(format!("{family}: {name}")));
             }
         }
     }
     for ((family, name), addresses) in &owners {
         if !present.contains(&(family.to_string(), name.clone())) {
-            diffs.push(format!(
-                "  - {family}: {name} (state: {}; not in the emulator)",
+            diffs.push(Diff::Missing(format!(
+                "{family}: {name} (state: {})",
                 addresses.join(", ")
-            ));
+            )));
         } else if addresses.len() > 1 {
-            diffs.push(format!(
-                "  duplicate: {family}: {name} claimed by {}",
+            diffs.push(Diff::Duplicate(format!(
+                "{family}: {name} claimed by {}",
                 addresses.join(", ")
-            ));
+            )));
         }
     }
     if let Some(policies) = inv["application-autoscaling"]["scaling_policies"].as_object() {
         for (target, names) in policies {
             if names.as_array().map_or(0, Vec::len) > 1 {
-                diffs.push(format!(
-                    "  duplicate: scaling policies of {target}: {names}"
-                ));
+                diffs.push(Diff::Duplicate(format!(
+                    "scaling policies of {target}: {names}"
+                )));
             }
         }
     }
@@ -605,7 +714,7 @@ pub fn endpoints_serve_state(
     emulator: &Emulator,
     rt: &tokio::runtime::Runtime,
     state: &State,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Diff>> {
     let sm = emulator.sagemaker(rt);
     let mut diffs = vec![];
     for r in state.resources() {
@@ -621,11 +730,53 @@ pub fn endpoints_serve_state(
         let d = rt.block_on(sm.describe_endpoint().endpoint_name(name).send())?;
         let status = d.endpoint_status().map(|s| s.as_str().to_string());
         if status.as_deref() != Some("InService") || d.endpoint_config_name() != Some(config) {
-            diffs.push(format!(
-                "  endpoint {name}: {status:?} on {:?}, state says {config}",
-                d.endpoint_config_name()
-            ));
+            diffs.push(Diff::Condition(format!(
+                "endpoint {name}: {} on {}, state says InService on {config}",
+                status.unwrap_or_default(),
+                d.endpoint_config_name().unwrap_or_default()
+            )));
         }
     }
     Ok(diffs)
+}
+
+/// The configs an endpoint of state is on or rolling out to (`PendingDeploymentSummary`),
+/// and their models: what an endpoint interrupted mid-update owns before state records it.
+pub fn endpoint_children(
+    emulator: &Emulator,
+    rt: &tokio::runtime::Runtime,
+    state: &State,
+) -> Result<Vec<String>> {
+    let sm = emulator.sagemaker(rt);
+    let mut out = vec![];
+    for r in state.resources() {
+        let Some(name) = r["values"]["name"].as_str() else {
+            continue;
+        };
+        if r["mode"] != "managed" || r["type"] != "mlops_endpoint" {
+            continue;
+        }
+        let Ok(d) = rt.block_on(sm.describe_endpoint().endpoint_name(name).send()) else {
+            continue;
+        };
+        let configs = d.endpoint_config_name().into_iter().chain(
+            d.pending_deployment_summary()
+                .and_then(|p| p.endpoint_config_name()),
+        );
+        for config in configs {
+            out.push(config.to_string());
+            let c = rt.block_on(
+                sm.describe_endpoint_config()
+                    .endpoint_config_name(config)
+                    .send(),
+            )?;
+            out.extend(
+                c.production_variants()
+                    .iter()
+                    .chain(c.shadow_production_variants())
+                    .filter_map(|v| v.model_name().map(String::from)),
+            );
+        }
+    }
+    Ok(out)
 }

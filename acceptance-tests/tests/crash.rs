@@ -17,8 +17,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use acceptance_tests::crash::{
-    approve_version, compare, endpoints_serve_state, interrupt_after_writes, leftovers,
-    load_example, spread, tail, tf_bounded, Interrupted,
+    approve_version, compare, endpoint_children, endpoints_serve_state, interrupt_after_writes,
+    leftovers, load_example, spread, tail, tf_bounded, Diff, Interrupted,
 };
 use acceptance_tests::{Emulator, Install, Run, Workspace};
 use anyhow::{bail, ensure, Context, Result};
@@ -135,6 +135,27 @@ struct Trace {
     interrupted: Option<Interrupted>,
     recovery: Option<Run>,
     checks: Vec<&'static str>,
+    /// Seconds an object of a resumed destroy took to finish deleting by itself.
+    lingered: Option<f64>,
+}
+
+/// Recovery errors that come from work in flight in other branches (merged into main
+/// later), named in the report so a failing round is classified at a glance.
+const KNOWN: &[(&str, &str)] = &[(
+    "Endpoint does not capture data",
+    "known gap: mlops_monitor checks data capture at plan (moves to apply in the monitor work)",
+)];
+
+/// Terraform's `Error:` blocks in an output (up to the next blank line after the location).
+fn errors(out: &str) -> String {
+    let lines: Vec<&str> = out.lines().collect();
+    let mut keep = vec![];
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim_start_matches(['│', ' ']).starts_with("Error:") {
+            keep.extend(lines[i..lines.len().min(i + 8)].iter().copied());
+        }
+    }
+    keep.join("\n")
 }
 
 impl Lab {
@@ -153,7 +174,8 @@ impl Lab {
         self.emulator.reset()?;
         self.emulator.set_endpoint_delay(delay)?;
         if let Some((endpoint, answer)) = self.ex.smoke {
-            self.emulator.set_invocation_response(endpoint, 200, answer)?;
+            self.emulator
+                .set_invocation_response(endpoint, 200, answer)?;
         }
         let ws = Workspace::new(&self.emulator, Install::Mirror)?;
         load_example(&ws, self.ex.dir)?;
@@ -177,13 +199,24 @@ impl Lab {
         let plan = ws.tf(&["plan", "-no-color", "-detailed-exitcode", "-input=false"])?;
         match plan.code {
             0 => {}
-            2 => bail!("the plan after it is not empty:\n{}", tail(&plan.stdout, 60)),
-            _ => bail!("the plan after it failed:\n{}", tail(&format!("{}\n{}", plan.stdout, plan.stderr), 40)),
+            2 => bail!(
+                "the plan after it is not empty:\n{}",
+                tail(&plan.stdout, 60)
+            ),
+            _ => bail!(
+                "the plan after it failed:\n{}",
+                tail(&format!("{}\n{}", plan.stdout, plan.stderr), 40)
+            ),
         }
         self.matches_state(ws, outside, serving)
     }
 
-    fn matches_state(&self, ws: &Workspace, outside: &[String], serving: Option<&str>) -> Result<()> {
+    fn matches_state(
+        &self,
+        ws: &Workspace,
+        outside: &[String],
+        serving: Option<&str>,
+    ) -> Result<()> {
         let state = ws.state()?;
         let inv = self.emulator.inventory()?;
         let mut diffs = compare(&inv, &state, outside);
@@ -192,19 +225,26 @@ impl Lab {
             for r in state.resources() {
                 let served = &r["values"]["model"]["model_package_arn"];
                 if r["type"] == "mlops_endpoint" && served != v2 {
-                    diffs.push(format!("  {} serves {served}, not {v2}", r["address"]));
+                    diffs.push(Diff::Condition(format!(
+                        "{} serves {served}, not {v2}",
+                        r["address"]
+                    )));
                 }
             }
         }
+        let lines: Vec<String> = diffs.iter().map(Diff::to_string).collect();
         ensure!(
-            diffs.is_empty(),
+            lines.is_empty(),
             "the emulator does not match state (+ only in the emulator, - only in state):\n{}",
-            diffs.join("\n")
+            lines.join("\n")
         );
         Ok(())
     }
 
-    fn nothing_left(&self, ws: &Workspace) -> Result<()> {
+    /// State empty, and nothing left in the emulator once the objects still deleting by
+    /// themselves (a resumed destroy records an endpoint gone once its deletion started) have
+    /// had their lifecycle time (the delay, plus 5 s). Returns how long that took.
+    fn nothing_left(&self, ws: &Workspace, delay: f64) -> Result<f64> {
         let state = ws.state()?;
         let managed: Vec<_> = state
             .resources()
@@ -213,9 +253,17 @@ impl Lab {
             .map(|r| r["address"].to_string())
             .collect();
         ensure!(managed.is_empty(), "state still has {managed:?}");
-        let left = leftovers(&self.emulator.inventory()?);
-        ensure!(left.is_empty(), "left in the emulator:\n{}", left.join("\n"));
-        Ok(())
+        let start = Instant::now();
+        loop {
+            let left = leftovers(&self.emulator.inventory()?);
+            if left.is_empty() {
+                return Ok(start.elapsed().as_secs_f64());
+            }
+            if start.elapsed().as_secs_f64() > delay + 5.0 {
+                bail!("left in the emulator:\n{}", left.join("\n"));
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
     }
 
     /// An uninterrupted lifecycle: create, a new version rolled out, destroy; the writes and
@@ -243,7 +291,7 @@ impl Lab {
             writes[phase as usize] = acceptance_tests::crash::write_log(&self.emulator)?;
             secs[phase as usize] = r.secs;
             match phase {
-                Phase::Destroy => self.nothing_left(&ws),
+                Phase::Destroy => self.nothing_left(&ws, 0.0).map(|_| ()),
                 _ => self.converged(&ws, &outside, outside.first().map(String::as_str)),
             }
             .with_context(|| format!("uninterrupted {} of {}", phase.name(), self.ex.dir))?;
@@ -263,74 +311,124 @@ impl Lab {
         Ok(Baseline { writes, secs })
     }
 
-    /// One round: reach the phase, interrupt it after write #k, recover, check.
+    /// One round: reach the phase, interrupt it after write #k, recover, check. Failures
+    /// of the checks after an interruption are collected and the round goes on to the
+    /// recovery, so a report shows both.
     fn round(&self, base: &Baseline, r: &Round, trace: &mut Trace) -> Result<()> {
-        let delay = if r.signal == "-INT" { SIGINT_DELAY } else { DELAY };
+        let delay = if r.signal == "-INT" {
+            SIGINT_DELAY
+        } else {
+            DELAY
+        };
         let ws = self.fresh(delay)?;
+        let mut failed: Vec<String> = vec![];
         let result = (|| -> Result<()> {
             let mut outside = vec![];
             if r.phase != Phase::Create {
                 let setup = tf_bounded(&ws, APPLY, base.limit(Phase::Create, delay))?;
-                ensure!(setup.code == 0, "setup apply failed:\n{}", tail(&setup.stdout, 40));
+                ensure!(
+                    setup.code == 0,
+                    "setup apply failed:\n{}",
+                    tail(&setup.stdout, 40)
+                );
             }
             if r.phase == Phase::Update {
                 outside.push(self.approve_v2()?);
             }
             let serving = outside.first().map(String::as_str);
-            let i = interrupt_after_writes(&ws, &self.emulator, r.phase.args(), r.k, r.signal)?;
+            let pace = &base.writes[r.phase as usize];
+            let i =
+                interrupt_after_writes(&ws, &self.emulator, r.phase.args(), r.k, r.signal, pace)?;
             let exit = Duration::from_secs_f64(i.exit_secs);
             trace.interrupted = Some(i);
             if r.signal == "-INT" {
-                ensure!(exit <= SIGINT_EXIT, "after Ctrl-C terraform took {exit:?} to exit");
-                trace.checks.push("exit in time");
-                self.matches_state(&ws, &outside, None)
-                    .context("after Ctrl-C, state does not keep what exists")?;
-                trace.checks.push("partial state = inventory");
+                if exit <= SIGINT_EXIT {
+                    trace.checks.push("exit in time");
+                } else {
+                    failed.push(format!("after Ctrl-C terraform took {exit:?} to exit"));
+                }
+                // what exists is in state, or is what an endpoint of state is rolling out to
+                // (what state has may be gone: the next refresh sees to it)
+                let state = ws.state()?;
+                let mut accounted = outside.clone();
+                accounted.extend(endpoint_children(&self.emulator, &self.rt, &state)?);
+                let inv = self.emulator.inventory()?;
+                let lost: Vec<String> = compare(&inv, &state, &accounted)
+                    .into_iter()
+                    .filter(|d| matches!(d, Diff::Unaccounted(_) | Diff::Duplicate(_)))
+                    .map(|d| d.to_string())
+                    .collect();
+                if lost.is_empty() {
+                    trace.checks.push("partial state keeps what exists");
+                } else {
+                    failed.push(format!(
+                        "after Ctrl-C, state does not keep what exists:\n{}",
+                        lost.join("\n")
+                    ));
+                }
             }
             let rec = tf_bounded(&ws, r.phase.args(), base.limit(r.phase, delay))?;
             let code = rec.code;
             trace.recovery = Some(rec);
-            ensure!(code == 0, "the recovery {} failed (exit {code})", r.phase.name());
-            trace.checks.push(if r.phase == Phase::Destroy {
-                "destroyed"
-            } else {
-                "converged"
-            });
+            ensure!(
+                code == 0,
+                "the recovery {} failed (exit {code})",
+                r.phase.name()
+            );
             match r.phase {
                 Phase::Destroy => {
-                    self.nothing_left(&ws)?;
-                    trace.checks.push("nothing left");
+                    let waited = self.nothing_left(&ws, delay)?;
+                    trace.checks.push("destroyed, nothing left");
+                    if waited > 0.0 {
+                        trace.lingered = Some(waited);
+                    }
                 }
                 _ => {
                     self.converged(&ws, &outside, serving)?;
-                    trace.checks.push("plan empty, inventory = state");
+                    trace
+                        .checks
+                        .push("converged, plan empty, inventory = state");
                 }
             }
             Ok(())
         })();
-        result.map_err(|e| {
-            let mut report = format!("{e:#}");
-            if let Some(i) = &trace.interrupted {
-                report += &format!(
-                    "\n--- interrupted run: {} (exit {:?} {:.1}s after the signal); its writes: {}\n{}",
-                    i.describe(),
-                    i.code,
-                    i.exit_secs,
-                    i.writes.join(" "),
-                    tail(&i.output, 15)
-                );
+        if let Err(e) = result {
+            failed.push(format!("{e:#}"));
+        }
+        if failed.is_empty() {
+            return Ok(());
+        }
+        let mut report = failed.join("\n");
+        for (pattern, gap) in KNOWN {
+            if trace
+                .recovery
+                .as_ref()
+                .is_some_and(|rec| rec.stdout.contains(pattern))
+            {
+                report += &format!("\n[{gap}]");
             }
-            if let Some(rec) = &trace.recovery {
-                report += &format!(
-                    "\n--- recovery (exit {}, {:.1}s), tail ---\n{}",
-                    rec.code,
-                    rec.secs,
-                    tail(&format!("{}\n{}", rec.stdout, rec.stderr), 40)
-                );
-            }
-            report += &format!("\n--- provider log, tail ---\n{}", ws.log_tail(60));
-            anyhow::anyhow!(report)
-        })
+        }
+        if let Some(i) = &trace.interrupted {
+            report += &format!(
+                "\n--- interrupted run: {} (exit {:?} {:.1}s after the signal); its writes: {}\n{}",
+                i.describe(),
+                i.code,
+                i.exit_secs,
+                i.done.join(" "),
+                tail(&i.output, 15)
+            );
+        }
+        if let Some(rec) = &trace.recovery {
+            report += &format!(
+                "\n--- recovery (exit {}, {:.1}s): errors, then the tail ---\n{}\n...\n{}",
+                rec.code,
+                rec.secs,
+                errors(&rec.stdout),
+                tail(&format!("{}\n{}", rec.stdout, rec.stderr), 25)
+            );
+        }
+        report += &format!("\n--- provider log, tail ---\n{}", ws.log_tail(40));
+        bail!(report)
     }
 
     /// Run the rounds, print a line each and the figures; fail with every failed round.
@@ -350,16 +448,23 @@ impl Lab {
                 r.phase.name(),
                 r.k,
                 base.writes(r.phase),
-                if r.signal == "-9" { "kill -9" } else { "SIGINT" }
+                if r.signal == "-9" {
+                    "kill -9"
+                } else {
+                    "SIGINT"
+                }
             );
             let what = trace
                 .interrupted
                 .as_ref()
                 .map_or("not interrupted".into(), Interrupted::describe);
-            let recovery = trace
+            let mut recovery = trace
                 .recovery
                 .as_ref()
                 .map_or(String::new(), |rec| format!("; recovery {:.1}s", rec.secs));
+            if let Some(l) = trace.lingered {
+                recovery += &format!(" (an object finished deleting {l:.1}s later)");
+            }
             let verdict = match &result {
                 Ok(()) => "PASS".to_string(),
                 Err(_) => "FAIL".to_string(),
@@ -417,7 +522,10 @@ fn quickstart_update_and_destroy() -> Result<()> {
     let lab = Lab::new(&QUICKSTART)?;
     let base = lab.measure()?;
     let mut rounds = kills(Phase::Update, spread(base.writes(Phase::Update), 3));
-    rounds.extend(kills(Phase::Destroy, spread(base.writes(Phase::Destroy), 3)));
+    rounds.extend(kills(
+        Phase::Destroy,
+        spread(base.writes(Phase::Destroy), 3),
+    ));
     rounds.push(Round {
         phase: Phase::Destroy,
         k: base.first(Phase::Destroy, ".DeleteEndpoint")?,
@@ -434,7 +542,10 @@ fn realtime_serving_create_update_destroy() -> Result<()> {
     let base = lab.measure()?;
     let mut rounds = kills(Phase::Create, spread(base.writes(Phase::Create), 3));
     rounds.extend(kills(Phase::Update, spread(base.writes(Phase::Update), 3)));
-    rounds.extend(kills(Phase::Destroy, spread(base.writes(Phase::Destroy), 2)));
+    rounds.extend(kills(
+        Phase::Destroy,
+        spread(base.writes(Phase::Destroy), 2),
+    ));
     rounds.push(Round {
         phase: Phase::Update,
         k: base.first(Phase::Update, ".UpdateEndpoint")?,
