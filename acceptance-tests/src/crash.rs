@@ -765,11 +765,14 @@ pub fn endpoint_children(
         );
         for config in configs {
             out.push(config.to_string());
-            let c = rt.block_on(
+            // a destroy deletes the config before the endpoint
+            let Ok(c) = rt.block_on(
                 sm.describe_endpoint_config()
                     .endpoint_config_name(config)
                     .send(),
-            )?;
+            ) else {
+                continue;
+            };
             out.extend(
                 c.production_variants()
                     .iter()

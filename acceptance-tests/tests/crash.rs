@@ -259,6 +259,7 @@ impl Lab {
             if left.is_empty() {
                 return Ok(start.elapsed().as_secs_f64());
             }
+            eprintln!("still deleting: {}", left.join("; "));
             if start.elapsed().as_secs_f64() > delay + 5.0 {
                 bail!("left in the emulator:\n{}", left.join("\n"));
             }
@@ -379,7 +380,7 @@ impl Lab {
                 Phase::Destroy => {
                     let waited = self.nothing_left(&ws, delay)?;
                     trace.checks.push("destroyed, nothing left");
-                    if waited > 0.0 {
+                    if waited > 0.2 {
                         trace.lingered = Some(waited);
                     }
                 }
