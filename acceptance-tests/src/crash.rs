@@ -195,6 +195,16 @@ impl Group {
     }
 }
 
+impl Drop for Group {
+    /// Whatever went wrong in between, no terraform or provider outlives its run.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.signal("-9");
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Run terraform in its own process group, at most `limit`; a run that hangs is killed and
 /// reported with exit code -1 and `hung` in stderr.
 pub fn tf_bounded(ws: &Workspace, args: &[&str], limit: Duration) -> Result<Run> {
