@@ -133,6 +133,13 @@ impl Emulator {
             .unwrap_or_default())
     }
 
+    /// The request log since the last clear, in arrival order: `{"service", "operation",
+    /// "status", "time", "duration_ms", "fault"}` per request (control calls are not logged).
+    pub fn requests(&self) -> Result<Vec<Json>> {
+        let j = self.http("GET", "/_emulator/requests", None)?;
+        Ok(j["requests"].as_array().cloned().unwrap_or_default())
+    }
+
     pub fn clear_requests(&self) -> Result<()> {
         self.http("DELETE", "/_emulator/requests", None).map(|_| ())
     }

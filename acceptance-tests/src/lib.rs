@@ -4,6 +4,7 @@
 //! can expect errors, import and verify, check state and the emulator through the AWS SDK;
 //! the case ends with a destroy and a check that nothing is left.
 
+pub mod crash;
 pub mod emulator;
 pub mod kube;
 pub mod raw;

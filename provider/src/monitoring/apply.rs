@@ -11,7 +11,7 @@ use mlops_framework::{AttrPath, Ctx, Diagnostic, Diagnostics, Failure};
 use super::alerts::apply_alerts;
 use super::baseline::ensure_baseline;
 use super::definitions::{
-    create_definition, definition_arn, definition_name, delete_definition, is_ours,
+    create_definition, definition_arn, definition_name, delete_definition, is_ours, own_definitions,
 };
 use super::model::{CheckKind, MonitorState};
 use super::schedules::{
@@ -221,8 +221,15 @@ async fn apply_check(
         old_arn
     };
     cur.set_check(kind, Some(new_def.clone()), arn);
-    if let Some(old) = old_def.filter(|d| *d != new_def && is_ours(&s.name, kind, d)) {
-        delete_definition(c, kind, &old).await?;
+    // Every other definition of ours goes: the one replaced, and any an interrupted update
+    // left (killed after the schedule switched, before this delete: the refresh then reads
+    // the new definition from the schedule and state has lost track of the old one).
+    let mut stale = own_definitions(c, &s.name, kind).await?;
+    stale.extend(old_def.filter(|d| is_ours(&s.name, kind, d)));
+    stale.sort();
+    stale.dedup();
+    for old in stale.iter().filter(|d| **d != new_def) {
+        delete_definition(c, kind, old).await?;
     }
     Ok(())
 }

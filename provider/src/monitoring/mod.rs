@@ -21,6 +21,7 @@ mod analyzer;
 mod apply;
 mod baseline;
 mod definitions;
+mod leftovers;
 pub mod model;
 mod network;
 mod plan;
@@ -77,7 +78,33 @@ impl Resource for Monitor {
     }
 
     fn modify_plan(&self, plan: PlanCtx<'_, Clients>) {
-        plan::modify_plan(plan);
+        let PlanCtx {
+            client,
+            prior,
+            config,
+            planned,
+            requires_replace,
+            private,
+            diags,
+        } = plan;
+        plan::modify_plan(PlanCtx {
+            client,
+            prior,
+            config,
+            planned: &mut *planned,
+            requires_replace: &mut *requires_replace,
+            private: &mut *private,
+            diags: &mut *diags,
+        });
+        leftovers::plan_cleanup(&mut PlanCtx {
+            client,
+            prior,
+            config,
+            planned,
+            requires_replace,
+            private,
+            diags,
+        });
     }
 
     async fn create(
@@ -93,7 +120,11 @@ impl Resource for Monitor {
         ctx: &mut Ctx<Clients>,
         current: MonitorState,
     ) -> Result<Option<MonitorState>, Diagnostics> {
-        read::read_remote(&ctx.client, &current).await
+        let read = read::read_remote(&ctx.client, &current).await?;
+        if let Some(s) = &read {
+            leftovers::note(&mut ctx.private, &current, s);
+        }
+        Ok(read)
     }
 
     async fn update(
@@ -102,7 +133,9 @@ impl Resource for Monitor {
         prior: MonitorState,
         planned: MonitorState,
     ) -> Result<MonitorState, Failure<MonitorState>> {
-        apply::apply(ctx, Some(&prior), &planned).await
+        let next = apply::apply(ctx, Some(&prior), &planned).await?;
+        leftovers::forget(&mut ctx.private);
+        Ok(next)
     }
 
     /// Alarms and the owned topic, then per check the schedule and every definition of

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::{MonitoringScheduleConfig, MonitoringType, ScheduleConfig};
 use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Waited, Want};
 
@@ -243,14 +244,26 @@ pub(super) async fn delete_schedule(ctx: &Ctx<Clients>, sched: &str) -> Result<(
     match send().await {
         Ok(_) => {}
         Err(e) if is_not_found(&e) => return Ok(()),
+        // A pending change: an update, or a delete an interrupted apply already sent (the
+        // schedule is Pending until it is gone). The message says so; the error's Display
+        // does not carry it.
         Err(e)
             if e.as_service_error()
-                .is_some_and(|x| x.to_string().contains("Pending")) =>
+                .and_then(|x| x.message())
+                .is_some_and(|m| m.contains("Pending")) =>
         {
-            wait_scheduled(ctx, sched).await?;
-            send()
-                .await
-                .map_err(|e| api_error("DeleteMonitoringSchedule", sched, &e))?;
+            if let Err(d) = wait_scheduled(ctx, sched).await {
+                if find_monitoring_schedule(c, sched).await?.is_none() {
+                    tracing::info!(schedule = %sched, "monitoring schedule deleted (by an earlier delete)");
+                    return Ok(());
+                }
+                return Err(d);
+            }
+            match send().await {
+                Ok(_) => {}
+                Err(e) if is_not_found(&e) => return Ok(()),
+                Err(e) => return Err(api_error("DeleteMonitoringSchedule", sched, &e).into()),
+            }
         }
         Err(e) => return Err(api_error("DeleteMonitoringSchedule", sched, &e).into()),
     }
