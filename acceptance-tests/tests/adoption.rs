@@ -141,8 +141,8 @@ fn endpoint_half_made_by_a_killed_apply_is_adopted() -> Result<()> {
                 let arn = ctx.state.str("mlops_endpoint.e", "arn")?;
                 let keys = tag_keys(ctx, &arn)?;
                 ensure!(
-                    !keys.iter().any(|k| k == "mlops:creating"),
-                    "marker left: {keys:?}"
+                    keys.iter().any(|k| k == "mlops:created-by"),
+                    "the marker must stay: {keys:?}"
                 );
                 let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
                 ensure!(log.contains("adopting it"), "no adoption logged");
@@ -296,7 +296,7 @@ fn someone_elses_endpoint_is_named_not_taken_over() -> Result<()> {
                 ctx.emulator.clear_requests()
             })),
             expect_error: Some(re(
-                r#"Endpoint theirs already exists.*not left by an interrupted apply.*import \{ to = mlops_endpoint.<name> id = "theirs" \}"#,
+                r#"Endpoint theirs already exists.*not made by this provider.*import \{ to = mlops_endpoint.<name> id = "theirs" \}"#,
             )),
             check: Some(Box::new(|ctx| {
                 let calls = ctx.emulator.calls()?;
@@ -360,7 +360,7 @@ fn create_group(ctx: &StepCtx, name: &str, marker: bool) -> Result<()> {
     if marker {
         req = req.tags(
             aws_sdk_sagemaker::types::Tag::builder()
-                .key("mlops:creating")
+                .key("mlops:created-by")
                 .value("terraform-provider-mlops")
                 .build(),
         );

@@ -20,7 +20,7 @@ use acceptance_tests::crash::{
     approve_version, compare, endpoint_children, endpoints_serve_state, interrupt_after_writes,
     leftovers, load_example, spread, tail, tf_bounded, Diff, Interrupted,
 };
-use acceptance_tests::{normalize, Emulator, Install, Run, Workspace};
+use acceptance_tests::{Emulator, Install, Run, Workspace};
 use anyhow::{bail, ensure, Context, Result};
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-no-color", "-input=false"];
@@ -137,31 +137,6 @@ struct Trace {
     checks: Vec<&'static str>,
     /// Seconds an object of a resumed destroy took to finish deleting by itself.
     lingered: Option<f64>,
-}
-
-/// What a failed round's recovery error is known to come from, so a report is classified
-/// at a glance: work in flight in other branches (merged into main later), and provider bugs
-/// this suite found that are not fixed yet.
-fn known_causes(trace: &Trace) -> Vec<&'static str> {
-    let Some(rec) = &trace.recovery else {
-        return vec![];
-    };
-    // Terraform wraps diagnostics: compare with whitespace collapsed
-    let said = |text: &str| normalize(&rec.stdout).contains(text);
-    let mut out = vec![];
-    if said("Endpoint does not capture data") {
-        out.push("known gap: mlops_monitor checks data capture at plan, on an endpoint the interrupted apply left Creating (moves to apply in the monitor work)");
-    }
-    let cleared = trace.interrupted.as_ref().is_some_and(|i| {
-        i.done
-            .iter()
-            .chain(&i.in_flight)
-            .any(|w| w == "sagemaker.DeleteTags")
-    });
-    if cleared && said("was not left by an interrupted apply") {
-        out.push("provider bug, not fixed: the create cleared its creating marker (DeleteTags) before Terraform recorded the object, so the next apply takes it for someone else's");
-    }
-    out
 }
 
 /// Terraform's `Error:` blocks in an output (up to the next blank line after the location).
@@ -418,9 +393,6 @@ impl Lab {
             return Ok(());
         }
         let mut report = failed.join("\n");
-        for cause in known_causes(trace) {
-            report += &format!("\n[{cause}]");
-        }
         if let Some(i) = &trace.interrupted {
             report += &format!(
                 "\n--- interrupted run: {} (exit {:?} {:.1}s after the signal); its writes: {}\n{}",

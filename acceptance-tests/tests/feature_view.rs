@@ -265,7 +265,7 @@ fn invalid_feature_views_are_rejected_at_plan_without_api_calls() -> Result<()> 
     Ok(())
 }
 
-const CREATING: &str = "mlops:creating";
+const MARKER: &str = "mlops:created-by";
 
 /// Create the group `view("", ..)` describes (without `age`) through the SDK, with `tags`:
 /// as an interrupted apply leaves it (with the creating tag), or as someone else made it.
@@ -366,7 +366,7 @@ fn half_made_feature_group_is_adopted() -> Result<()> {
     tc.step(Step {
         config: view(AGE, tags).replace("\"Customer features\"", "\"Customers\""),
         before: Some(Box::new(move |ctx| {
-            let a = create_out_of_band(ctx, &[(CREATING, "terraform-provider-mlops"), ("team", "old")])?;
+            let a = create_out_of_band(ctx, &[(MARKER, "terraform-provider-mlops"), ("team", "old")])?;
             *arn1.lock().unwrap_or_else(|e| e.into_inner()) = a;
             ctx.emulator.clear_requests()
         })),
@@ -375,7 +375,7 @@ fn half_made_feature_group_is_adopted() -> Result<()> {
             ensure!(!ctx.state.has("mlops_feature_view.customers"), "nothing may be recorded");
             no_writes_but_the_create(ctx)?;
             let a = arn2.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            ensure!(remote_tags(ctx, &a)?.iter().any(|t| t.0 == CREATING), "the marker must stay until adopted");
+            ensure!(remote_tags(ctx, &a)?.iter().any(|t| t.0 == MARKER), "the marker stays");
             Ok(())
         })),
         ..Default::default()
@@ -395,7 +395,7 @@ fn half_made_feature_group_is_adopted() -> Result<()> {
             let m = ctx.rt.block_on(ctx.sagemaker().describe_feature_metadata().feature_group_name("customers").feature_name("age").send())?;
             ensure!(m.description() == Some("Age in years"));
             let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
-            ensure!(log.contains("left half-made by an interrupted apply"), "no adoption logged");
+            ensure!(log.contains("adopting it"), "no adoption logged");
             Ok(())
         })),
         ..Default::default()
@@ -441,7 +441,7 @@ fn someone_elses_feature_group_is_not_taken_over() -> Result<()> {
             *arn1.lock().unwrap_or_else(|e| e.into_inner()) = create_out_of_band(ctx, &[("team", "ds")])?;
             ctx.emulator.clear_requests()
         })),
-        expect_error: Some(re(r#"(?s)Feature group customers already exists.*does not carry the mlops:creating marker.*import \{\s*to = mlops_feature_view\.<name>\s*id = "customers"\s*\}"#)),
+        expect_error: Some(re(r#"(?s)Feature group customers already exists.*does not carry the mlops:created-by marker.*import \{\s*to = mlops_feature_view\.<name>\s*id = "customers"\s*\}"#)),
         check: Some(Box::new(move |ctx| {
             ensure!(!ctx.state.has("mlops_feature_view.customers"), "nothing may be recorded");
             no_writes_but_the_create(ctx)?;

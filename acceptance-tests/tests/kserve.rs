@@ -331,7 +331,7 @@ fn custom_container_drift_conflict_out_of_band_delete() -> Result<()> {
     .run()
 }
 
-const CREATING: &str = "mlops.terraform.io/creating";
+const MARKER: &str = "mlops.terraform.io/created-by";
 
 /// An endpoint serving an artifact in the `sklearn` format.
 fn sklearn(url: &str) -> String {
@@ -366,9 +366,9 @@ fn wait_reported(k: &KubeApiServer) -> Result<Json> {
     }
 }
 
-/// The object of uid `was` is still there (adopted, not re-created), serves `url`, carries no
-/// creating marker (nor does its managedFields name it), is recorded Ready, and the provider
-/// logged the adoption.
+/// The object of uid `was` is still there (adopted, not re-created), serves `url`, carries the
+/// marker (owned by the provider's field manager), is recorded Ready, and the provider logged
+/// the adoption.
 fn assert_adopted(ctx: &StepCtx<'_>, k: &KubeApiServer, was: &Json, url: &str) -> Result<()> {
     let o = live(k)?;
     ensure!(
@@ -380,20 +380,12 @@ fn assert_adopted(ctx: &StepCtx<'_>, k: &KubeApiServer, was: &Json, url: &str) -
         "not converged: {o}"
     );
     ensure!(
-        at(&o, "/metadata/annotations").get(CREATING).is_none(),
-        "the creating annotation is left: {o}"
-    );
-    let fields = at(&o, "/metadata/managedFields").to_string();
-    ensure!(
-        !fields.contains(CREATING),
-        "managedFields still name the annotation: {fields}"
+        at(&o, "/metadata/annotations").get(MARKER) == Some(&json!("terraform-provider-mlops")),
+        "the marker must stay: {o}"
     );
     ensure!(state_kube(ctx)?["ready"] == true);
     let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
-    ensure!(
-        log.contains("left half-made by an interrupted apply"),
-        "no adoption logged"
-    );
+    ensure!(log.contains("adopting it"), "no adoption logged");
     Ok(())
 }
 
@@ -422,7 +414,7 @@ fn half_made_inference_service_is_adopted() -> Result<()> {
                 "churn",
                 sklearn_object(
                     "s3://models/v1/model.tar.gz",
-                    json!({ CREATING: "terraform-provider-mlops" }),
+                    json!({ MARKER: "terraform-provider-mlops" }),
                 ),
             )?;
             *uid1.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -442,12 +434,12 @@ fn half_made_inference_service_is_adopted() -> Result<()> {
 }
 
 /// The provider's own create, cut off before its object was Ready (here by its timeout; a
-/// kill -9 or Ctrl-C stops it at the same point), leaves the creating annotation; without a
+/// kill -9 or Ctrl-C stops it at the same point), leaves the marker annotation; without a
 /// state entry (as kill -9 leaves it) the next plain apply adopts the object, converging it
 /// to the configuration of now.
 #[test]
-fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
-    let Some(k) = start("interrupted_create_keeps_the_marker_until_adopted")? else {
+fn interrupted_create_is_adopted_by_its_marker() -> Result<()> {
+    let Some(k) = start("interrupted_create_is_adopted_by_its_marker")? else {
         return Ok(());
     };
     k.run_controller(NAMESPACE);
@@ -467,9 +459,9 @@ fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
         check: Some(Box::new(move |ctx| {
             let o = live(&k1)?;
             ensure!(
-                at(&o, "/metadata/annotations").get(CREATING)
+                at(&o, "/metadata/annotations").get(MARKER)
                     == Some(&json!("terraform-provider-mlops")),
-                "an unfinished create must carry the marker: {o}"
+                "the create's object must carry the marker: {o}"
             );
             ensure!(
                 state_kube(ctx)?["ready"] == false,
@@ -499,7 +491,7 @@ fn interrupted_create_keeps_the_marker_until_adopted() -> Result<()> {
 
 /// Ctrl-C while the create waits for Ready: Terraform stops the provider, the wait ends
 /// within seconds, the state records the applied object (not Ready); the next plain apply
-/// converges (the tainted object is replaced) and leaves no marker.
+/// converges (the tainted object is replaced), the new object with the marker.
 #[test]
 fn ctrl_c_stops_the_ready_wait_and_records_the_object() -> Result<()> {
     let Some(k) = start("ctrl_c_stops_the_ready_wait_and_records_the_object")? else {
@@ -577,18 +569,15 @@ fn ctrl_c_stops_the_ready_wait_and_records_the_object() -> Result<()> {
     );
     ensure!(
         at(&live(&k)?, "/metadata/annotations")
-            .get(CREATING)
+            .get(MARKER)
             .is_some(),
-        "the unfinished create keeps its marker"
+        "the applied object carries the marker"
     );
     k.controller(Controller::Ready(Duration::from_millis(300)));
     ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
     ws.assert_plan_empty()?;
     let o = live(&k)?;
-    ensure!(
-        at(&o, "/metadata/annotations").get(CREATING).is_none(),
-        "{o}"
-    );
+    ensure!(at(&o, "/metadata/annotations").get(MARKER).is_some(), "{o}");
     ensure!(ws.state()?.attr(ADDR, "kubernetes")?["ready"] == true);
     ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
     ensure!(
@@ -621,7 +610,7 @@ fn someone_elses_inference_service_is_not_taken_over() -> Result<()> {
             *seen1.lock().unwrap_or_else(|e| e.into_inner()) = wait_reported(&k1)?;
             Ok(())
         })),
-        expect_error: Some(re(r#"(?s)InferenceService ml/churn already exists.*does not carry the\s+mlops\.terraform\.io/creating marker.*import \{\s*to = mlops_endpoint\.<name>\s*id = "ml/churn"\s*\}"#)),
+        expect_error: Some(re(r#"(?s)InferenceService ml/churn already exists.*does not carry the\s+mlops\.terraform\.io/created-by marker.*import \{\s*to = mlops_endpoint\.<name>\s*id = "ml/churn"\s*\}"#)),
         check: Some(Box::new(move |ctx| {
             ensure!(!ctx.state.has(ADDR), "nothing may be recorded");
             let (before, now) = (seen.lock().unwrap_or_else(|e| e.into_inner()).clone(), live(&k2)?);

@@ -233,7 +233,7 @@ fn monitor_on_a_half_made_endpoint_converges() -> Result<()> {
 
 fn creating_tag() -> aws_sdk_sagemaker::types::Tag {
     aws_sdk_sagemaker::types::Tag::builder()
-        .key("mlops:creating")
+        .key("mlops:created-by")
         .value("terraform-provider-mlops")
         .build()
 }
@@ -257,7 +257,7 @@ fn schedules_are_adopted_only_when_half_made() -> Result<()> {
                 ctx.emulator.clear_requests()
             })),
             expect_error: Some(re(
-                r#"(?s)Monitoring schedule churn-(data|model)-quality already exists.*not left by an interrupted apply.*import \{\s*to = mlops_monitor.<name>\s*id = "churn"\s*\}"#,
+                r#"(?s)Monitoring schedule churn-(data|model)-quality already exists.*not made by this provider.*import \{\s*to = mlops_monitor.<name>\s*id = "churn"\s*\}"#,
             )),
             check: Some(Box::new(|ctx| {
                 let w = writes(ctx)?;
@@ -298,8 +298,8 @@ fn schedules_are_adopted_only_when_half_made() -> Result<()> {
                     let arn = ctx.state.str("mlops_monitor.m", &format!("{}_schedule_arn", s.trim_start_matches("churn-").replace('-', "_")))?;
                     let tags = ctx.rt.block_on(sm.list_tags().resource_arn(&arn).send())?;
                     ensure!(
-                        tags.tags().iter().all(|t| t.key() != Some("mlops:creating")),
-                        "{s} kept the creating marker: {tags:?}"
+                        tags.tags().iter().any(|t| t.key() == Some("mlops:created-by")),
+                        "{s} lost the marker: {tags:?}"
                     );
                     ensure!(
                         tags.tags().iter().any(|t| t.key() == Some("team")),

@@ -1,5 +1,5 @@
 //! `mlops_pipeline` creates and destroys that were interrupted (issue 13), against the real
-//! Terraform CLI and the emulator: a pipeline left half-made (with the creating marker) by
+//! Terraform CLI and the emulator: a pipeline left half-made (with the marker) by
 //! an apply killed with `kill -9` is adopted by the next plain apply, with its triggers,
 //! notifications and first execution; someone else's pipeline fails before any write,
 //! naming the import block that really imports it; lost answers to CreatePipeline and
@@ -14,7 +14,7 @@ use anyhow::{bail, ensure, Result};
 use serde_json::{json, Value as Json};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerExecution";
-const MARKER: &str = "mlops:creating";
+const MARKER: &str = "mlops:created-by";
 const DEFINITION: &str = r#"{"Version":"2020-12-01","Parameters":[{"Name":"InputDataUrl","Type":"String","DefaultValue":"s3://mlops-test/data.csv"}],"Steps":[{"Name":"Stop","Type":"Fail","Arguments":{"ErrorMessage":"stop"}}]}"#;
 
 /// A pipeline `name` with a raw definition and `extra` HCL (triggers, notifications...).
@@ -143,7 +143,7 @@ fn executions(ctx: &StepCtx, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Make pipeline `name` out of band, with the creating marker (as an interrupted apply
+/// Make pipeline `name` out of band, with the marker (as an interrupted apply
 /// leaves it) or without (someone else's), then forget the calls made so far.
 fn make_pipeline(ctx: &StepCtx, name: &str, marker: bool, description: &str) -> Result<()> {
     let tag = |k: &str, v: &str| {
@@ -192,7 +192,7 @@ fn inventory(ctx: &StepCtx) -> Result<Objects> {
     })
 }
 
-/// Exactly what the configuration makes exists, once: one pipeline without the marker, one
+/// Exactly what the configuration makes exists, once: one pipeline (with the marker), one
 /// trigger (rule and role), one notification (rule and topic), one execution, and state
 /// naming that execution.
 fn converged(name: &'static str) -> acceptance_tests::Check {
@@ -387,11 +387,11 @@ fn apply_killed_after_the_first_execution_started_starts_no_second() -> Result<(
     case("pipeline-killed-execution")
         .step(Step {
             config: pipeline("Churn-Run", EVERYTHING),
-            // kill -9 once the first execution runs, while the marker is removed (slowed to
-            // 60 s, so the killed call lands after the re-run).
+            // kill -9 once the first execution runs, while the create reads the pipeline
+            // back (its ListTags slowed to 60 s, so the killed call lands after the re-run).
             before: Some(Box::new(|ctx| {
                 ctx.emulator.fault(json!({
-                    "service": "sagemaker", "operation": "DeleteTags", "kind": "latency",
+                    "service": "sagemaker", "operation": "ListTags", "kind": "latency",
                     "latency_ms": 60000, "count": 1
                 }))?;
                 kill_apply_when(ctx.ws, ctx.emulator, || {
@@ -433,7 +433,7 @@ fn someone_elses_pipeline_is_named_not_taken_over() -> Result<()> {
                 make_pipeline(ctx, "Theirs", false, "their pipeline")
             })),
             expect_error: Some(re(
-                r#"Pipeline Theirs already exists.*not left by an interrupted apply.*mlops:creating.*import \{ to = mlops_pipeline.<name> id = "Theirs" \}"#,
+                r#"Pipeline Theirs already exists.*not made by this provider.*mlops:created-by.*import \{ to = mlops_pipeline.<name> id = "Theirs" \}"#,
             )),
             check: Some(Box::new(|ctx| {
                 let calls = ctx.emulator.calls()?;

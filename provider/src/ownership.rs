@@ -1,14 +1,22 @@
-//! What a create does when it meets an object of its own name: one left half-made by an
-//! interrupted apply (kill -9, Ctrl-C, a cancelled CI job, a dead runner) is adopted and
-//! converged to the plan; anyone else's fails fast, naming the object and the `import`
-//! block that brings it under management.
+//! What a create does when it meets an object of its own name: one this provider made and no
+//! state records (its apply was interrupted: kill -9, Ctrl-C, a cancelled CI job, a dead
+//! runner, at any moment, even after the create call returned) is adopted and converged to
+//! the plan; anyone else's fails fast, naming the object and the `import` block that brings
+//! it under management.
 //!
 //! The marker: every named object the provider creates for a resource carries
-//! [`CREATING_TAG`] (a tag on AWS) or [`CREATING_ANNOTATION`] (an annotation on Kubernetes)
-//! from its create call until the resource's create has finished, when the provider removes
-//! it. An object with the marker is one an apply started and never recorded in state; an
-//! object without it is finished and belongs to some state or person, so taking it over is
-//! the user's decision (an import), never the provider's.
+//! [`MARKER_TAG`] (a tag on AWS) or [`MARKER_ANNOTATION`] (an annotation on Kubernetes, in
+//! every server-side apply of the provider) from its create call on, and keeps it. It is
+//! never removed: the provider cannot know when Terraform has written its answer to the
+//! state, so any removal inside the create leaves a window (between the removal and the
+//! state write) in which a kill makes the object look foreign to the next apply. Reads never
+//! show the marker, so it is no drift, and the user cannot set it (validation reserves it).
+//!
+//! The trade-off: Terraform never tells a provider which state or resource address it
+//! serves, so the marker cannot tell two configurations apart. Two states that declare the
+//! same name in one account (or namespace) adopt each other's objects, as they already do
+//! with content-named objects. Objects made by a person, another tool or another provider
+//! (no marker) are never taken over.
 //!
 //! Objects whose name is derived from their content or from the owning resource's name
 //! (endpoint configs, models, job definitions, EventBridge rules, IAM roles, SNS topics)
@@ -19,33 +27,33 @@ use std::collections::BTreeMap;
 
 use mlops_framework::{AttrPath, Diagnostic};
 
-/// Tag on an AWS object whose create has not finished.
-pub const CREATING_TAG: &str = "mlops:creating";
-/// Annotation on a Kubernetes object whose create has not finished.
-pub const CREATING_ANNOTATION: &str = "mlops.terraform.io/creating";
+/// Tag on an AWS object this provider created.
+pub const MARKER_TAG: &str = "mlops:created-by";
+/// Annotation on a Kubernetes object this provider created (or applied).
+pub const MARKER_ANNOTATION: &str = "mlops.terraform.io/created-by";
 /// The marker's value: who set it.
-pub const CREATING_VALUE: &str = "terraform-provider-mlops";
+pub const MARKER_VALUE: &str = "terraform-provider-mlops";
 
-/// `tags` plus the creating marker: the tags a create call sends.
-pub fn creating_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+/// `tags` plus the marker: the tags a create call sends.
+pub fn marked_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut t = tags.clone();
-    t.insert(CREATING_TAG.into(), CREATING_VALUE.into());
+    t.insert(MARKER_TAG.into(), MARKER_VALUE.into());
     t
 }
 
 /// Whose is an object a create found under its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Existing {
-    /// Left by an interrupted create of this provider: adopt it and converge it.
-    HalfMade,
-    /// Finished, or not made by this provider: fail fast, naming it.
+    /// Made by this provider and in no state (an interrupted apply's): adopt and converge it.
+    Ours,
+    /// Not made by this provider: fail fast, naming it.
     Foreign,
 }
 
-/// Classify an object by its tags (or annotations, for [`CREATING_ANNOTATION`]).
+/// Classify an object by its tags (or annotations, for [`MARKER_ANNOTATION`]).
 pub fn existing_by(marker: &str, marks: &BTreeMap<String, String>) -> Existing {
-    if marks.get(marker).map(String::as_str) == Some(CREATING_VALUE) {
-        Existing::HalfMade
+    if marks.get(marker).map(String::as_str) == Some(MARKER_VALUE) {
+        Existing::Ours
     } else {
         Existing::Foreign
     }
@@ -53,7 +61,7 @@ pub fn existing_by(marker: &str, marks: &BTreeMap<String, String>) -> Existing {
 
 /// Classify an AWS object by its tags.
 pub fn existing(tags: &BTreeMap<String, String>) -> Existing {
-    existing_by(CREATING_TAG, tags)
+    existing_by(MARKER_TAG, tags)
 }
 
 /// An object of the name a create needs exists and is not ours to adopt.
@@ -66,7 +74,7 @@ pub struct Taken<'a> {
     pub resource_type: &'a str,
     /// The import ID that resource takes for it.
     pub import_id: &'a str,
-    /// The marker it lacks: [`CREATING_TAG`] or [`CREATING_ANNOTATION`].
+    /// The marker it lacks: [`MARKER_TAG`] or [`MARKER_ANNOTATION`].
     pub marker: &'a str,
     /// The attribute naming it.
     pub at: AttrPath,
@@ -78,8 +86,8 @@ impl Taken<'_> {
         Diagnostic::error(
             format!("{} {} already exists", self.kind, self.name),
             format!(
-                "{kind} {name} exists but was not left by an interrupted apply of this provider \
-                 (it does not carry the {tag} marker), so creating it would take over an object \
+                "{kind} {name} exists but was not made by this provider (it does not carry \
+                 the {tag} marker), so creating it would take over an object \
                  that another Terraform state or a person manages. To manage it with this \
                  configuration, import it:\n\nimport {{\n  to = {ty}.<name>\n  id = \"{id}\"\n}}\n\n\
                  (on Terraform older than 1.5: terraform import {ty}.<name> {id}), or choose \
@@ -95,11 +103,11 @@ impl Taken<'_> {
     }
 }
 
-/// Log the adoption of a half-made object.
+/// Log the adoption of an object an interrupted apply made.
 pub fn log_adopting(kind: &str, name: &str) {
     tracing::info!(
         object = %name,
-        "{kind} left half-made by an interrupted apply (it carries the creating marker): adopting it"
+        "{kind} was made by this provider and is in no state (an interrupted apply): adopting it"
     );
 }
 
@@ -111,10 +119,10 @@ mod tests {
     fn only_the_marker_makes_an_object_adoptable() {
         let none = BTreeMap::new();
         assert_eq!(existing(&none), Existing::Foreign);
-        let marked = creating_tags(&none);
-        assert_eq!(existing(&marked), Existing::HalfMade);
+        let marked = marked_tags(&none);
+        assert_eq!(existing(&marked), Existing::Ours);
         let mut other = BTreeMap::new();
-        other.insert(CREATING_TAG.to_string(), "someone-else".to_string());
+        other.insert(MARKER_TAG.to_string(), "someone-else".to_string());
         assert_eq!(existing(&other), Existing::Foreign);
     }
 
@@ -125,7 +133,7 @@ mod tests {
             name: "churn",
             resource_type: "mlops_endpoint",
             import_id: "churn",
-            marker: CREATING_TAG,
+            marker: MARKER_TAG,
             at: AttrPath::attr("name"),
         }
         .diagnostic();
@@ -140,6 +148,6 @@ mod tests {
             d.detail
         );
         assert!(d.detail.contains("id = \"churn\""), "{}", d.detail);
-        assert!(d.detail.contains(CREATING_TAG), "{}", d.detail);
+        assert!(d.detail.contains(MARKER_TAG), "{}", d.detail);
     }
 }

@@ -103,11 +103,11 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
                 "Invalid tag key",
                 format!("Tag key {k:?} must be 1-128 letters, digits, spaces or _.:/=+-@ and must not start with \"aws:\"."),
             );
-        } else if k == crate::ownership::CREATING_TAG {
+        } else if k == crate::ownership::MARKER_TAG {
             diags.error_at(
                 path.clone(),
                 "Reserved tag key",
-                format!("Tag key {k:?} is the provider's marker of an unfinished create (it is removed when the create finishes); choose another key."),
+                format!("Tag key {k:?} is the marker with which the provider recognises the objects it created; choose another key."),
             );
         }
         if let Some(s) = v.as_str() {

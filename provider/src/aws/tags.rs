@@ -33,8 +33,20 @@ pub fn sdk_tags(tags: &BTreeMap<String, String>) -> Option<Vec<Tag>> {
     )
 }
 
-/// All tags of an ARN (AWS-reserved `aws:` tags excluded).
+/// The tags of an ARN as the user sees them: AWS-reserved `aws:` tags and the provider's
+/// marker ([`crate::ownership::MARKER_TAG`]) excluded, so neither is drift nor ever removed
+/// by [`update_tags`].
 pub async fn list_tags(
+    sm: &aws_sdk_sagemaker::Client,
+    arn: &str,
+) -> Result<BTreeMap<String, String>, Diagnostics> {
+    let mut t = list_all_tags(sm, arn).await?;
+    t.remove(crate::ownership::MARKER_TAG);
+    Ok(t)
+}
+
+/// All tags of an ARN but the AWS-reserved `aws:` ones, the marker included.
+pub async fn list_all_tags(
     sm: &aws_sdk_sagemaker::Client,
     arn: &str,
 ) -> Result<BTreeMap<String, String>, Diagnostics> {
@@ -198,26 +210,11 @@ pub fn sns_tags(tags: &BTreeMap<String, String>) -> Vec<aws_sdk_sns::types::Tag>
         .collect()
 }
 
-/// Remove the creating marker (see [`crate::ownership`]) from a SageMaker object whose
-/// create has finished; the last call of every SageMaker create.
-pub async fn clear_creating_marker(
-    sm: &aws_sdk_sagemaker::Client,
-    arn: &str,
-) -> Result<(), Diagnostics> {
-    sm.delete_tags()
-        .resource_arn(arn)
-        .tag_keys(crate::ownership::CREATING_TAG)
-        .send()
-        .await
-        .map_err(|e| Diagnostics::from(api_error("DeleteTags", arn, &e)))?;
-    Ok(())
-}
-
-/// Whether a SageMaker object found under a create's name was left half-made by an
-/// interrupted apply (see [`crate::ownership`]).
+/// Whether a SageMaker object found under a create's name is one this provider made (see
+/// [`crate::ownership`]).
 pub async fn sagemaker_existing(
     sm: &aws_sdk_sagemaker::Client,
     arn: &str,
 ) -> Result<crate::ownership::Existing, Diagnostics> {
-    Ok(crate::ownership::existing(&list_tags(sm, arn).await?))
+    Ok(crate::ownership::existing(&list_all_tags(sm, arn).await?))
 }

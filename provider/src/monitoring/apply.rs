@@ -1,7 +1,6 @@
 //! Create and update: the monitored endpoint's data capture checked and the schedules'
 //! names claimed before anything is made, then each check brought to the planned state
-//! (baselining job, job definition, schedule), then the alerts, then changed tags, and
-//! last the creating marker removed from the schedules this apply created. What exists is
+//! (baselining job, job definition, schedule), then the alerts, then changed tags. What exists is
 //! recorded as it is created, so a failure never loses a remote object.
 
 use std::collections::BTreeMap;
@@ -17,7 +16,7 @@ use super::model::{CheckKind, MonitorState};
 use super::schedules::{
     claim_schedule, create_schedule, cron_of, delete_schedule, schedule_name, switch_schedule,
 };
-use crate::aws::{clear_creating_marker, merge_tags, update_tags};
+use crate::aws::{merge_tags, update_tags};
 use crate::clients::Clients;
 use crate::sagemaker::endpoint::find_endpoint;
 
@@ -65,12 +64,11 @@ pub(super) async fn apply(
             return Err(fail(cur, d));
         }
     }
-    let new_schedules: Vec<CheckKind> = CheckKind::ALL
+    let new_schedules = CheckKind::ALL
         .into_iter()
-        .filter(|k| cur.schedule_arn(*k).is_none() && definition_name(planned, *k).is_some())
-        .collect();
-    for kind in &new_schedules {
-        if let Err(d) = claim_schedule(c, &planned.name, *kind).await {
+        .filter(|k| cur.schedule_arn(*k).is_none() && definition_name(planned, *k).is_some());
+    for kind in new_schedules {
+        if let Err(d) = claim_schedule(c, &planned.name, kind).await {
             return Err(fail(cur, d));
         }
     }
@@ -92,14 +90,6 @@ pub(super) async fn apply(
             )
             .await
             .map_err(|d| Failure::with_partial(cur.clone(), d))?;
-        }
-    }
-    // Last: the schedules this apply created are finished.
-    for kind in new_schedules {
-        if let Some(arn) = cur.schedule_arn(kind).cloned() {
-            clear_creating_marker(&c.sagemaker, &arn)
-                .await
-                .map_err(|d| Failure::with_partial(cur.clone(), d))?;
         }
     }
     Ok(MonitorState {

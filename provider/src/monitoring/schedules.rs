@@ -13,7 +13,7 @@ use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Waited
 use super::model::{CheckKind, MonitorState};
 use crate::aws::{api_error, is_not_found, sagemaker_existing, sdk_tags};
 use crate::clients::Clients;
-use crate::ownership::{creating_tags, log_adopting, Existing, Taken, CREATING_TAG};
+use crate::ownership::{log_adopting, marked_tags, Existing, Taken, MARKER_TAG};
 use crate::sagemaker::monitoring::{
     created, find_monitoring_schedule, schedule_deletion_phase, schedule_phase, Created,
 };
@@ -155,7 +155,7 @@ async fn update_schedule(
 }
 
 /// Before a schedule is created: a schedule of its name must be one an interrupted apply
-/// left (it carries the creating marker, and is adopted by [`create_schedule`]); anyone
+/// left (it carries the marker, and is adopted by [`create_schedule`]); anyone
 /// else's fails here, naming it and the import block, before anything is made.
 pub(super) async fn claim_schedule(
     c: &Clients,
@@ -170,7 +170,7 @@ pub(super) async fn claim_schedule(
         return Ok(());
     };
     match sagemaker_existing(&c.sagemaker, &arn).await? {
-        Existing::HalfMade => {
+        Existing::Ours => {
             log_adopting("Monitoring schedule", &sched);
             Ok(())
         }
@@ -179,7 +179,7 @@ pub(super) async fn claim_schedule(
             name: &sched,
             resource_type: "mlops_monitor",
             import_id: monitor,
-            marker: CREATING_TAG,
+            marker: MARKER_TAG,
             at: AttrPath::attr("name"),
         }
         .diagnostic()
@@ -187,7 +187,7 @@ pub(super) async fn claim_schedule(
     }
 }
 
-/// Create the check's schedule on `definition` with the creating marker (or adopt the one
+/// Create the check's schedule on `definition` with the marker (or adopt the one
 /// [`claim_schedule`] found half-made) and wait until it is Scheduled; its ARN.
 pub(super) async fn create_schedule(
     ctx: &Ctx<Clients>,
@@ -203,7 +203,7 @@ pub(super) async fn create_schedule(
         .create_monitoring_schedule()
         .monitoring_schedule_name(&sched)
         .monitoring_schedule_config(schedule_config(s, kind, definition))
-        .set_tags(sdk_tags(&creating_tags(tags)))
+        .set_tags(sdk_tags(&marked_tags(tags)))
         .send()
         .await;
     match created("CreateMonitoringSchedule", &sched, answer)? {

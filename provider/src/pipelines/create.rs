@@ -1,7 +1,7 @@
 //! The create of `mlops_pipeline`, crash-safe by construction (see [`crate::ownership`]):
 //!
-//! 1. Look first: a pipeline of the planned name that carries the creating marker was left
-//!    by an interrupted apply and is adopted (converged to the plan with at most one
+//! 1. Look first: a pipeline of the planned name that carries the marker was made by an
+//!    interrupted apply and is adopted (converged to the plan with at most one
 //!    UpdatePipeline, its tags converged); one without the marker is someone else's, and
 //!    the create fails before writing anything, naming its import block.
 //! 2. Otherwise CreatePipeline, with the marker in its tags and a ClientRequestToken that
@@ -11,7 +11,7 @@
 //!    they are and converged with put semantics), then the first execution when
 //!    `start_on_change` is set, with a token from the pipeline's ARN and creation time: a
 //!    create re-run after a kill finds the execution the first run started.
-//! 4. The marker is removed last, then the pipeline is read back.
+//! 4. The pipeline is read back (the marker stays: see [`crate::ownership`]).
 
 use std::collections::BTreeMap;
 
@@ -23,10 +23,9 @@ use super::definition::same_definition;
 use super::events::{self, PipelineRef};
 use super::{set_blocks, Pipeline, PipelineState};
 use crate::aws::{
-    api_error, clear_creating_marker, list_tags, merge_tags, sdk_tags, stable_hash, timestamp,
-    update_tags, Clients,
+    api_error, list_all_tags, merge_tags, sdk_tags, stable_hash, timestamp, update_tags, Clients,
 };
-use crate::ownership::{creating_tags, existing, log_adopting, Existing, Taken, CREATING_TAG};
+use crate::ownership::{existing, log_adopting, marked_tags, Existing, Taken, MARKER_TAG};
 use crate::sagemaker::pipeline::find_pipeline;
 
 /// The idempotency token of a CreatePipeline request: a hash of everything it carries
@@ -83,7 +82,7 @@ enum Found {
     /// No pipeline of that name.
     Nothing,
     /// One left half-made by an interrupted apply of this provider, with its tags.
-    HalfMade(Box<DescribePipelineOutput>, BTreeMap<String, String>),
+    Ours(Box<DescribePipelineOutput>, BTreeMap<String, String>),
 }
 
 /// Look at what exists under `name`, before writing anything: an error naming it when it
@@ -107,15 +106,15 @@ async fn look(ctx: &Ctx<Clients>, name: &str) -> Result<Found, Diagnostics> {
         .await?;
         return Ok(Found::Nothing);
     }
-    let have = list_tags(&c.sagemaker, d.pipeline_arn().unwrap_or_default()).await?;
+    let have = list_all_tags(&c.sagemaker, d.pipeline_arn().unwrap_or_default()).await?;
     match existing(&have) {
-        Existing::HalfMade => Ok(Found::HalfMade(Box::new(d), have)),
+        Existing::Ours => Ok(Found::Ours(Box::new(d), have)),
         Existing::Foreign => Err(Taken {
             kind: "Pipeline",
             name,
             resource_type: "mlops_pipeline",
             import_id: name,
-            marker: CREATING_TAG,
+            marker: MARKER_TAG,
             at: AttrPath::attr("name"),
         }
         .diagnostic()
@@ -125,7 +124,7 @@ async fn look(ctx: &Ctx<Clients>, name: &str) -> Result<Found, Diagnostics> {
 
 /// Converge an adopted pipeline to the plan: one UpdatePipeline when its definition, role,
 /// description, display name or parallelism differ; its tags to the planned ones (the
-/// marker stays until the create ends).
+/// marker stays).
 async fn adopt(
     c: &Clients,
     d: &DescribePipelineOutput,
@@ -173,9 +172,9 @@ pub(super) async fn create(
     let c = ctx.client.clone();
     let def = p.compiled(&c, &planned)?;
     let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
-    let tags = creating_tags(&tags_all);
+    let tags = marked_tags(&tags_all);
     let (arn, created) = match look(ctx, &planned.name).await.map_err(Failure::new)? {
-        Found::HalfMade(d, have) => {
+        Found::Ours(d, have) => {
             let arn = adopt(&c, &d, &planned, &def, (&have, &tags))
                 .await
                 .map_err(Failure::new)?;
@@ -238,9 +237,6 @@ pub(super) async fn create(
             Err(d) => return Err(Failure::with_partial(partial, d)),
         }
     }
-    clear_creating_marker(&c.sagemaker, &arn)
-        .await
-        .map_err(|d| Failure::with_partial(partial.clone(), d))?;
     let read = p.read_remote(&c, &partial).await;
     Failure::read_back(
         read,
@@ -268,7 +264,7 @@ mod tests {
     #[test]
     fn create_token_follows_the_whole_request() {
         let p = planned();
-        let tags = creating_tags(&BTreeMap::new());
+        let tags = marked_tags(&BTreeMap::new());
         let t = create_token(&p, "{}", &tags);
         assert_eq!(t, create_token(&p, "{}", &tags), "stable");
         assert!((32..=128).contains(&t.len()), "{t}");

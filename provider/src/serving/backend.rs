@@ -47,8 +47,8 @@ use crate::clients::Clients;
 ///   serves; return the state as read back. Whatever exists remotely when it fails goes into
 ///   `Failure::partial` (recorded tainted), so nothing is orphaned. An object of the
 ///   endpoint's name found first is handled as [`crate::ownership`] says: half-made by an
-///   interrupted apply (it carries the creating marker) is adopted and converged; anyone
-///   else's fails the create before anything is made. The marker goes when the create ends.
+///   interrupted apply (it carries the marker) is adopted and converged; anyone
+///   else's fails the create before anything is made. The marker stays (see [`crate::ownership`]).
 ///   Waits stop on `ctx.cancel` (StopProvider, Ctrl-C) with the partial state.
 /// - `read(ctx, current)`: refresh from the platform; `Ok(None)` when the endpoint is gone
 ///   (or going), so Terraform plans to create it again. Attributes the platform does not

@@ -15,7 +15,7 @@ use super::view::feature_path;
 use crate::aws::{api_error, is_already_exists, sagemaker_existing};
 use crate::clients::Clients;
 use crate::features::view::FeatureViewState;
-use crate::ownership::{log_adopting, Existing, Taken, CREATING_TAG};
+use crate::ownership::{log_adopting, Existing, Taken, MARKER_TAG};
 use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 
 /// What SageMaker cannot change in a feature group: attribute, and in words. (Features
@@ -35,13 +35,13 @@ pub(super) enum Made {
     /// Created by this call.
     Created(String),
     /// Left half-made by an interrupted apply: to adopt.
-    HalfMade(String),
+    Ours(String),
 }
 
 impl Made {
     pub(super) fn arn(&self) -> &str {
         match self {
-            Made::Created(a) | Made::HalfMade(a) => a,
+            Made::Created(a) | Made::Ours(a) => a,
         }
     }
 }
@@ -80,16 +80,16 @@ pub(super) async fn create_or_adopt(
         }
         let arn = d.feature_group_arn().unwrap_or_default().to_string();
         return match sagemaker_existing(&c.sagemaker, &arn).await? {
-            Existing::HalfMade => {
+            Existing::Ours => {
                 log_adopting("Feature group", name);
-                Ok(Made::HalfMade(arn))
+                Ok(Made::Ours(arn))
             }
             Existing::Foreign => Err(Taken {
                 kind: "Feature group",
                 name,
                 resource_type: "mlops_feature_view",
                 import_id: name,
-                marker: CREATING_TAG,
+                marker: MARKER_TAG,
                 at: AttrPath::attr("name"),
             }
             .diagnostic()

@@ -16,12 +16,11 @@ use mlops_framework::{
 use super::existing::{create_or_adopt, differences, Made, FIXED, FIXED_ONLINE};
 use super::SageMakerFeatureStore;
 use crate::aws::{
-    api_error, clear_creating_marker, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags,
-    update_tags, user_tags,
+    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags, user_tags,
 };
 use crate::clients::Clients;
 use crate::features::view::{Feature, FeatureViewState, OfflineStore, OnlineStore, GROUP_NAME};
-use crate::ownership::creating_tags;
+use crate::ownership::marked_tags;
 use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 use crate::validation::validate_tags;
 
@@ -471,7 +470,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
                 .disable_glue_table_creation(o.disable_glue_table_creation == Some(true))
                 .build()
         });
-        let marked = creating_tags(&tags);
+        let marked = marked_tags(&tags);
         let request = c
             .sagemaker
             .create_feature_group()
@@ -491,7 +490,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
         // From here on the group exists: failures keep it in state.
         let partial = FeatureViewState {
             arn: Some(arn.clone()),
-            tags_all: Some(tags),
+            tags_all: Some(tags.clone()),
             ..planned.clone()
         };
         let keep = |d: Diagnostics| Failure::with_partial(partial.clone(), d);
@@ -509,7 +508,7 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
                     .await
                     .map_err(keep)?;
             }
-            Made::HalfMade(_) => {
+            Made::Ours(_) => {
                 // An interrupted adoption may have left an update running.
                 wait_for_feature_group(ctx, &planned.name, Awaited::Update)
                     .await
@@ -523,13 +522,9 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
                     // configuration matches it (or after it is deleted).
                     return Err(Failure::new(fixed));
                 }
-                converge(ctx, &found, &partial, &marked).await?;
+                converge(ctx, &found, &partial, &tags).await?;
             }
         }
-        // The create's last step.
-        clear_creating_marker(&c.sagemaker, &arn)
-            .await
-            .map_err(keep)?;
         let read = read_view(&c, &partial).await;
         Failure::read_back(read, || vanished(&planned.name), keep)
     }

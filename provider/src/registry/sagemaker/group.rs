@@ -16,16 +16,16 @@ use super::on_approval::{
 use super::policy::{accounts_in_policy, policy_for};
 use super::SageMakerRegistry;
 use crate::aws::{
-    api_error, clear_creating_marker, error_code, is_already_exists, is_not_found, list_tags,
-    merge_tags, plan_tags_all, sdk_tags, timestamp, update_tags, user_tags,
+    api_error, error_code, is_already_exists, is_not_found, list_all_tags, list_tags, merge_tags,
+    plan_tags_all, sdk_tags, timestamp, update_tags, user_tags,
 };
 use crate::clients::Clients;
-use crate::ownership::{creating_tags, existing, log_adopting, Existing, Taken, CREATING_TAG};
+use crate::ownership::{existing, log_adopting, marked_tags, Existing, Taken, MARKER_TAG};
 use crate::registry::group::{ModelPackageGroupState, OnApproval};
 use crate::sagemaker::model_package::{find_group_policy, find_model_package_group, group_phase};
 use crate::validation::{validate_tags, ENTITY_NAME_RE};
 
-/// Create the group (with the creating marker), or adopt the one of its name an interrupted
+/// Create the group (with the marker), or adopt the one of its name an interrupted
 /// apply left half-made (converging its tags; its description cannot change); its ARN.
 /// Anyone else's group fails the create, naming it and its import block.
 async fn create_or_adopt(
@@ -34,7 +34,7 @@ async fn create_or_adopt(
     tags_all: &BTreeMap<String, String>,
 ) -> Result<String, Diagnostics> {
     let name = &planned.name;
-    let tags = creating_tags(tags_all);
+    let tags = marked_tags(tags_all);
     let answer = c
         .sagemaker
         .create_model_package_group()
@@ -56,14 +56,14 @@ async fn create_or_adopt(
         return Err(api_error("CreateModelPackageGroup", name, &e).into());
     };
     let arn = d.model_package_group_arn().unwrap_or_default().to_string();
-    let have = list_tags(&c.sagemaker, &arn).await?;
+    let have = list_all_tags(&c.sagemaker, &arn).await?;
     if existing(&have) == Existing::Foreign {
         return Err(Taken {
             kind: "Model package group",
             name,
             resource_type: "mlops_model_package_group",
             import_id: name,
-            marker: CREATING_TAG,
+            marker: MARKER_TAG,
             at: AttrPath::attr("name"),
         }
         .diagnostic()
@@ -219,7 +219,6 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
         planned: ModelPackageGroupState,
     ) -> Result<ModelPackageGroupState, Failure<ModelPackageGroupState>> {
         let c = ctx.client.clone();
-        let sm = &c.sagemaker;
         let name = planned.name.clone();
         let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
         let arn = create_or_adopt(&c, &planned, &tags_all)
@@ -278,7 +277,6 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
             ..partial.clone()
         };
         let fail = |d: Diagnostics| Failure::with_partial(with_hook.clone(), d);
-        clear_creating_marker(sm, &arn).await.map_err(fail)?;
         let read = read_group(&c, &planned).await.map(|s| {
             s.map(|s| ModelPackageGroupState {
                 on_approval: hook,

@@ -1,7 +1,7 @@
 //! What a create finds under the InferenceService's name (see [`crate::ownership`]), looked
 //! at with one GET before anything is written: nothing (the create applies it, with the
-//! creating annotation), one being deleted (wait until it is gone, then create), one an
-//! interrupted apply left half-made (it carries the annotation: adopted, the create's apply
+//! marker annotation), one being deleted (wait until it is gone, then create), one an
+//! interrupted apply made (it carries the annotation: adopted, the create's apply
 //! converges it to the plan), or anyone else's (fail with no write, naming it and its
 //! import block).
 
@@ -11,7 +11,7 @@ use super::object::{kube_of, string_map};
 use super::{get, subject, wait_gone};
 use crate::clients::Clients;
 use crate::kubernetes::Kube;
-use crate::ownership::{existing_by, log_adopting, Existing, Taken, CREATING_ANNOTATION};
+use crate::ownership::{existing_by, log_adopting, Existing, Taken, MARKER_ANNOTATION};
 use crate::serving::model::EndpointState;
 
 /// Make way for the create of `s`: `Ok` when there is nothing under its name (any deletion
@@ -32,10 +32,10 @@ pub async fn look_before_create(
     }
     let name = format!("{}/{}", kube_of(s).namespace, s.name);
     match existing_by(
-        CREATING_ANNOTATION,
+        MARKER_ANNOTATION,
         &string_map(o.pointer("/metadata/annotations")),
     ) {
-        Existing::HalfMade => {
+        Existing::Ours => {
             log_adopting("InferenceService", &name);
             Ok(())
         }
@@ -44,7 +44,7 @@ pub async fn look_before_create(
             name: &name,
             resource_type: "mlops_endpoint",
             import_id: &name,
-            marker: CREATING_ANNOTATION,
+            marker: MARKER_ANNOTATION,
             at: AttrPath::attr("name"),
         }
         .diagnostic()

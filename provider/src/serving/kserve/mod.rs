@@ -3,8 +3,8 @@
 //! for until its `Ready` condition holds for the applied generation ([`readiness`](mod@readiness)), read
 //! back for the fields this resource manages (drift), imported by `namespace/name`, deleted
 //! and waited for until gone. A create looks first ([`existing`]): it adopts an object an
-//! interrupted apply left half-made (the `mlops.terraform.io/creating` annotation, carried
-//! until the create's object is Ready) and refuses anyone else's. Plan-time checks in
+//! interrupted apply made (the `mlops.terraform.io/created-by` annotation, in every apply of
+//! the provider) and refuses anyone else's. Plan-time checks in
 //! [`validate`].
 
 pub mod existing;
@@ -19,7 +19,7 @@ use mlops_framework::{
 };
 use serde_json::Value as Json;
 
-use self::object::{desired, kube_of, observe, Marker};
+use self::object::{desired, kube_of, observe};
 use self::readiness::{deletion_phase, readiness};
 use super::model::{EndpointState, KubernetesServing};
 use crate::aws::api_error;
@@ -126,10 +126,10 @@ async fn resolve(c: &Clients, planned: &EndpointState) -> Result<Resolved, Diagn
 }
 
 /// Server-side apply of the object `r` describes; its generation.
-async fn apply(k: &Kube, r: &Resolved, marker: Marker) -> Result<i64, Diagnostic> {
+async fn apply(k: &Kube, r: &Resolved) -> Result<i64, Diagnostic> {
     let s = &r.state;
     let ks = kube_of(s);
-    let obj = desired(s, r.storage.as_deref(), marker);
+    let obj = desired(s, r.storage.as_deref());
     let applied = k
         .call(api(k, &ks.namespace).patch(&s.name, &apply_params(ks), &Patch::Apply(&obj)))
         .await
@@ -143,13 +143,12 @@ async fn apply_and_wait(
     ctx: &Ctx<Clients>,
     k: &Kube,
     r: &Resolved,
-    marker: Marker,
 ) -> Result<EndpointState, Failure<EndpointState>> {
     let planned = &r.state;
     let ks = kube_of(planned);
     let what = subject(planned);
     tracing::info!(namespace = %ks.namespace, name = %planned.name, server = %k.server, "applying InferenceService");
-    let generation = apply(k, r, marker).await.map_err(Failure::new)?;
+    let generation = apply(k, r).await.map_err(Failure::new)?;
     tracing::info!(namespace = %ks.namespace, name = %planned.name, generation, "applied; waiting for Ready");
     // From here on the object exists with the new spec: failures keep it in state.
     let mut recorded = planned.clone();
@@ -269,8 +268,7 @@ impl Backend<Clients, EndpointState> for KServe {
     }
 
     /// Looks first ([`existing::look_before_create`]): someone else's object fails before
-    /// any write; then applies with the creating marker, waits for Ready, and applies the
-    /// marker away as the last step.
+    /// any write; then applies (with the marker) and waits for Ready.
     async fn create(
         &self,
         ctx: &mut Ctx<Clients>,
@@ -280,10 +278,7 @@ impl Backend<Clients, EndpointState> for KServe {
         let k = kube(&c).await?;
         existing::look_before_create(ctx, k, &planned).await?;
         let r = resolve(&c, &planned).await?;
-        let ready = apply_and_wait(ctx, k, &r, Marker::Creating).await?;
-        apply(k, &r, Marker::Finished)
-            .await
-            .map_err(|d| Failure::with_partial(ready.clone(), d))?;
+        let ready = apply_and_wait(ctx, k, &r).await?;
         tracing::info!(namespace = %kube_of(&planned).namespace, name = %planned.name, "InferenceService created");
         Ok(ready)
     }
@@ -314,15 +309,13 @@ impl Backend<Clients, EndpointState> for KServe {
         let keep_prior = |d: Diagnostics| Failure::with_partial(prior.clone(), d);
         let k = kube(&c).await.map_err(keep_prior)?;
         let r = resolve(&c, &planned).await.map_err(keep_prior)?;
-        apply_and_wait(ctx, k, &r, Marker::Finished)
-            .await
-            .map_err(|mut f| {
-                // Nothing was applied (e.g. a conflict or an unreachable server): keep the prior.
-                if f.partial.is_none() {
-                    f.partial = Some(prior);
-                }
-                f
-            })
+        apply_and_wait(ctx, k, &r).await.map_err(|mut f| {
+            // Nothing was applied (e.g. a conflict or an unreachable server): keep the prior.
+            if f.partial.is_none() {
+                f.partial = Some(prior);
+            }
+            f
+        })
     }
 
     async fn delete(

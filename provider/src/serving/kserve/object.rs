@@ -9,7 +9,7 @@ use mlops_framework::Phase;
 use serde_json::{json, Map, Value as Json};
 
 use super::readiness::readiness;
-use crate::ownership::{CREATING_ANNOTATION, CREATING_VALUE};
+use crate::ownership::{MARKER_ANNOTATION, MARKER_VALUE};
 use crate::serving::model::{
     EndpointState, KubeResources, KubernetesServing, Probe, Variant, DEFAULT_VARIANT,
 };
@@ -89,18 +89,9 @@ fn env_json(env: &BTreeMap<String, String>) -> Json {
     )
 }
 
-/// Whether an applied object carries the creating marker ([`CREATING_ANNOTATION`]): from the
-/// create's first apply until its object is Ready, then applied away (see [`crate::ownership`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Marker {
-    /// The create has not finished.
-    Creating,
-    /// Made (or updated): no marker; an apply without it removes one left over.
-    Finished,
-}
-
-/// The InferenceService this state describes (`storage`: the resolved artifact).
-pub fn desired(s: &EndpointState, storage: Option<&str>, marker: Marker) -> Json {
+/// The InferenceService this state describes (`storage`: the resolved artifact), with the
+/// provider's marker ([`MARKER_ANNOTATION`], see [`crate::ownership`]) in every apply.
+pub fn desired(s: &EndpointState, storage: Option<&str>) -> Json {
     let k = kube_of(s);
     let m = &s.model;
     let mut predictor = Map::new();
@@ -184,9 +175,7 @@ pub fn desired(s: &EndpointState, storage: Option<&str>, marker: Marker) -> Json
     if let Some(a) = &m.model_package_arn {
         annotations.insert(PACKAGE_ANNOTATION.into(), a.clone());
     }
-    if marker == Marker::Creating {
-        annotations.insert(CREATING_ANNOTATION.into(), CREATING_VALUE.into());
-    }
+    annotations.insert(MARKER_ANNOTATION.into(), MARKER_VALUE.into());
     let mut meta = Map::new();
     meta.insert("name".into(), s.name.clone().into());
     meta.insert("namespace".into(), k.namespace.clone().into());

@@ -3,7 +3,7 @@
 use mlops_framework::Phase;
 use serde_json::json;
 
-use super::object::{desired, observe, Marker};
+use super::object::{desired, observe};
 use super::readiness::readiness;
 use super::*;
 use crate::serving::model::{KubeResources, Probe, Variant};
@@ -67,7 +67,7 @@ fn model_format_predictor_from_a_registry_version() {
         gpu_resource: Some("nvidia.com/gpu".into()),
     });
     let s = state(m, k);
-    let obj = desired(&s, Some("s3://models/v2/model.tar.gz"), Marker::Finished);
+    let obj = desired(&s, Some("s3://models/v2/model.tar.gz"));
     assert_eq!(
         obj,
         json!({
@@ -79,6 +79,7 @@ fn model_format_predictor_from_a_registry_version() {
                 "annotations": {
                     "mlops.terraform.io/model-package-group": "churn",
                     "mlops.terraform.io/model-package-arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/2",
+                    "mlops.terraform.io/created-by": "terraform-provider-mlops",
                 },
             },
             "spec": {"predictor": {
@@ -141,7 +142,7 @@ fn custom_container_with_probes_and_import() {
     });
     k.labels = Some([("team".to_string(), "churn".to_string())].into());
     let s = state(m, k);
-    let obj = desired(&s, Some("s3://models/byo/model.tar.gz"), Marker::Finished);
+    let obj = desired(&s, Some("s3://models/byo/model.tar.gz"));
     let c = &obj["spec"]["predictor"]["containers"][0];
     assert_eq!(c["name"], "kserve-container");
     assert_eq!(
@@ -184,12 +185,7 @@ fn fields_not_managed_are_left_out() {
     let mut k = kube_block();
     k.model_format = Some("xgboost".into());
     let s = state(m, k);
-    let mut live = with_status(
-        desired(&s, Some("s3://m/model.tar.gz"), Marker::Finished),
-        1,
-        1,
-        "Unknown",
-    );
+    let mut live = with_status(desired(&s, Some("s3://m/model.tar.gz")), 1, 1, "Unknown");
     // another manager's settings: not ours, no drift
     live["spec"]["predictor"]["minReplicas"] = 2.into();
     live["metadata"]["labels"] = json!({"owner": "someone"});
@@ -251,7 +247,7 @@ async fn server_side_apply_request_and_conflict_diagnostic() {
     for force in [false, true] {
         ks.force_conflicts = Some(force);
         let s = state(m.clone(), ks.clone());
-        let obj = desired(&s, None, Marker::Finished);
+        let obj = desired(&s, None);
         let err = k
             .call(api(&k, "ml").patch("churn", &apply_params(&ks), &Patch::Apply(&obj)))
             .await
@@ -284,27 +280,22 @@ async fn server_side_apply_request_and_conflict_diagnostic() {
     }
 }
 
-/// The creating marker is in the object until the create finished; a read (or an import)
-/// never shows it, so it is no drift.
+/// The marker is in every applied object; a read (or an import) never shows it, so it is
+/// no drift.
 #[test]
-fn creating_annotation_is_applied_and_never_read_back() {
+fn marker_annotation_is_applied_and_never_read_back() {
     let mut m = variant();
     m.model_data_url = Some("s3://m/model.tar.gz".into());
     let mut k = kube_block();
     k.model_format = Some("xgboost".into());
     k.annotations = Some([("team".to_string(), "churn".to_string())].into());
     let s = state(m, k);
-    let creating = desired(&s, Some("s3://m/model.tar.gz"), Marker::Creating);
+    let applied = desired(&s, Some("s3://m/model.tar.gz"));
     assert_eq!(
-        creating["metadata"]["annotations"],
-        json!({"team": "churn", "mlops.terraform.io/creating": "terraform-provider-mlops"})
+        applied["metadata"]["annotations"],
+        json!({"team": "churn", "mlops.terraform.io/created-by": "terraform-provider-mlops"})
     );
-    let finished = desired(&s, Some("s3://m/model.tar.gz"), Marker::Finished);
-    assert_eq!(
-        finished["metadata"]["annotations"],
-        json!({"team": "churn"})
-    );
-    let live = with_status(creating, 1, 1, "True");
+    let live = with_status(applied, 1, 1, "True");
     let read = observe(&s, &live);
     assert_eq!(
         read.kubernetes.expect("block").annotations,

@@ -1,5 +1,5 @@
 //! What a create finds under the endpoint's name, and how it gets to a serving endpoint from
-//! there (see [`crate::ownership`]): nothing (create it, with the creating marker), one
+//! there (see [`crate::ownership`]): nothing (create it, with the marker), one
 //! being deleted (wait until it is gone, then create), one left half-made by an interrupted
 //! apply (adopt it: let it settle and switch it to the planned config), or anyone else's
 //! (fail before creating anything, naming it and its import block).
@@ -12,7 +12,7 @@ use mlops_framework::{AttrPath, Ctx, Diagnostics};
 use super::models_configs::{delete_config_and_models, model_names};
 use crate::aws::{api_error, sagemaker_existing, sdk_tags};
 use crate::clients::Clients;
-use crate::ownership::{creating_tags, log_adopting, Existing, Taken, CREATING_TAG};
+use crate::ownership::{log_adopting, marked_tags, Existing, Taken, MARKER_TAG};
 use crate::sagemaker::endpoint::{find_endpoint, wait_deleted, wait_settled};
 use crate::serving::model::EndpointState;
 
@@ -23,7 +23,7 @@ pub enum Found {
     /// One being deleted (by an earlier destroy, or out of band).
     Deleting,
     /// One an interrupted apply of this provider started and never recorded (its ARN).
-    HalfMade(String),
+    Ours(String),
 }
 
 /// Look at what exists under `name`: an error naming it when it is someone else's.
@@ -36,13 +36,13 @@ pub async fn look(c: &Clients, name: &str) -> Result<Found, Diagnostics> {
     }
     let arn = d.endpoint_arn().unwrap_or_default();
     match sagemaker_existing(&c.sagemaker, arn).await? {
-        Existing::HalfMade => Ok(Found::HalfMade(arn.to_string())),
+        Existing::Ours => Ok(Found::Ours(arn.to_string())),
         Existing::Foreign => Err(Taken {
             kind: "Endpoint",
             name,
             resource_type: "mlops_endpoint",
             import_id: name,
-            marker: CREATING_TAG,
+            marker: MARKER_TAG,
             at: AttrPath::attr("name"),
         }
         .diagnostic()
@@ -62,7 +62,7 @@ pub async fn create_or_adopt(
     let c = &ctx.client;
     let cfg = s.endpoint_config_name.clone().unwrap_or_default();
     match found {
-        Found::HalfMade(arn) => {
+        Found::Ours(arn) => {
             log_adopting("Endpoint", &s.name);
             let what = format!("half-made endpoint {} to settle", s.name);
             let d = wait_settled(ctx, &s.name, &what).await?;
@@ -92,7 +92,7 @@ pub async fn create_or_adopt(
                 .create_endpoint()
                 .endpoint_name(&s.name)
                 .endpoint_config_name(&cfg)
-                .set_tags(sdk_tags(&creating_tags(tags)))
+                .set_tags(sdk_tags(&marked_tags(tags)))
                 .send()
                 .await
                 .map_err(|e| api_error("CreateEndpoint", &s.name, &e))?;

@@ -32,8 +32,7 @@ use self::rollout::{ensure_alarms, switch_config, Switch};
 use self::smoke_test::smoke_test;
 use super::model::EndpointState;
 use crate::aws::{
-    api_error, clear_creating_marker, delete_alarms, is_in_progress, is_not_found, merge_tags,
-    plan_tags_all, update_tags,
+    api_error, delete_alarms, is_in_progress, is_not_found, merge_tags, plan_tags_all, update_tags,
 };
 use crate::clients::Clients;
 use crate::sagemaker::endpoint::{wait_deleted, wait_settled};
@@ -104,9 +103,6 @@ impl Backend<Clients, EndpointState> for SageMaker {
         }
         apply_autoscaling(&c, &s, None).await.map_err(partial(&s))?;
         smoke_test(&c, &s).await.map_err(partial(&s))?;
-        clear_creating_marker(&c.sagemaker, s.arn.as_deref().unwrap_or_default())
-            .await
-            .map_err(partial(&s))?;
         let read = read_endpoint(&c, &s).await;
         Failure::read_back(
             read,
