@@ -384,7 +384,11 @@ fn half_made_group_is_adopted_and_a_lost_answer_makes_no_duplicate_version() -> 
             check: Some(Box::new(|ctx| {
                 let arn = ctx.state.str("mlops_model_package_group.g", "arn")?;
                 let keys = tag_keys(ctx, &arn)?;
-                ensure!(keys == vec!["team".to_string()], "tags: {keys:?}");
+                // converged to the configuration's tags; the marker stays
+                ensure!(
+                    keys == vec!["mlops:created-by".to_string(), "team".to_string()],
+                    "tags: {keys:?}"
+                );
                 ensure!(
                     count(ctx, "sagemaker.CreateModelPackage")? == 2,
                     "no retry happened"

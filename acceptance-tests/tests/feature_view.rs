@@ -317,6 +317,14 @@ fn create_out_of_band(ctx: &StepCtx<'_>, tags: &[(&str, &str)]) -> Result<String
     Ok(r.feature_group_arn().unwrap_or_default().to_string())
 }
 
+/// The configuration's tags plus the marker, as a group this provider made carries them.
+fn marked_ds() -> Vec<(String, String)> {
+    vec![
+        (MARKER.to_string(), "terraform-provider-mlops".to_string()),
+        ("team".to_string(), "ds".to_string()),
+    ]
+}
+
 fn remote_tags(ctx: &StepCtx<'_>, arn: &str) -> Result<Vec<(String, String)>> {
     let r = ctx
         .rt
@@ -386,7 +394,7 @@ fn half_made_feature_group_is_adopted() -> Result<()> {
             let a = arn.lock().unwrap_or_else(|e| e.into_inner()).clone();
             ensure!(ctx.state.str("mlops_feature_view.customers", "arn")? == a, "not the same group");
             ensure!(groups(ctx)? == serde_json::json!(["customers"]), "{}", groups(ctx)?);
-            ensure!(remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())], "{:?}", remote_tags(ctx, &a)?);
+            ensure!(remote_tags(ctx, &a)? == marked_ds(), "{:?}", remote_tags(ctx, &a)?);
             let f = remote_features(ctx)?;
             ensure!(f.contains(&("age".into(), "Integral".into())), "{f:?}");
             let d = ctx.rt.block_on(ctx.sagemaker().describe_feature_group().feature_group_name("customers").send())?;
@@ -416,7 +424,7 @@ fn half_made_feature_group_is_adopted() -> Result<()> {
             ensure!(log.contains("feature group still being deleted"), "the deletion was not waited out");
             ensure!(groups(ctx)? == serde_json::json!(["customers"]), "{}", groups(ctx)?);
             let a = ctx.state.str("mlops_feature_view.customers", "arn")?;
-            ensure!(remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())], "{:?}", remote_tags(ctx, &a)?);
+            ensure!(remote_tags(ctx, &a)? == marked_ds(), "{:?}", remote_tags(ctx, &a)?);
             Ok(())
         })),
         ..Default::default()
@@ -489,7 +497,7 @@ fn lost_create_answer_makes_no_duplicate() -> Result<()> {
             );
             let a = ctx.state.str("mlops_feature_view.customers", "arn")?;
             ensure!(
-                remote_tags(ctx, &a)? == vec![("team".to_string(), "ds".to_string())],
+                remote_tags(ctx, &a)? == marked_ds(),
                 "{:?}",
                 remote_tags(ctx, &a)?
             );

@@ -238,12 +238,12 @@ fn creating_tag() -> aws_sdk_sagemaker::types::Tag {
         .build()
 }
 
-/// Schedules of the monitor's names exist without a state entry. Without the creating
-/// marker they are someone else's: the create names them and the import block, and
-/// writes nothing. With it (an interrupted create of ours), the create adopts them,
-/// points them at the planned definitions and removes the marker.
+/// Schedules of the monitor's names exist without a state entry. Without the marker they
+/// are someone else's: the create names them and the import block, and writes nothing.
+/// With it (made by this provider, as an interrupted create leaves them), the create adopts
+/// them, points them at the planned definitions, and the marker stays.
 #[test]
-fn schedules_are_adopted_only_when_half_made() -> Result<()> {
+fn schedules_are_adopted_only_with_the_marker() -> Result<()> {
     let both = format!("{}{}", endpoint(true), monitor(&checks("v1", "5")));
     TestCase::new("monitor schedules adoption")
         .step(Step {
@@ -254,6 +254,22 @@ fn schedules_are_adopted_only_when_half_made() -> Result<()> {
             config: both.clone(),
             before: Some(Box::new(|ctx| {
                 ctx.ws.tf_ok(&["state", "rm", "mlops_monitor.m"])?;
+                // as if a person had made them: no marker
+                let sm = ctx.sagemaker();
+                for s in ["churn-data-quality", "churn-model-quality"] {
+                    let arn = ctx
+                        .rt
+                        .block_on(sm.describe_monitoring_schedule().monitoring_schedule_name(s).send())?
+                        .monitoring_schedule_arn()
+                        .unwrap_or_default()
+                        .to_string();
+                    ctx.rt.block_on(
+                        sm.delete_tags()
+                            .resource_arn(&arn)
+                            .tag_keys("mlops:created-by")
+                            .send(),
+                    )?;
+                }
                 ctx.emulator.clear_requests()
             })),
             expect_error: Some(re(

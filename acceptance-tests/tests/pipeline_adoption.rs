@@ -219,7 +219,10 @@ fn converged(name: &'static str) -> acceptance_tests::Check {
         ensure!(topics.len() == 1, "topics {topics:?}");
         let t = tags(ctx, name)?;
         ensure!(
-            t == vec![("team".to_string(), "ml".to_string())],
+            t == vec![
+                (MARKER.to_string(), "terraform-provider-mlops".to_string()),
+                ("team".to_string(), "ml".to_string())
+            ],
             "tags {t:?}"
         );
         let runs = executions(ctx, name);
