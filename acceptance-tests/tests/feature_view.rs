@@ -507,3 +507,54 @@ fn lost_create_answer_makes_no_duplicate() -> Result<()> {
     })
     .run()
 }
+
+/// A create stopped while the group is still Creating (here by its timeout; Ctrl-C stops
+/// it at the same point) leaves the group in state, tainted. The next apply replaces it:
+/// SageMaker refuses to delete a Creating group, so the delete waits until it settles,
+/// then deletes it and creates it anew. (Found by the crash suite's SIGINT round.)
+#[test]
+fn a_group_still_creating_is_replaced_once_it_settles() -> Result<()> {
+    let mut tc = TestCase::new("feature view replaced while creating");
+    tc.check_destroyed = Some(Box::new(nothing_left));
+    let timeout = "  timeouts {\n    create = \"1s\"\n  }\n";
+    tc.step(Step {
+        config: view(AGE, timeout),
+        before: Some(Box::new(|ctx| ctx.emulator.set_endpoint_delay(5.0))),
+        expect_error: Some(re(
+            r"(?s)Timed out waiting for\s+feature\s+group\s+customers\s+to\s+be\s+created",
+        )),
+        check: Some(Box::new(|ctx| {
+            ensure!(
+                ctx.state.has("mlops_feature_view.customers"),
+                "the group must be kept in state"
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: view(AGE, ""),
+        check: Some(Box::new(|ctx| {
+            ctx.emulator.set_endpoint_delay(1.0)?;
+            let calls = ctx.emulator.calls()?;
+            ensure!(
+                calls.get("sagemaker.DeleteFeatureGroup") == Some(&2)
+                    && calls.get("sagemaker.CreateFeatureGroup") == Some(&2),
+                "refused once, deleted after settling, created anew: {calls:?}"
+            );
+            let log = std::fs::read_to_string(ctx.ws.dir.path().join("terraform.log"))?;
+            ensure!(
+                log.contains("feature group customers to settle before deleting it"),
+                "the delete did not wait for the group to settle"
+            );
+            ensure!(
+                groups(ctx)? == serde_json::json!(["customers"]),
+                "{}",
+                groups(ctx)?
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}

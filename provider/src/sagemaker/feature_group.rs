@@ -62,11 +62,25 @@ pub fn deletion_phase(d: &DescribeFeatureGroupOutput) -> Phase {
     }
 }
 
+/// Waiting before a delete: done once the group is not `Creating` and no update is in
+/// progress (SageMaker refuses to delete a group in either), or once it is `Deleting`.
+pub fn settle_phase(d: &DescribeFeatureGroupOutput) -> Phase {
+    match d.feature_group_status() {
+        Some(FeatureGroupStatus::Creating) => Phase::Pending("status Creating".into()),
+        _ => match update_phase(d) {
+            Phase::Pending(p) => Phase::Pending(p),
+            _ => Phase::Target,
+        },
+    }
+}
+
 /// Which change of a feature group a wait is for.
 #[derive(Clone, Copy)]
 pub enum Awaited {
     Creation,
     Update,
+    /// The end of a create or update, so that it can be deleted (see [`settle_phase`]).
+    Settled,
     /// Its deletion (started by this provider or anyone): until it is gone.
     Deletion,
 }
@@ -93,6 +107,13 @@ pub async fn wait_for_feature_group(
             update_phase,
             "Feature group update failed",
             "update",
+        ),
+        Awaited::Settled => (
+            format!("feature group {name} to settle before deleting it"),
+            Want::Present,
+            settle_phase,
+            "Feature group deletion failed",
+            "delete",
         ),
         Awaited::Deletion => (
             format!("feature group {name} to be deleted"),

@@ -16,13 +16,15 @@ use mlops_framework::{
 use super::existing::{create_or_adopt, differences, Made, FIXED, FIXED_ONLINE};
 use super::SageMakerFeatureStore;
 use crate::aws::{
-    api_error, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags, update_tags, user_tags,
+    api_error, error_code, is_not_found, list_tags, merge_tags, plan_tags_all, sdk_tags,
+    update_tags, user_tags,
 };
 use crate::clients::Clients;
 use crate::features::view::{Feature, FeatureViewState, OfflineStore, OnlineStore, GROUP_NAME};
 use crate::ownership::marked_tags;
 use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 use crate::validation::validate_tags;
+use aws_sdk_sagemaker::operation::describe_feature_group::DescribeFeatureGroupOutput;
 
 /// The feature definitions SageMaker takes for `features`.
 fn definitions<'a>(features: impl Iterator<Item = &'a Feature>) -> Vec<FeatureDefinition> {
@@ -563,18 +565,38 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
         current: FeatureViewState,
     ) -> Result<(), Diagnostics> {
         let c = ctx.client.clone();
-        match c
-            .sagemaker
-            .delete_feature_group()
-            .feature_group_name(&current.name)
-            .send()
-            .await
-        {
+        let name = &current.name;
+        let delete = || {
+            c.sagemaker
+                .delete_feature_group()
+                .feature_group_name(name)
+                .send()
+        };
+        match delete().await {
             Ok(_) => {}
             Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) => return Err(api_error("DeleteFeatureGroup", &current.name, &e).into()),
+            // Refused while still Creating or updating (e.g. a create stopped by Ctrl-C and
+            // now replaced): wait until it settles, then delete it.
+            Err(e) if error_code(&e) == Some("ValidationException") => {
+                let deleting = |d: Option<DescribeFeatureGroupOutput>| {
+                    d.map(|d| d.feature_group_status() == Some(&FeatureGroupStatus::Deleting))
+                };
+                match deleting(find_feature_group(&c, name).await?) {
+                    None => return Ok(()),
+                    Some(true) => {}
+                    Some(false) => {
+                        wait_for_feature_group(ctx, name, Awaited::Settled).await?;
+                        match delete().await {
+                            Ok(_) => {}
+                            Err(e) if is_not_found(&e) => return Ok(()),
+                            Err(e) => return Err(api_error("DeleteFeatureGroup", name, &e).into()),
+                        }
+                    }
+                }
+            }
+            Err(e) => return Err(api_error("DeleteFeatureGroup", name, &e).into()),
         }
-        wait_for_feature_group(ctx, &current.name, Awaited::Deletion).await
+        wait_for_feature_group(ctx, name, Awaited::Deletion).await
     }
 
     async fn import(
