@@ -70,7 +70,11 @@ fn group_lifecycle_update_drift_import() -> Result<()> {
                 .collect();
             kv.sort();
             ensure!(
-                kv == vec![("env".into(), "dev".into()), ("team".into(), "ml-platform".into())],
+                kv == vec![
+                    ("env".into(), "dev".into()),
+                    ("mlops:created-by".into(), "terraform-provider-mlops".into()),
+                    ("team".into(), "ml-platform".into())
+                ],
                 "tags {kv:?}"
             );
             Ok(())
@@ -97,7 +101,8 @@ fn group_lifecycle_update_drift_import() -> Result<()> {
             ensure!(policy.contains("model-package/churn/*"), "{policy}");
             let arn = ctx.state.str("mlops_model_package_group.g", "arn")?;
             let tags = ctx.rt.block_on(sm.list_tags().resource_arn(&arn).send())?;
-            ensure!(tags.tags().len() == 3, "tags {:?}", tags.tags());
+            // env, owner, the default tag team, and the marker
+            ensure!(tags.tags().len() == 4, "tags {:?}", tags.tags());
             Ok(())
         })),
         ..Default::default()
