@@ -5,6 +5,8 @@
 #     -r acceptance-tests/oracle/requirements.txt (sagemaker==2.257.7 SDK oracle,
 #     jsonschema), resolved together in one pip run
 #   - pip install -e acceptance-tests/emulator (the mlops_emulator package)
+#   - a second environment, <repo>/.venv-mlflow: acceptance-tests/mlflow/requirements.txt
+#     (a real MLflow tracking server and client), kept apart from .venv's pins
 # Idempotent: the pip work is skipped while a stamp file records the same hash
 # of both requirements files + the emulator's pyproject.toml (and the venv's python).
 # Environment: PYTHON (interpreter to build the venv with, default python3),
@@ -26,6 +28,21 @@ fi
 
 want="$(cat "$REQS" "$ORACLE_REQS" "$EMU/pyproject.toml" | sha256sum | cut -d' ' -f1)-$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
 have="$(cat "$STAMP" 2>/dev/null || true)"
+# The MLflow environment: its own stamp (a hash of its requirements file).
+MLFLOW_VENV="$REPO/.venv-mlflow"
+MLFLOW_REQS="$REPO/acceptance-tests/mlflow/requirements.txt"
+MLFLOW_STAMP="$MLFLOW_VENV/.mlops-setup-stamp"
+mlflow_want="$(sha256sum "$MLFLOW_REQS" | cut -d' ' -f1)-$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
+if [[ "${FORCE:-0}" == "1" || "$mlflow_want" != "$(cat "$MLFLOW_STAMP" 2>/dev/null || true)" ]]; then
+    [[ -x "$MLFLOW_VENV/bin/python" ]] || "$PYTHON" -m venv "$MLFLOW_VENV"
+    rm -f "$MLFLOW_STAMP"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$MLFLOW_VENV/bin/python" -m pip install --quiet -r "$MLFLOW_REQS"
+    echo "$mlflow_want" > "$MLFLOW_STAMP"
+    echo "setup-python: installed MLflow into $MLFLOW_VENV" >&2
+else
+    echo "setup-python: $MLFLOW_VENV is up to date" >&2
+fi
+
 if [[ "${FORCE:-0}" != "1" && "$want" == "$have" ]]; then
     echo "setup-python: $VENV is up to date" >&2
     exit 0

@@ -2,10 +2,8 @@
 //! free port on 127.0.0.1, with its control API (faults, request log, reset, inventory).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::Value as Json;
@@ -73,42 +71,9 @@ impl Emulator {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// A minimal HTTP/1.1 exchange with the control API.
+    /// A JSON exchange with the control API.
     fn http(&self, method: &str, path: &str, body: Option<&Json>) -> Result<Json> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(Duration::from_secs(30)))?;
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
-        let mut resp = Vec::new();
-        s.read_to_end(&mut resp)?;
-        let text = String::from_utf8_lossy(&resp);
-        let (head, payload) = text
-            .split_once("\r\n\r\n")
-            .ok_or_else(|| anyhow!("bad HTTP response"))?;
-        let status: u16 = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let payload = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(payload)
-        } else {
-            payload.to_string()
-        };
-        if !(200..300).contains(&status) {
-            bail!("{method} {path}: HTTP {status}: {payload}");
-        }
-        if payload.trim().is_empty() {
-            return Ok(Json::Null);
-        }
-        serde_json::from_str(&payload).with_context(|| format!("{method} {path}: {payload}"))
+        crate::http::json(self.port, method, path, body)
     }
 
     /// Add a fault rule, e.g. `{"operation": "CreateModelPackage", "kind": "throttle", "count": 3}`.
@@ -329,20 +294,6 @@ impl Emulator {
             aws_sdk_sagemaker::Client::new(&conf)
         })
     }
-}
-
-fn dechunk(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 impl Drop for Emulator {

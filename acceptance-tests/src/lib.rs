@@ -6,7 +6,9 @@
 
 pub mod crash;
 pub mod emulator;
+pub mod http;
 pub mod kube;
+pub mod mlflow;
 pub mod raw;
 
 use std::collections::BTreeMap;

@@ -4,14 +4,18 @@
 //! timeouts and the choice of backend; a backend does the work for one platform over the
 //! same state model, and never imports a sibling backend.
 //!
-//! A resource whose backend needs no per-call choice is a [`BackedResource`] (schema,
-//! timeouts, `backend()`), registered as `resource(Backed(MyResource))`; one that picks a
-//! backend from its configuration or state (`mlops_endpoint`) implements
-//! [`Resource`](crate::Resource) and dispatches itself.
+//! A resource that is its schema, timeouts and a choice of backend is a [`BackedResource`],
+//! registered as `resource(Backed(MyResource))`: [`BackedResource::backend`] picks the
+//! backend from a configuration, a state or an import ID ([`Pick`]), and
+//! [`BackedResource::backend_selector`] names the attribute that picks it, so validation
+//! waits while it is unknown and changing it replaces the object. A resource with its own
+//! shared plan steps (`mlops_endpoint`) implements [`Resource`](crate::Resource) and
+//! dispatches itself.
 
 use async_trait::async_trait;
 
 use crate::diag::Diagnostics;
+use crate::path::AttrPath;
 use crate::resource::{Ctx, DataSource, Failure, Model, PlanCtx, Resource};
 use crate::timeouts::TimeoutDefaults;
 use crate::value::Value;
@@ -47,8 +51,19 @@ pub trait LookupBackend<C: Send + Sync + 'static, M: Model>: Send + Sync {
     async fn read(&self, ctx: &mut Ctx<C>, config: M) -> Result<M, Diagnostics>;
 }
 
-/// A resource that is its schema and timeouts only: every operation is done by the backend
-/// [`BackedResource::backend`] picks. Register it wrapped: `resource(Backed(MyResource))`.
+/// What a backend is picked from.
+pub enum Pick<'a, S> {
+    /// A configuration, planned or prior state as a value (validation and plan).
+    Value(&'a Value),
+    /// A decoded state (create, read, update, delete) or data source configuration (read).
+    State(&'a S),
+    /// An import ID.
+    ImportId(&'a str),
+}
+
+/// A resource that is its schema, timeouts and choice of backend: every operation is done by
+/// the backend [`BackedResource::backend`] picks. Register it wrapped:
+/// `resource(Backed(MyResource))`.
 pub trait BackedResource: Send + Sync + 'static {
     type Client: Send + Sync + 'static;
     /// The state model; its JSON schema is the resource schema.
@@ -60,8 +75,15 @@ pub trait BackedResource: Send + Sync + 'static {
         TimeoutDefaults::default()
     }
 
-    /// The backend of this resource.
-    fn backend(&self) -> &dyn Backend<Self::Client, Self::State>;
+    /// The backend for a configuration, state or import ID.
+    fn backend(&self, pick: Pick<'_, Self::State>) -> &dyn Backend<Self::Client, Self::State>;
+
+    /// The top-level attribute (e.g. an `mlflow` block) whose presence picks the backend,
+    /// for a resource with several: while it is unknown, validation waits, and adding or
+    /// removing it replaces the object (it lives on another platform).
+    fn backend_selector(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A data source that is its model only: the lookup is done by a backend.
@@ -70,8 +92,14 @@ pub trait BackedDataSource: Send + Sync + 'static {
     type Model: Model;
     const TYPE_NAME: &'static str;
 
-    /// The backend of this data source.
-    fn backend(&self) -> &dyn LookupBackend<Self::Client, Self::Model>;
+    /// The backend for a configuration (as a value at validation, decoded at read).
+    fn backend(&self, pick: Pick<'_, Self::Model>)
+        -> &dyn LookupBackend<Self::Client, Self::Model>;
+
+    /// The attribute whose presence picks the backend; validation waits while it is unknown.
+    fn backend_selector(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A [`BackedResource`] or [`BackedDataSource`] as a [`Resource`] or [`DataSource`].
@@ -89,11 +117,34 @@ impl<R: BackedResource> Resource for Backed<R> {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        self.0.backend().validate(config, diags)
+        if let Some(sel) = self.0.backend_selector() {
+            if config.attr(sel).is_unknown() {
+                return;
+            }
+        }
+        self.0.backend(Pick::Value(config)).validate(config, diags)
     }
 
     fn modify_plan(&self, plan: PlanCtx<'_, R::Client>) {
-        self.0.backend().modify_plan(plan)
+        let deciding = if plan.config.is_null() {
+            plan.prior
+        } else {
+            plan.config
+        };
+        if let Some(sel) = self.0.backend_selector() {
+            let (before, after) = (plan.prior.attr(sel), plan.config.attr(sel));
+            if !plan.prior.is_null()
+                && !plan.config.is_null()
+                && !after.is_unknown()
+                && before.is_null() != after.is_null()
+            {
+                // Another platform: another object.
+                plan.requires_replace.push(AttrPath::attr(sel));
+            }
+        }
+        // The value outlives the plan context handed on.
+        let backend = self.0.backend(Pick::Value(deciding));
+        backend.modify_plan(plan)
     }
 
     async fn create(
@@ -101,7 +152,8 @@ impl<R: BackedResource> Resource for Backed<R> {
         ctx: &mut Ctx<R::Client>,
         planned: R::State,
     ) -> Result<R::State, Failure<R::State>> {
-        self.0.backend().create(ctx, planned).await
+        let backend = self.0.backend(Pick::State(&planned));
+        backend.create(ctx, planned).await
     }
 
     async fn read(
@@ -109,7 +161,8 @@ impl<R: BackedResource> Resource for Backed<R> {
         ctx: &mut Ctx<R::Client>,
         current: R::State,
     ) -> Result<Option<R::State>, Diagnostics> {
-        self.0.backend().read(ctx, current).await
+        let backend = self.0.backend(Pick::State(&current));
+        backend.read(ctx, current).await
     }
 
     async fn update(
@@ -118,15 +171,17 @@ impl<R: BackedResource> Resource for Backed<R> {
         prior: R::State,
         planned: R::State,
     ) -> Result<R::State, Failure<R::State>> {
-        self.0.backend().update(ctx, prior, planned).await
+        let backend = self.0.backend(Pick::State(&planned));
+        backend.update(ctx, prior, planned).await
     }
 
     async fn delete(&self, ctx: &mut Ctx<R::Client>, current: R::State) -> Result<(), Diagnostics> {
-        self.0.backend().delete(ctx, current).await
+        let backend = self.0.backend(Pick::State(&current));
+        backend.delete(ctx, current).await
     }
 
     async fn import(&self, ctx: &mut Ctx<R::Client>, id: &str) -> Result<R::State, Diagnostics> {
-        self.0.backend().import(ctx, id).await
+        self.0.backend(Pick::ImportId(id)).import(ctx, id).await
     }
 }
 
@@ -137,7 +192,12 @@ impl<D: BackedDataSource> DataSource for Backed<D> {
     const TYPE_NAME: &'static str = D::TYPE_NAME;
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        self.0.backend().validate(config, diags)
+        if let Some(sel) = self.0.backend_selector() {
+            if config.attr(sel).is_unknown() {
+                return;
+            }
+        }
+        self.0.backend(Pick::Value(config)).validate(config, diags)
     }
 
     async fn read(
@@ -145,6 +205,7 @@ impl<D: BackedDataSource> DataSource for Backed<D> {
         ctx: &mut Ctx<D::Client>,
         config: D::Model,
     ) -> Result<D::Model, Diagnostics> {
-        self.0.backend().read(ctx, config).await
+        let backend = self.0.backend(Pick::State(&config));
+        backend.read(ctx, config).await
     }
 }

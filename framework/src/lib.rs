@@ -20,7 +20,7 @@ pub mod value;
 pub mod wait;
 
 pub use adapter::{data_source, resource, DynDataSource, DynResource};
-pub use backend::{Backed, BackedDataSource, BackedResource, Backend, LookupBackend};
+pub use backend::{Backed, BackedDataSource, BackedResource, Backend, LookupBackend, Pick};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::{AttrPath, PathStep};
 pub use resource::{Ctx, DataSource, Failure, Model, PlanCtx, PrivateState, Resource};

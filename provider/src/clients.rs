@@ -28,6 +28,8 @@ pub struct Clients {
     pub default_tags: BTreeMap<String, String>,
     /// Kubernetes (KServe endpoints): configured now, connected on first use.
     pub kube: crate::kubernetes::KubeAccess,
+    /// MLflow (registry objects with an `mlflow` block): a client, or why there is none.
+    pub mlflow: crate::mlflow::MlflowAccess,
 }
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
@@ -38,6 +40,7 @@ pub async fn configure(
     terraform_version: &str,
 ) -> Result<Clients, Diagnostics> {
     let kube = crate::kubernetes::KubeAccess::new(cfg.kubernetes.take());
+    let mlflow = crate::mlflow::MlflowAccess::new(cfg.mlflow.take());
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(r) = &cfg.region {
         loader = loader.region(Region::new(r.clone()));
@@ -149,5 +152,6 @@ pub async fn configure(
         region,
         default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
         kube,
+        mlflow,
     })
 }

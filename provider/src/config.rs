@@ -7,10 +7,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::kubernetes::KubernetesConfig;
+pub use crate::mlflow::MlflowConfig;
 
 /// The `mlops` provider manages the MLOps lifecycle on Amazon SageMaker: model registry,
 /// pipelines, serving and monitoring; endpoints can also be served on Kubernetes with KServe
-/// (the `kubernetes` block).
+/// (the `kubernetes` block), and the model registry can live in an MLflow tracking server
+/// (the `mlflow` block).
 ///
 /// Credentials come from the standard AWS chain (environment, shared config and credentials
 /// files with `profile`, SSO, web identity such as GitLab CI OIDC via
@@ -65,6 +67,11 @@ pub struct ProviderConfig {
     /// Access to a Kubernetes cluster for endpoints served with KServe.
     #[schemars(extend("x-tf" = ["block"]))]
     pub kubernetes: Option<KubernetesConfig>,
+
+    /// Access to an MLflow tracking server, for registry resources with an `mlflow` block
+    /// and endpoints serving an MLflow model version.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub mlflow: Option<MlflowConfig>,
 }
 
 /// Role assumption with STS AssumeRole.
@@ -120,6 +127,7 @@ pub struct DefaultTags {
 /// Cross-field checks of the provider block.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     crate::kubernetes::validate(config, diags);
+    crate::mlflow::validate(config, diags);
     let ak = config.attr("access_key");
     let sk = config.attr("secret_key");
     if ak.is_unknown() || sk.is_unknown() {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod docs;
 pub mod features;
 pub mod kubernetes;
+pub mod mlflow;
 pub mod monitoring;
 pub mod ownership;
 pub mod pipelines;

@@ -2,7 +2,7 @@
 //! training pipeline to read its offline store. This file is the user concept; a
 //! feature-store backend does the lookup ([`super::lookup`]).
 
-use mlops_framework::{BackedDataSource, LookupBackend};
+use mlops_framework::{BackedDataSource, LookupBackend, Pick};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +65,10 @@ impl BackedDataSource for FeatureViewLookup {
     type Model = FeatureViewLookupModel;
     const TYPE_NAME: &'static str = "mlops_feature_view";
 
-    fn backend(&self) -> &dyn LookupBackend<Clients, FeatureViewLookupModel> {
+    fn backend(
+        &self,
+        _: Pick<'_, Self::Model>,
+    ) -> &dyn LookupBackend<Clients, FeatureViewLookupModel> {
         super::lookup()
     }
 }

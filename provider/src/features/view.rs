@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mlops_framework::{BackedResource, Backend, TimeoutDefaults};
+use mlops_framework::{BackedResource, Backend, Pick, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -136,7 +136,7 @@ impl BackedResource for FeatureView {
         }
     }
 
-    fn backend(&self) -> &dyn Backend<Clients, FeatureViewState> {
+    fn backend(&self, _: Pick<'_, Self::State>) -> &dyn Backend<Clients, FeatureViewState> {
         super::views()
     }
 }

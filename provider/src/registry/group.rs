@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use mlops_framework::{BackedResource, Backend, TimeoutDefaults};
+use mlops_framework::{BackedResource, Backend, Pick, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -178,7 +178,7 @@ impl BackedResource for ModelPackageGroup {
         }
     }
 
-    fn backend(&self) -> &dyn Backend<Clients, ModelPackageGroupState> {
+    fn backend(&self, _: Pick<'_, Self::State>) -> &dyn Backend<Clients, ModelPackageGroupState> {
         super::groups()
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mlops_framework::{BackedDataSource, LookupBackend};
+use mlops_framework::{BackedDataSource, LookupBackend, Pick};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +101,10 @@ impl BackedDataSource for ModelPackageLookup {
     type Model = ModelPackageLookupModel;
     const TYPE_NAME: &'static str = "mlops_model_package";
 
-    fn backend(&self) -> &dyn LookupBackend<Clients, ModelPackageLookupModel> {
+    fn backend(
+        &self,
+        _: Pick<'_, Self::Model>,
+    ) -> &dyn LookupBackend<Clients, ModelPackageLookupModel> {
         super::lookup()
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mlops_framework::{BackedResource, Backend, TimeoutDefaults};
+use mlops_framework::{BackedResource, Backend, Pick, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -159,7 +159,7 @@ impl BackedResource for ModelPackage {
         }
     }
 
-    fn backend(&self) -> &dyn Backend<Clients, ModelPackageState> {
+    fn backend(&self, _: Pick<'_, Self::State>) -> &dyn Backend<Clients, ModelPackageState> {
         super::versions()
     }
 }
