@@ -55,6 +55,7 @@ pub const PATTERN_HELP: &[(&str, &str)] = &[
     (r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:[A-Za-z0-9_\-]{1,256}$", "give an SNS topic ARN (e.g. \"arn:aws:sns:eu-west-1:123456789012:ml-alerts\")"),
     (r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:\S+$", "give an SNS topic ARN (e.g. \"arn:aws:sns:eu-west-1:123456789012:ml-alerts\")"),
     (r"^https?://[^\s/]+(/.*)?$", "give an http:// or https:// URL (e.g. \"http://127.0.0.1:5000\")"),
+    (r"^https?://[^\s/]+(/\S*)?$", "give the http:// or https:// URL of the server, without spaces (e.g. \"http://mlflow.ml-platform:5000\")"),
     (r"^https?://\S+$", "give an http:// or https:// URL without spaces (e.g. \"https://sts.eu-west-1.amazonaws.com\")"),
     (r"^s3://([^/]+)/?(.*)$", "give an s3:// URI (e.g. \"s3://my-ml-bucket/monitoring/churn\")"),
 ];
