@@ -65,6 +65,8 @@ impl MlflowServer {
                 "--workers",
                 "1",
             ])
+            // no background job runner (four more Python processes; unused here)
+            .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -74,7 +76,8 @@ impl MlflowServer {
         let mut server = MlflowServer { child, port, dir };
         let started = Instant::now();
         loop {
-            if crate::http::json(port, "GET", "/health", None).is_ok() {
+            // `/health` answers the text "OK"
+            if matches!(crate::http::exchange(port, "GET", "/health", None), Ok((200, _))) {
                 break;
             }
             if let Some(status) = server.child.try_wait()? {
@@ -138,9 +141,10 @@ impl MlflowServer {
 
 impl Drop for MlflowServer {
     fn drop(&mut self) {
-        // the server and its workers
+        // the server and its workers. The `--` matters: procps-ng 4.0 kill reads a bare
+        // `-<pgid>` after the signal as -1, i.e. every process the user may signal.
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{}", self.child.id())])
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
             .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -150,7 +154,7 @@ impl Drop for MlflowServer {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
             .status();
         let _ = self.child.wait();
     }
