@@ -77,7 +77,10 @@ impl MlflowServer {
         let started = Instant::now();
         loop {
             // `/health` answers the text "OK"
-            if matches!(crate::http::exchange(port, "GET", "/health", None), Ok((200, _))) {
+            if matches!(
+                crate::http::exchange(port, "GET", "/health", None),
+                Ok((200, _))
+            ) {
                 break;
             }
             if let Some(status) = server.child.try_wait()? {
@@ -129,6 +132,16 @@ impl MlflowServer {
             );
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// How many REST API requests (`/api/2.0/mlflow/...`) the server has answered, from its
+    /// access log: a test compares counts to prove that a plan made no call.
+    pub fn api_calls(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("server.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(" /api/2.0/mlflow/"))
+            .count()
     }
 
     /// The last lines of the server's log.

@@ -56,6 +56,8 @@ pub const PATTERN_HELP: &[(&str, &str)] = &[
     (r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:[0-9]{12}:\S+$", "give an SNS topic ARN (e.g. \"arn:aws:sns:eu-west-1:123456789012:ml-alerts\")"),
     (r"^https?://[^\s/]+(/.*)?$", "give an http:// or https:// URL (e.g. \"http://127.0.0.1:5000\")"),
     (r"^https?://[^\s/]+(/\S*)?$", "give the http:// or https:// URL of the server, without spaces (e.g. \"http://mlflow.ml-platform:5000\")"),
+    (r"^[A-Za-z0-9]+$", "use letters and digits only (an MLflow run ID, e.g. \"0fc9634ccca44481bac4f88a3e01a0cd\")"),
+    (r"^[\w-]+$", "use letters, digits, underscores and hyphens (an MLflow alias, e.g. \"champion\")"),
     (r"^https?://\S+$", "give an http:// or https:// URL without spaces (e.g. \"https://sts.eu-west-1.amazonaws.com\")"),
     (r"^s3://([^/]+)/?(.*)$", "give an s3:// URI (e.g. \"s3://my-ml-bucket/monitoring/churn\")"),
 ];

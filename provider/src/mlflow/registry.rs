@@ -199,6 +199,32 @@ pub(crate) fn version_of(m: &Mlflow, what: &str, j: Json) -> Result<ModelVersion
     })
 }
 
+/// The version holding `alias`; `None` when no version does or the model does not exist.
+pub async fn find_alias_holder(
+    m: &Mlflow,
+    name: &str,
+    alias: &str,
+) -> Result<Option<ModelVersion>, Diagnostics> {
+    let what = format!("the version of registered model {name} holding alias {alias}");
+    match m
+        .get(
+            "registered-models/alias",
+            &[("name", name), ("alias", alias)],
+        )
+        .await
+    {
+        Ok(j) => version_of(m, &what, j["model_version"].clone()).map(Some),
+        // a missing alias is 400 INVALID_PARAMETER_VALUE "... alias X not found."
+        Err(MlflowError::NotFound(_)) => Ok(None),
+        Err(MlflowError::Api(400, code, msg))
+            if code == "INVALID_PARAMETER_VALUE" && msg.contains("not found") =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(m.error("Reading", &what, &e).into()),
+    }
+}
+
 /// Every version matching an MLflow search filter (e.g. `name='churn'`), all pages.
 pub async fn search_versions(m: &Mlflow, filter: &str) -> Result<Vec<ModelVersion>, Diagnostics> {
     let what = format!("model versions where {filter}");

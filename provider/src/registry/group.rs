@@ -17,7 +17,25 @@ use crate::validation::{ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
 /// `mlops_model_package`; the latest approved one is found with the `mlops_model_package`
 /// data source.
 ///
-/// Import with the group name: `terraform import mlops_model_package_group.churn churn-model`.
+/// Import with the group name: `terraform import mlops_model_package_group.churn churn-model`
+/// (an MLflow registered model: `mlflow:churn-model`).
+///
+/// ## MLflow
+///
+/// With an `mlflow` block the group is an MLflow registered model on the provider's
+/// tracking server; its versions are `mlops_model_package` resources with an `mlflow` block:
+///
+/// ```hcl
+/// resource "mlops_model_package_group" "churn" {
+///   name        = "churn-prediction"
+///   description = "Churn classifier"
+///   mlflow {}
+/// }
+/// ```
+///
+/// Description and tags change in place. MLflow deletes a registered model's versions with
+/// it, so destroying one that still holds versions fails unless `force_destroy` is set.
+/// `shared_with_accounts` and `on_approval` are SageMaker features.
 ///
 /// ## GitLab pipeline on approval
 ///
@@ -74,13 +92,13 @@ pub struct ModelPackageGroupState {
     pub name: String,
 
     /// What the group holds. SageMaker cannot change a group's description, so a change
-    /// replaces the group (which needs `force_destroy` when it holds versions).
+    /// replaces a SageMaker group (which needs `force_destroy` when it holds versions); an
+    /// MLflow registered model's description changes in place.
     #[schemars(regex(pattern = ENTITY_DESCRIPTION), length(max = 1024))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub description: Option<String>,
 
     /// AWS account IDs (12 digits) allowed to read this group's versions and deploy them,
-    /// e.g. a production account. Realised as the group's resource policy.
+    /// e.g. a production account. Realised as the group's resource policy (SageMaker only).
     #[schemars(inner(regex(pattern = ACCOUNT_ID)), length(max = 100))]
     pub shared_with_accounts: Option<BTreeSet<String>>,
 
@@ -108,9 +126,24 @@ pub struct ModelPackageGroupState {
     #[schemars(extend("x-tf" = ["computed"]))]
     pub resource_policy: Option<String>,
 
-    /// Start a GitLab CI pipeline whenever a version in this group is approved.
+    /// Start a GitLab CI pipeline whenever a version in this group is approved (SageMaker
+    /// only).
     #[schemars(extend("x-tf" = ["block"]))]
     pub on_approval: Option<OnApproval>,
+
+    /// Keep the group in MLflow instead of SageMaker: a registered model on the tracking
+    /// server of the provider's `mlflow` block. Write `mlflow {}`; adding or removing the
+    /// block replaces the group.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub mlflow: Option<MlflowModel>,
+}
+
+/// A registered model in MLflow.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MlflowModel {
+    /// The registered model's page in the MLflow UI.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub ui_url: Option<String>,
 }
 
 /// A GitLab pipeline started when a version of the group is approved (see the resource
@@ -178,7 +211,18 @@ impl BackedResource for ModelPackageGroup {
         }
     }
 
-    fn backend(&self, _: Pick<'_, Self::State>) -> &dyn Backend<Clients, ModelPackageGroupState> {
-        super::groups()
+    fn backend(
+        &self,
+        pick: Pick<'_, Self::State>,
+    ) -> &dyn Backend<Clients, ModelPackageGroupState> {
+        super::groups(match pick {
+            Pick::Value(v) => !v.attr("mlflow").is_null(),
+            Pick::State(s) => s.mlflow.is_some(),
+            Pick::ImportId(id) => super::in_mlflow(id),
+        })
+    }
+
+    fn backend_selector(&self) -> Option<&'static str> {
+        Some("mlflow")
     }
 }

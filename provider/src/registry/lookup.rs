@@ -21,6 +21,16 @@ use crate::validation::GROUP_ARN_OR_NAME;
 /// }
 /// ```
 ///
+/// On MLflow (an `mlflow` block), the approved version is the one holding the alias
+/// (default `champion`), and `model_data_url` is where its files are:
+///
+/// ```hcl
+/// data "mlops_model_package" "champion" {
+///   model_package_group_name = "churn"
+///   mlflow { alias = "champion" }
+/// }
+/// ```
+///
 /// Fails with a clear message when no version matches, unless `allow_missing` is set: then
 /// `found` is `false` and the other attributes are null, so a configuration can be applied
 /// before the first version is approved (e.g. `enabled = data.mlops_model_package.x.found`
@@ -91,6 +101,32 @@ pub struct ModelPackageLookupModel {
     /// baseline a monitor or a batch quality check compares against.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub metrics: Option<Metrics>,
+
+    /// Look the version up in MLflow instead of SageMaker: `model_package_group_name` is
+    /// the registered model, and the approved version is the one holding `alias`.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub mlflow: Option<MlflowLookup>,
+}
+
+/// Where an MLflow lookup looks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MlflowLookup {
+    /// The alias the approved version holds (default `champion`).
+    #[schemars(regex(pattern = r"^[\w-]+$"), length(min = 1, max = 255))]
+    #[schemars(extend("x-tf-default" = "champion"))]
+    pub alias: Option<String>,
+
+    /// The version's `source` in MLflow (e.g. `models:/m-<id>` or `s3://...`).
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub source: Option<String>,
+
+    /// The MLflow run that produced the version.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub run_id: Option<String>,
+
+    /// The version's page in the MLflow UI.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub ui_url: Option<String>,
 }
 
 /// The data source.
@@ -103,8 +139,16 @@ impl BackedDataSource for ModelPackageLookup {
 
     fn backend(
         &self,
-        _: Pick<'_, Self::Model>,
+        pick: Pick<'_, Self::Model>,
     ) -> &dyn LookupBackend<Clients, ModelPackageLookupModel> {
-        super::lookup()
+        super::lookup(match pick {
+            Pick::Value(v) => !v.attr("mlflow").is_null(),
+            Pick::State(s) => s.mlflow.is_some(),
+            Pick::ImportId(id) => super::in_mlflow(id),
+        })
+    }
+
+    fn backend_selector(&self) -> Option<&'static str> {
+        Some("mlflow")
     }
 }

@@ -4,13 +4,14 @@
 //!
 //! Each of these files is the user concept: schema, docs, timeouts. The work is done by a
 //! backend implementing [`mlops_framework::Backend`] (resources) and
-//! [`mlops_framework::LookupBackend`] (the data source) over the same state models: today
-//! the SageMaker Model Registry ([`sagemaker`]). A second registry (MLflow registered
-//! models, versions and aliases) is a sibling folder implementing the same traits, chosen
-//! in the functions below from the configuration.
+//! [`mlops_framework::LookupBackend`] (the data source) over the same state models: the
+//! SageMaker Model Registry ([`sagemaker`]) or MLflow's registered models, versions and
+//! aliases ([`mlflow`]), chosen per resource by its `mlflow` block (an import ID
+//! `mlflow:...` for imports).
 
 pub mod group;
 pub mod lookup;
+pub mod mlflow;
 pub mod sagemaker;
 pub mod version;
 
@@ -19,23 +20,40 @@ use mlops_framework::{Backend, LookupBackend};
 use crate::clients::Clients;
 use group::ModelPackageGroupState;
 use lookup::ModelPackageLookupModel;
+use mlflow::MlflowRegistry;
 use sagemaker::SageMakerRegistry;
 use version::ModelPackageState;
 
-// There is one registry backend today; the choice (from the provider or resource
-// configuration) moves into these three functions when a second one exists.
+/// Whether an import ID names an MLflow object (`mlflow:churn`, `mlflow:churn/3`).
+pub(crate) fn in_mlflow(import_id: &str) -> bool {
+    import_id.starts_with(mlflow::IMPORT_PREFIX)
+}
 
 /// The backend of `mlops_model_package_group`.
-pub(crate) fn groups() -> &'static dyn Backend<Clients, ModelPackageGroupState> {
-    &SageMakerRegistry
+pub(crate) fn groups(in_mlflow: bool) -> &'static dyn Backend<Clients, ModelPackageGroupState> {
+    if in_mlflow {
+        &MlflowRegistry
+    } else {
+        &SageMakerRegistry
+    }
 }
 
 /// The backend of `mlops_model_package`.
-pub(crate) fn versions() -> &'static dyn Backend<Clients, ModelPackageState> {
-    &SageMakerRegistry
+pub(crate) fn versions(in_mlflow: bool) -> &'static dyn Backend<Clients, ModelPackageState> {
+    if in_mlflow {
+        &MlflowRegistry
+    } else {
+        &SageMakerRegistry
+    }
 }
 
 /// The backend of data source `mlops_model_package`.
-pub(crate) fn lookup() -> &'static dyn LookupBackend<Clients, ModelPackageLookupModel> {
-    &SageMakerRegistry
+pub(crate) fn lookup(
+    in_mlflow: bool,
+) -> &'static dyn LookupBackend<Clients, ModelPackageLookupModel> {
+    if in_mlflow {
+        &MlflowRegistry
+    } else {
+        &SageMakerRegistry
+    }
 }

@@ -68,7 +68,34 @@ pub struct Metrics {
 /// made in the registry is shown as drift and set back by the next apply.
 ///
 /// Import with the version's ARN:
-/// `terraform import mlops_model_package.v1 arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/1`.
+/// `terraform import mlops_model_package.v1 arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn/1`
+/// (an MLflow version: `mlflow:<registered model>/<version>`, e.g. `mlflow:churn/3`).
+///
+/// ## MLflow
+///
+/// With an `mlflow` block the version is an MLflow model version of the registered model
+/// `model_package_group_name` (a `mlops_model_package_group` with `mlflow {}`):
+///
+/// ```hcl
+/// resource "mlops_model_package" "v3" {
+///   model_package_group_name = mlops_model_package_group.churn.name
+///   approval_status          = "Approved"
+///   mlflow {
+///     source = "s3://my-ml-bucket/churn/3/model"   # or runs:/<run>/model, models:/m-...
+///     run_id = "0fc9634ccca44481bac4f88a3e01a0cd"
+///     alias  = "champion"                          # the default
+///   }
+/// }
+/// ```
+///
+/// MLflow has no approval field, so approval is mapped: `Approved` means the version holds
+/// the alias (approving moves the alias to it, from whichever version held it),
+/// `Rejected` means the tag `mlops:approval-status = Rejected`, and
+/// `PendingManualApproval` neither; `approval_description` is the tag
+/// `mlops:approval-description`. Without `approval_status`, whoever moves the alias
+/// (training code, a reviewer in the MLflow UI) decides, and the state follows. Description
+/// and tags change in place; `model_data_url` is set to the version's download URI. Image,
+/// environment, content types, `customer_metadata` and `metrics` are SageMaker settings.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ModelPackageState {
     /// Name or ARN of the group to register the version in.
@@ -76,15 +103,17 @@ pub struct ModelPackageState {
     #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub model_package_group_name: String,
 
-    /// Inference container image URI (e.g. an ECR image).
+    /// Inference container image URI (e.g. an ECR image). Required on SageMaker.
     #[schemars(regex(pattern = CONTAINER_IMAGE), length(min = 1, max = 255))]
     #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub image: String,
+    pub image: Option<String>,
 
-    /// Location of the model artifact (`s3://bucket/path/model.tar.gz`).
+    /// Location of the model artifact (`s3://bucket/path/model.tar.gz`). Required on
+    /// SageMaker; with `mlflow`, set by the provider to where MLflow keeps the version's
+    /// files (its download URI).
     #[schemars(regex(pattern = S3_OR_HTTPS_URL), length(max = 1024))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
-    pub model_data_url: String,
+    #[schemars(extend("x-tf" = ["requires_replace", "optional_computed", "use_state_for_unknown"]))]
+    pub model_data_url: Option<String>,
 
     /// Environment variables of the inference container.
     #[schemars(extend("x-tf" = ["requires_replace"]), length(max = 100))]
@@ -98,9 +127,9 @@ pub struct ModelPackageState {
     #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub supported_response_mime_types: Option<Vec<String>>,
 
-    /// Description of the version.
+    /// Description of the version. SageMaker cannot change it (a change replaces the
+    /// version); MLflow changes it in place.
     #[schemars(regex(pattern = ENTITY_DESCRIPTION), length(max = 1024))]
-    #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub description: Option<String>,
 
     /// Approval state: `Approved`, `Rejected` or `PendingManualApproval`. Changes in place.
@@ -141,6 +170,58 @@ pub struct ModelPackageState {
     /// When the version was registered (RFC 3339).
     #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
     pub created_time: Option<String>,
+
+    /// Register the version in MLflow instead of SageMaker: a model version of the
+    /// registered model `model_package_group_name` on the provider's tracking server.
+    /// Adding or removing the block replaces the version.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub mlflow: Option<MlflowVersion>,
+}
+
+/// A model version in MLflow. Its approval is an alias (see the resource description).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MlflowVersion {
+    /// Where the model's files are, as MLflow's `source`: e.g. `s3://bucket/churn/model`,
+    /// `runs:/<run_id>/model` or `models:/m-<id>` (a logged model). Changing it replaces
+    /// the version.
+    #[schemars(length(min = 1, max = 1024), regex(pattern = r"^\S+$"))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub source: String,
+
+    /// ID of the MLflow run that produced the model (links the version to its training
+    /// run). Changing it replaces the version.
+    #[schemars(length(max = 64), regex(pattern = r"^[A-Za-z0-9]+$"))]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub run_id: Option<String>,
+
+    /// The alias an `Approved` version holds (default `champion`): approving the version
+    /// points the alias at it, so serving code loading `models:/<name>@champion` gets it.
+    /// Letters, digits, `_` and `-`; `latest` and `v<number>` are reserved by MLflow.
+    #[schemars(regex(pattern = r"^[\w-]+$"), length(min = 1, max = 255))]
+    #[schemars(extend("x-tf-default" = "champion"))]
+    pub alias: Option<String>,
+
+    /// The version's page in the MLflow UI.
+    #[schemars(extend("x-tf" = ["computed", "use_state_for_unknown"]))]
+    pub ui_url: Option<String>,
+}
+
+/// A note for a configuration that explains an approval without deciding it.
+pub(crate) fn warn_description_without_status(
+    config: &mlops_framework::Value,
+    diags: &mut mlops_framework::Diagnostics,
+) {
+    let desc = config.attr("approval_description");
+    let status = config.attr("approval_status");
+    if desc.as_str().is_some_and(|s| !s.is_empty()) && status.is_null() {
+        diags.push(
+            mlops_framework::Diagnostic::warning(
+                "Approval description without approval status",
+                "approval_description explains an approval decision; the version stays PendingManualApproval unless approval_status is set.",
+            )
+            .at(mlops_framework::AttrPath::attr("approval_description")),
+        );
+    }
 }
 
 /// The resource.
@@ -159,7 +240,15 @@ impl BackedResource for ModelPackage {
         }
     }
 
-    fn backend(&self, _: Pick<'_, Self::State>) -> &dyn Backend<Clients, ModelPackageState> {
-        super::versions()
+    fn backend(&self, pick: Pick<'_, Self::State>) -> &dyn Backend<Clients, ModelPackageState> {
+        super::versions(match pick {
+            Pick::Value(v) => !v.attr("mlflow").is_null(),
+            Pick::State(s) => s.mlflow.is_some(),
+            Pick::ImportId(id) => super::in_mlflow(id),
+        })
+    }
+
+    fn backend_selector(&self) -> Option<&'static str> {
+        Some("mlflow")
     }
 }

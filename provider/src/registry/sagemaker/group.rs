@@ -130,6 +130,7 @@ pub(super) async fn read_group(
         created_time: timestamp(d.creation_time()),
         resource_policy: policy,
         on_approval: prior.on_approval.clone(),
+        mlflow: None,
     }))
 }
 
@@ -199,6 +200,15 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
 
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
         plan_tags_all(&mut plan);
+        // SageMaker cannot change a group's description.
+        if !plan.prior.is_null()
+            && !plan
+                .prior
+                .attr("description")
+                .semantic_eq(plan.planned.attr("description"))
+        {
+            plan.requires_replace.push(AttrPath::attr("description"));
+        }
         // The policy text follows shared_with_accounts: known when unchanged.
         if !plan.prior.is_null()
             && plan
@@ -518,6 +528,7 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
             created_time: None,
             resource_policy: None,
             on_approval: None,
+            mlflow: None,
         })
     }
 }

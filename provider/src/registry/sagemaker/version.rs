@@ -19,7 +19,9 @@ use crate::aws::{
     update_tags, user_tags,
 };
 use crate::clients::Clients;
-use crate::registry::version::{ApprovalStatus, Metrics, ModelPackageState};
+use crate::registry::version::{
+    warn_description_without_status, ApprovalStatus, Metrics, ModelPackageState,
+};
 use crate::sagemaker::model_package::{find_model_package, package_phase};
 use crate::validation::{validate_tags, MODEL_PACKAGE_ARN_RE};
 
@@ -191,13 +193,17 @@ pub(crate) fn state_from(
             }
             _ => group,
         },
-        image: container
-            .map(|c| c.image().unwrap_or_default().to_string())
-            .unwrap_or_default(),
-        model_data_url: container
-            .and_then(|c| c.model_data_url())
-            .unwrap_or_default()
-            .to_string(),
+        image: Some(
+            container
+                .map(|c| c.image().unwrap_or_default().to_string())
+                .unwrap_or_default(),
+        ),
+        model_data_url: Some(
+            container
+                .and_then(|c| c.model_data_url())
+                .unwrap_or_default()
+                .to_string(),
+        ),
         environment: env,
         supported_content_types: spec
             .and_then(|s| none_if_empty(s.supported_content_types().to_vec())),
@@ -222,6 +228,7 @@ pub(crate) fn state_from(
         arn: d.model_package_arn().map(String::from),
         version: d.model_package_version().map(i64::from),
         created_time: timestamp(d.creation_time()),
+        mlflow: None,
     }
 }
 
@@ -255,21 +262,29 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
                 }
             }
         }
-        let desc = config.attr("approval_description");
-        let status = config.attr("approval_status");
-        if desc.as_str().is_some_and(|s| !s.is_empty()) && status.is_null() {
-            diags.push(
-                Diagnostic::warning(
-                    "Approval description without approval status",
-                    "approval_description explains an approval decision; the version stays PendingManualApproval unless approval_status is set.",
-                )
-                .at(AttrPath::attr("approval_description")),
-            );
+        for a in ["image", "model_data_url"] {
+            if config.attr(a).is_null() {
+                diags.error_at(
+                    AttrPath::attr(a),
+                    "Missing required argument",
+                    format!("A SageMaker model version needs {a} (or add an mlflow block to register the version in MLflow)."),
+                );
+            }
         }
+        warn_description_without_status(config, diags);
     }
 
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
         plan_tags_all(&mut plan);
+        // SageMaker cannot change a version's description.
+        if !plan.prior.is_null()
+            && !plan
+                .prior
+                .attr("description")
+                .semantic_eq(plan.planned.attr("description"))
+        {
+            plan.requires_replace.push(AttrPath::attr("description"));
+        }
         warn_before_replacing_approved(&mut plan);
     }
 
@@ -282,8 +297,8 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
         let sm = &c.sagemaker;
         let group = planned.model_package_group_name.clone();
         let container = ModelPackageContainerDefinition::builder()
-            .image(&planned.image)
-            .model_data_url(&planned.model_data_url)
+            .set_image(planned.image.clone())
+            .set_model_data_url(planned.model_data_url.clone())
             .set_environment(planned.environment.clone().map(|e| e.into_iter().collect()))
             .build();
         let spec = InferenceSpecification::builder()
