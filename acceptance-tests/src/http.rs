@@ -24,7 +24,13 @@ pub fn json(port: u16, method: &str, path: &str, body: Option<&Json>) -> Result<
 /// One HTTP/1.1 request with a JSON body: the status and the (de-chunked) body text.
 pub fn exchange(port: u16, method: &str, path: &str, body: Option<&Json>) -> Result<(u16, String)> {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    request(port, method, path, "Content-Type: application/json\r\n", &body)
+    request(
+        port,
+        method,
+        path,
+        "Content-Type: application/json\r\n",
+        &body,
+    )
 }
 
 /// One HTTP/1.1 request to 127.0.0.1:`port` with extra header lines (each ending in

@@ -33,7 +33,8 @@ fn alias_version(s: &MlflowServer, alias: &str) -> Result<serde_json::Value> {
 #[test]
 fn training_code_registers_and_moves_aliases_and_the_rest_api_reads_them() -> Result<()> {
     let s = MlflowServer::start()?;
-    let first: serde_json::Value = serde_json::from_str(s.client(REGISTER)?.lines().last().unwrap_or_default())?;
+    let first: serde_json::Value =
+        serde_json::from_str(s.client(REGISTER)?.lines().last().unwrap_or_default())?;
     s.client(r#"from mlflow import MlflowClient; MlflowClient().set_registered_model_alias("churn", "champion", "1")"#)?;
 
     let v = alias_version(&s, "champion")?;
