@@ -435,3 +435,40 @@ fn a_server_that_is_down_is_a_clear_error_within_the_timeout() -> Result<()> {
     eprintln!("server down: apply failed after {:.1}s", took.as_secs_f64());
     Ok(())
 }
+
+/// The docs' example (examples/resources/mlops_model_package_group/mlflow.tf), as written.
+#[test]
+fn mlflow_example_applies() -> Result<()> {
+    let s = Rc::new(MlflowServer::start()?);
+    let hcl = std::fs::read_to_string(
+        acceptance_tests::repo_root()
+            .join("examples/resources/mlops_model_package_group/mlflow.tf"),
+    )?;
+    let mut tc = TestCase::new("mlflow example");
+    tc.provider_block = mlflow_provider(&s.uri());
+    tc.check_destroyed = Some(no_model_left(s.clone()));
+    let sv = s.clone();
+    tc.step(Step {
+        config: hcl,
+        check: Some(Box::new(move |ctx| {
+            let m = sv.api("GET", "registered-models/get?name=churn-prediction", None)?;
+            ensure!(
+                m["registered_model"]["aliases"] == json!([{"alias": "champion", "version": "1"}]),
+                "{m}"
+            );
+            let out: Json = serde_json::from_str(&ctx.ws.tf_ok(&["output", "-json"])?.stdout)?;
+            let c = &out["champion"]["value"];
+            ensure!(
+                c["version"] == 1 && c["files"] == "s3://my-ml-bucket/churn/model-v1",
+                "{out}"
+            );
+            ensure!(
+                c["page"] == format!("{}/#/models/churn-prediction/versions/1", sv.uri()),
+                "{out}"
+            );
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
