@@ -330,7 +330,7 @@ fn invalid_mlflow_configs_are_refused_at_plan_with_no_api_call() -> Result<()> {
     let cases: &[(&str, String, &str)] = &[
         (
             "group shared with accounts",
-            format!("{}", group("  shared_with_accounts = [\"111111111111\"]\n")),
+            group("  shared_with_accounts = [\"111111111111\"]\n"),
             r"(?s)Not available with MLflow.*shared_with_accounts",
         ),
         (

@@ -159,19 +159,15 @@ async fn converge_approval(
                 set_alias(m, name, old, None).await?;
             }
         }
-        match planned.approval_status {
-            Some(ApprovalStatus::Approved) => {
-                if !holds(alias.clone()).await? {
-                    set_alias(m, name, &alias, Some(v)).await?;
-                    tracing::info!(name, version = v, alias = %alias, "alias moved: version approved");
-                }
+        // whether this version should hold the alias (None: reviewers decide)
+        let should_hold = planned
+            .approval_status
+            .map(|s| s == ApprovalStatus::Approved);
+        if let Some(want) = should_hold {
+            if holds(alias.clone()).await? != want {
+                set_alias(m, name, &alias, want.then_some(v)).await?;
+                tracing::info!(name, version = v, alias = %alias, holds = want, "alias moved");
             }
-            Some(_) => {
-                if holds(alias.clone()).await? {
-                    set_alias(m, name, &alias, None).await?;
-                }
-            }
-            None => {}
         }
     }
     if let Some(want) = planned.approval_status {
