@@ -9,7 +9,9 @@ use mlops_framework::{
 use serde_json::json;
 
 use super::IMPORT_PREFIX;
-use super::{client, refuse, rfc3339, sync_tags, ui_url, visible, MlflowRegistry, Tagged};
+use super::{
+    client, keep_empty, refuse, rfc3339, sync_tags, ui_url, visible, MlflowRegistry, Tagged,
+};
 use crate::aws::{merge_tags, plan_tags_all, user_tags};
 use crate::clients::Clients;
 use crate::mlflow::registry::{find_model, quoted, search_versions, tags_json, RegisteredModel};
@@ -26,11 +28,7 @@ fn state_of(
 ) -> ModelPackageGroupState {
     let tags = visible(&r.tags);
     ModelPackageGroupState {
-        // keep the user's "" spelling: MLflow drops an empty description
-        description: match (&prior.description, r.description) {
-            (Some(p), None) if p.is_empty() => Some(String::new()),
-            (_, d) => d,
-        },
+        description: keep_empty(&prior.description, r.description),
         shared_with_accounts: None,
         force_destroy: Some(prior.force_destroy.unwrap_or(false)),
         tags: user_tags(&tags, defaults, prior.tags.as_ref()),

@@ -5,7 +5,7 @@
 use mlops_framework::{async_trait, AttrPath, Ctx, Diagnostic, Diagnostics, LookupBackend, Value};
 
 use super::{
-    client, rfc3339, status_of, ui_url, validate_alias, MlflowRegistry, DEFAULT_ALIAS,
+    client, rfc3339, status_of, ui_url, validate_model_and_alias, MlflowRegistry, DEFAULT_ALIAS,
     DESCRIPTION_TAG,
 };
 use crate::clients::Clients;
@@ -18,20 +18,7 @@ use crate::registry::version::ApprovalStatus;
 #[async_trait]
 impl LookupBackend<Clients, ModelPackageLookupModel> for MlflowRegistry {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        validate_alias(
-            config.attr("mlflow").attr("alias"),
-            AttrPath::attr("mlflow").field("alias"),
-            diags,
-        );
-        if let Some(g) = config.attr("model_package_group_name").as_str() {
-            if g.starts_with("arn:") {
-                diags.error_at(
-                    AttrPath::attr("model_package_group_name"),
-                    "Not an MLflow registered model",
-                    format!("{g:?} is a SageMaker ARN; with an mlflow block, give the registered model's name."),
-                );
-            }
-        }
+        validate_model_and_alias(config, diags);
     }
 
     async fn read(

@@ -93,6 +93,33 @@ pub fn validate_alias(v: &Value, at: AttrPath, diags: &mut Diagnostics) {
     }
 }
 
+/// Checks shared by versions and the lookup: `model_package_group_name` names a registered
+/// model (not a SageMaker ARN), and `mlflow.alias` is not reserved.
+pub fn validate_model_and_alias(config: &Value, diags: &mut Diagnostics) {
+    if let Some(g) = config.attr("model_package_group_name").as_str() {
+        if g.starts_with("arn:") {
+            diags.error_at(
+                    AttrPath::attr("model_package_group_name"),
+                    "Not an MLflow registered model",
+                    format!("{g:?} is a SageMaker ARN; with an mlflow block, give the registered model's name."),
+                );
+        }
+    }
+    validate_alias(
+        config.attr("mlflow").attr("alias"),
+        AttrPath::attr("mlflow").field("alias"),
+        diags,
+    );
+}
+
+/// MLflow drops an empty text: keep the user's `""` spelling when the prior state had it.
+pub fn keep_empty(prior: &Option<String>, now: Option<String>) -> Option<String> {
+    match (prior, now) {
+        (Some(p), None) if p.is_empty() => Some(String::new()),
+        (_, n) => n,
+    }
+}
+
 /// Which object's tags [`sync_tags`] changes.
 pub enum Tagged<'a> {
     Model(&'a str),

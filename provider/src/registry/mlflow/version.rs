@@ -11,9 +11,9 @@ use mlops_framework::{
 use serde_json::json;
 
 use super::{
-    client, own_tag, refuse, rfc3339, set_alias, status_of, sync_tags, ui_url, validate_alias,
-    visible, MlflowRegistry, Tagged, DEFAULT_ALIAS, DESCRIPTION_TAG, IMPORT_PREFIX, REQUEST_TAG,
-    STATUS_TAG,
+    client, keep_empty, own_tag, refuse, rfc3339, set_alias, status_of, sync_tags, ui_url,
+    validate_model_and_alias, visible, MlflowRegistry, Tagged, DEFAULT_ALIAS, DESCRIPTION_TAG,
+    IMPORT_PREFIX, REQUEST_TAG, STATUS_TAG,
 };
 use crate::aws::naming::stable_hash;
 use crate::aws::{merge_tags, plan_tags_all, user_tags};
@@ -78,10 +78,6 @@ fn state_of(
         .and_then(|p| p.alias.clone())
         .unwrap_or_else(|| DEFAULT_ALIAS.into());
     let tags = visible(&v.tags);
-    let keep_empty = |prior: &Option<String>, now: Option<String>| match (prior, now) {
-        (Some(p), None) if p.is_empty() => Some(String::new()),
-        (_, n) => n,
-    };
     ModelPackageState {
         model_package_group_name: v.name.clone(),
         image: None,
@@ -263,20 +259,7 @@ impl Backend<Clients, ModelPackageState> for MlflowRegistry {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         refuse(config, NOT_HERE, diags);
-        if let Some(g) = config.attr("model_package_group_name").as_str() {
-            if g.starts_with("arn:") {
-                diags.error_at(
-                    AttrPath::attr("model_package_group_name"),
-                    "Not an MLflow registered model",
-                    format!("{g:?} is a SageMaker ARN; with an mlflow block, give the registered model's name."),
-                );
-            }
-        }
-        validate_alias(
-            config.attr("mlflow").attr("alias"),
-            AttrPath::attr("mlflow").field("alias"),
-            diags,
-        );
+        validate_model_and_alias(config, diags);
         warn_description_without_status(config, diags);
     }
 

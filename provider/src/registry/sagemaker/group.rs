@@ -14,7 +14,7 @@ use super::on_approval::{
     delete_hook, ensure_hook, hook_inputs, read_hook, validate_hook, DEFAULT_GITLAB, DISCOVER_HOOK,
 };
 use super::policy::{accounts_in_policy, policy_for};
-use super::SageMakerRegistry;
+use super::{replace_when_description_changes, SageMakerRegistry};
 use crate::aws::{
     api_error, error_code, is_already_exists, is_not_found, list_all_tags, list_tags, merge_tags,
     plan_tags_all, sdk_tags, timestamp, update_tags, user_tags,
@@ -200,15 +200,7 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
 
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
         plan_tags_all(&mut plan);
-        // SageMaker cannot change a group's description.
-        if !plan.prior.is_null()
-            && !plan
-                .prior
-                .attr("description")
-                .semantic_eq(plan.planned.attr("description"))
-        {
-            plan.requires_replace.push(AttrPath::attr("description"));
-        }
+        replace_when_description_changes(&mut plan);
         // The policy text follows shared_with_accounts: known when unchanged.
         if !plan.prior.is_null()
             && plan

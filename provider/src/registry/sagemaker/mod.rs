@@ -10,3 +10,19 @@ pub mod version;
 
 /// The SageMaker Model Registry, as a backend of every registry resource and data source.
 pub struct SageMakerRegistry;
+
+/// SageMaker cannot change the description of a group or a version (MLflow can, so the
+/// schema does not force it): a change replaces the object.
+pub(crate) fn replace_when_description_changes(
+    plan: &mut mlops_framework::PlanCtx<'_, crate::clients::Clients>,
+) {
+    if !plan.prior.is_null()
+        && !plan
+            .prior
+            .attr("description")
+            .semantic_eq(plan.planned.attr("description"))
+    {
+        plan.requires_replace
+            .push(mlops_framework::AttrPath::attr("description"));
+    }
+}

@@ -13,7 +13,7 @@ use mlops_framework::{
     PlanCtx, Value, Waited, Want,
 };
 
-use super::SageMakerRegistry;
+use super::{replace_when_description_changes, SageMakerRegistry};
 use crate::aws::{
     api_error, is_not_found, list_tags, merge_tags, plan_tags_all, stable_hash, timestamp,
     update_tags, user_tags,
@@ -276,15 +276,7 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
 
     fn modify_plan(&self, mut plan: PlanCtx<'_, Clients>) {
         plan_tags_all(&mut plan);
-        // SageMaker cannot change a version's description.
-        if !plan.prior.is_null()
-            && !plan
-                .prior
-                .attr("description")
-                .semantic_eq(plan.planned.attr("description"))
-        {
-            plan.requires_replace.push(AttrPath::attr("description"));
-        }
+        replace_when_description_changes(&mut plan);
         warn_before_replacing_approved(&mut plan);
     }
 
