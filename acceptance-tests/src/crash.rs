@@ -240,6 +240,9 @@ pub struct Interrupted {
     /// Terraform's exit code (None: killed by the signal).
     pub code: Option<i32>,
     pub output: String,
+    /// The signal cut `terraform.tfstate` mid-write (see [`restore_cut_state`]); its backup
+    /// was put back.
+    pub state_cut: bool,
 }
 
 impl Interrupted {
@@ -360,7 +363,9 @@ fn interrupt(
     // let calls still in flight land in the log
     std::thread::sleep(Duration::from_millis(2 * PACE_MS));
     let [done, in_flight, after] = writes_around(emulator, t)?;
+    let state_cut = restore_cut_state(ws)?;
     Ok(Interrupted {
+        state_cut,
         signal,
         done,
         in_flight,
@@ -370,6 +375,33 @@ fn interrupt(
         code,
         output: g.output(),
     })
+}
+
+/// Terraform's local backend writes `terraform.tfstate` in place (seek, truncate, write),
+/// so a kill between the truncate and the write leaves the file empty or cut short, and
+/// the next run sees no state at all (or fails to read it). No provider can help there:
+/// the objects state recorded are unknown to Terraform from then on. Terraform writes
+/// `terraform.tfstate.backup` (the state before this run) before its first overwrite; this
+/// puts it back as an operator would (or removes the file when the run started without
+/// state) and says whether the file was cut.
+pub fn restore_cut_state(ws: &Workspace) -> Result<bool> {
+    let path = ws.work().join("terraform.tfstate");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(false);
+    };
+    let whole = serde_json::from_str::<Json>(&text)
+        .map(|j| j.get("version").is_some())
+        .unwrap_or(false);
+    if whole {
+        return Ok(false);
+    }
+    let backup = ws.work().join("terraform.tfstate.backup");
+    if backup.exists() {
+        std::fs::copy(&backup, &path).context("restoring terraform.tfstate.backup")?;
+    } else {
+        std::fs::remove_file(&path)?;
+    }
+    Ok(true)
 }
 
 /// The last `n` lines of `s`.

@@ -334,6 +334,17 @@ impl Lab {
             let i =
                 interrupt_after_writes(&ws, &self.emulator, r.phase.args(), r.k, r.signal, pace)?;
             let exit = Duration::from_secs_f64(i.exit_secs);
+            if i.state_cut {
+                // Terraform's own limit (it writes the local state file in place); a
+                // graceful Ctrl-C must never cause it
+                if r.signal == "-INT" {
+                    failed.push("after Ctrl-C, terraform.tfstate is cut short".into());
+                } else {
+                    trace
+                        .checks
+                        .push("terraform.tfstate cut by the kill, its backup put back");
+                }
+            }
             trace.interrupted = Some(i);
             if r.signal == "-INT" {
                 if exit <= SIGINT_EXIT {
