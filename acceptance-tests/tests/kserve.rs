@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use acceptance_tests::kube::{Controller, KubeApiServer, NAMESPACE};
+use acceptance_tests::mlflow::MlflowServer;
 use acceptance_tests::{
     plan_rejections, provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
 };
@@ -634,6 +635,98 @@ fn someone_elses_inference_service_is_not_taken_over() -> Result<()> {
 }
 
 /// The docs' example (examples/resources/mlops_endpoint/kserve.tf), as written.
+/// An MLflow registered model served on KServe by composition: the data source follows the
+/// `champion` alias at every plan, the endpoint serves its files with KServe's `mlflow`
+/// format. Training code moving the alias (the real MLflow client) shows in the next plan as
+/// a new `model_data_url`, and the apply rolls the InferenceService out as a canary.
+#[test]
+fn mlflow_champion_served_and_rolled_when_the_alias_moves() -> Result<()> {
+    let Some(k) = start("mlflow_champion_served_and_rolled_when_the_alias_moves")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(Duration::from_millis(500)));
+    k.run_controller(NAMESPACE);
+    let sv = Arc::new(MlflowServer::start()?);
+    let config = |canary: &str| {
+        format!(
+            r#"resource "mlops_model_package_group" "g" {{
+  name          = "churn"
+  force_destroy = true
+  mlflow {{}}
+}}
+resource "mlops_model_package" "v1" {{
+  model_package_group_name = mlops_model_package_group.g.name
+  approval_status          = "Approved"
+  mlflow {{
+    source = "s3://models/churn/1"
+  }}
+  # training code moves the alias afterwards
+  lifecycle {{
+    ignore_changes = [approval_status]
+  }}
+}}
+resource "mlops_model_package" "v2" {{
+  model_package_group_name = mlops_model_package_group.g.name
+  depends_on               = [mlops_model_package.v1]
+  mlflow {{
+    source = "s3://models/churn/2"
+  }}
+  lifecycle {{
+    ignore_changes = [approval_status]
+  }}
+}}
+data "mlops_model_package" "champion" {{
+  model_package_group_name = mlops_model_package_group.g.name
+  mlflow {{}}
+  depends_on = [mlops_model_package.v1, mlops_model_package.v2]
+}}
+{}"#,
+            endpoint(
+                "    model_data_url = data.mlops_model_package.champion.model_data_url\n",
+                &format!("    model_format = \"mlflow\"\n{canary}")
+            )
+        )
+    };
+    let mut tc = case(&k, "mlflow champion on kserve");
+    tc.provider_block = provider_block(&format!(
+        "{}  mlflow {{\n    tracking_uri = \"{}\"\n  }}\n",
+        k.provider_kubernetes(""),
+        sv.uri()
+    ));
+    let (k1, k2, sv2) = (k.clone(), k.clone(), sv.clone());
+    tc.step(Step {
+        config: config(""),
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k1)?;
+            ensure!(at(&o, "/spec/predictor/model/storageUri") == "s3://models/churn/1", "{o}");
+            ensure!(at(&o, "/spec/predictor/model/modelFormat/name") == "mlflow", "{o}");
+            ensure!(ctx.state.attr("data.mlops_model_package.champion", "version_number")? == 1);
+            ensure!(state_kube(ctx)?["ready"] == true);
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .step(Step {
+        config: config("    canary_traffic_percent = 20\n"),
+        before: Some(Box::new(move |_| {
+            sv2.client(r#"from mlflow import MlflowClient; MlflowClient().set_registered_model_alias("churn", "champion", "2")"#)?;
+            Ok(())
+        })),
+        expect_plan: Some(re(r#"(?s)mlops_endpoint\.e will be updated in-place.*\+ canary_traffic_percent\s*= 20.*~ model_data_url\s*= "s3://models/churn/1" -> "s3://models/churn/2""#)),
+        check: Some(Box::new(move |ctx| {
+            let o = live(&k2)?;
+            ensure!(at(&o, "/spec/predictor/model/storageUri") == "s3://models/churn/2", "{o}");
+            ensure!(at(&o, "/spec/predictor/canaryTrafficPercent") == 20, "{o}");
+            ensure!(ctx.state.attr("data.mlops_model_package.champion", "version_number")? == 2);
+            let s = state_kube(ctx)?;
+            ensure!(s["ready"] == true && s["storage_uri"] == "s3://models/churn/2", "{s}");
+            Ok(())
+        })),
+        ..Default::default()
+    })
+    .run()
+}
+
 #[test]
 fn kserve_example_applies() -> Result<()> {
     let Some(k) = start("kserve_example_applies")? else {
