@@ -3,6 +3,8 @@
 //! client created on first use (AWS-only configurations never pay for it), per-request
 //! timeouts, and diagnostics for API errors that name the server.
 
+pub mod objects;
+
 use std::future::Future;
 use std::time::Duration;
 

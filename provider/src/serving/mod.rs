@@ -10,11 +10,13 @@
 //! | [`registry`] | plan-time lookup of the latest approved version of a group |
 //! | [`sagemaker`] | the SageMaker backend |
 //! | [`kserve`] | the KServe backend |
+//! | [`kube_checks`] | plan-time checks the Kubernetes backends share |
 //! | [`data_source`] | data source `mlops_endpoint` (an existing SageMaker endpoint) |
 
 pub mod backend;
 pub mod data_source;
 pub mod kserve;
+pub mod kube_checks;
 pub mod model;
 pub mod registry;
 pub mod sagemaker;

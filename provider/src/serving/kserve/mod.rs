@@ -2,63 +2,53 @@
 //! built in [`object`]) applied with server-side apply under our own field manager, waited
 //! for until its `Ready` condition holds for the applied generation ([`readiness`](mod@readiness)), read
 //! back for the fields this resource manages (drift), imported by `namespace/name`, deleted
-//! and waited for until gone. A create looks first ([`existing`]): it adopts an object an
-//! interrupted apply made (the `mlops.terraform.io/created-by` annotation, in every apply of
-//! the provider) and refuses anyone else's. Plan-time checks in
-//! [`validate`].
+//! and waited for until gone, all through the shared [`Family`] of the object. A create
+//! looks first ([`Family::look_before_create`]): it adopts an object an interrupted apply
+//! made (the `mlops.terraform.io/created-by` annotation, in every apply of the provider) and
+//! refuses anyone else's. Plan-time checks in [`validate`].
 
-pub mod existing;
 pub mod object;
 pub mod readiness;
 pub mod validate;
 
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
 use mlops_framework::{
-    async_trait, wait_until, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx,
-    Value, Waited, Want,
+    async_trait, AttrPath, Backend, Ctx, Diagnostic, Diagnostics, Failure, PlanCtx, Value, Waited,
 };
-use serde_json::Value as Json;
 
 use self::object::{desired, kube_of, observe};
-use self::readiness::{deletion_phase, readiness};
+use self::readiness::readiness;
 use super::model::{EndpointState, KubernetesServing};
 use crate::aws::api_error;
 use crate::clients::Clients;
-use crate::kubernetes::{Kube, FIELD_MANAGER};
+use crate::kubernetes::objects::{is_deleting, At, Family};
+use crate::kubernetes::Kube;
 use crate::sagemaker::model_package::latest_approved;
 
 /// The backend.
 pub struct KServe;
 
-fn resource() -> ApiResource {
-    ApiResource {
-        group: "serving.kserve.io".into(),
-        version: "v1beta1".into(),
-        api_version: "serving.kserve.io/v1beta1".into(),
-        kind: "InferenceService".into(),
-        plural: "inferenceservices".into(),
+/// The objects it manages.
+pub const INFERENCE_SERVICE: Family = Family {
+    kind: "InferenceService",
+    group: "serving.kserve.io",
+    version: "v1beta1",
+    plural: "inferenceservices",
+};
+
+/// Where the InferenceService of `s` is.
+fn at(s: &EndpointState) -> At<'_> {
+    At {
+        namespace: &kube_of(s).namespace,
+        name: &s.name,
     }
 }
 
 fn subject(s: &EndpointState) -> String {
-    format!("InferenceService {}/{}", kube_of(s).namespace, s.name)
+    INFERENCE_SERVICE.subject(at(s))
 }
 
 async fn kube(c: &Clients) -> Result<&Kube, Diagnostics> {
     c.kube.get().await
-}
-
-fn api(k: &Kube, ns: &str) -> Api<DynamicObject> {
-    Api::namespaced_with(k.client.clone(), ns, &resource())
-}
-
-/// The finder: the live InferenceService of `s`, `None` when there is none.
-async fn get(k: &Kube, s: &EndpointState) -> Result<Option<Json>, Diagnostics> {
-    let ks = kube_of(s);
-    match k.call(api(k, &ks.namespace).get_opt(&s.name)).await {
-        Ok(o) => Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null))),
-        Err(e) => Err(k.error("read", &subject(s), &e).into()),
-    }
 }
 
 /// The artifact the predictor loads: `model_data_url`, or the registry version's (a group
@@ -103,16 +93,6 @@ async fn storage_uri(c: &Clients, s: &mut EndpointState) -> Result<Option<String
     }
 }
 
-/// Server-side apply as our field manager; forced only when the user takes fields over.
-fn apply_params(ks: &KubernetesServing) -> PatchParams {
-    let params = PatchParams::apply(FIELD_MANAGER);
-    if ks.force_conflicts == Some(true) {
-        params.force()
-    } else {
-        params
-    }
-}
-
 /// A planned state with the version it serves resolved, and the artifact it loads.
 struct Resolved {
     state: EndpointState,
@@ -128,13 +108,10 @@ async fn resolve(c: &Clients, planned: &EndpointState) -> Result<Resolved, Diagn
 /// Server-side apply of the object `r` describes; its generation.
 async fn apply(k: &Kube, r: &Resolved) -> Result<i64, Diagnostic> {
     let s = &r.state;
-    let ks = kube_of(s);
-    let obj = desired(s, r.storage.as_deref());
-    let applied = k
-        .call(api(k, &ks.namespace).patch(&s.name, &apply_params(ks), &Patch::Apply(&obj)))
+    let force = kube_of(s).force_conflicts == Some(true);
+    INFERENCE_SERVICE
+        .apply(k, at(s), &desired(s, r.storage.as_deref()), force)
         .await
-        .map_err(|e| k.error("apply", &subject(s), &e))?;
-    Ok(applied.metadata.generation.unwrap_or_default())
 }
 
 /// Apply the object, wait until Ready, read it back. On failure, the state records the
@@ -158,29 +135,18 @@ async fn apply_and_wait(
         rk.url = None;
         rk.latest_ready_revision = None;
     }
-    let vanished = || {
-        Diagnostics::from(Diagnostic::error(
-            "InferenceService vanished",
-            format!("{what} was deleted while waiting for it to become Ready."),
-        ))
-    };
-    let waited = wait_until(
-        &format!("{what} to be Ready"),
-        ctx.timeout,
-        &ctx.cancel,
-        Want::Present,
-        || async {
-            match get(k, planned).await? {
-                Some(o) => Ok(Some(o)),
-                None => Err(vanished()),
-            }
-        },
-        readiness,
-    )
-    .await;
+    let waited = INFERENCE_SERVICE
+        .wait_for(ctx, k, at(planned), "to be Ready", readiness)
+        .await;
     match waited {
         Ok(Waited::Reached(Some(o))) => Ok(observe(planned, &o)),
-        Ok(Waited::Reached(None)) => Err(Failure::with_partial(recorded, vanished())),
+        Ok(Waited::Reached(None)) => Err(Failure::with_partial(
+            recorded,
+            Diagnostic::error(
+                "InferenceService vanished",
+                format!("{what} was deleted while waiting for it to become Ready."),
+            ),
+        )),
         Ok(Waited::Failed { reason, object }) => Err(Failure::with_partial(
             observe(planned, &object),
             Diagnostic::error(
@@ -192,28 +158,13 @@ async fn apply_and_wait(
         )),
         Err(d) => {
             // Timed out, cancelled, or the server went away: record what is known.
-            let partial = match get(k, planned).await {
+            let partial = match INFERENCE_SERVICE.get(k, at(planned)).await {
                 Ok(Some(o)) => observe(planned, &o),
                 _ => recorded,
             };
             Err(Failure::with_partial(partial, d))
         }
     }
-}
-
-/// Wait until the InferenceService of `s` is gone (its deletion was started, by us or by
-/// anyone), within the operation's timeout; stops on cancellation.
-async fn wait_gone(ctx: &Ctx<Clients>, k: &Kube, s: &EndpointState) -> Result<(), Diagnostics> {
-    wait_until(
-        &format!("{} to be deleted", subject(s)),
-        ctx.timeout,
-        &ctx.cancel,
-        Want::Absent,
-        || get(k, s),
-        deletion_phase,
-    )
-    .await?;
-    Ok(())
 }
 
 #[async_trait]
@@ -267,7 +218,7 @@ impl Backend<Clients, EndpointState> for KServe {
         }
     }
 
-    /// Looks first ([`existing::look_before_create`]): someone else's object fails before
+    /// Looks first ([`Family::look_before_create`]): someone else's object fails before
     /// any write; then applies (with the marker) and waits for Ready.
     async fn create(
         &self,
@@ -276,7 +227,10 @@ impl Backend<Clients, EndpointState> for KServe {
     ) -> Result<EndpointState, Failure<EndpointState>> {
         let c = ctx.client.clone();
         let k = kube(&c).await?;
-        existing::look_before_create(ctx, k, &planned).await?;
+        let id = at(&planned).id();
+        INFERENCE_SERVICE
+            .look_before_create(ctx, k, at(&planned), "mlops_endpoint", &id)
+            .await?;
         let r = resolve(&c, &planned).await?;
         let ready = apply_and_wait(ctx, k, &r).await?;
         tracing::info!(namespace = %kube_of(&planned).namespace, name = %planned.name, "InferenceService created");
@@ -290,10 +244,10 @@ impl Backend<Clients, EndpointState> for KServe {
     ) -> Result<Option<EndpointState>, Diagnostics> {
         let c = ctx.client.clone();
         let k = kube(&c).await?;
-        let Some(o) = get(k, &current).await? else {
+        let Some(o) = INFERENCE_SERVICE.get(k, at(&current)).await? else {
             return Ok(None);
         };
-        if o.pointer("/metadata/deletionTimestamp").is_some() {
+        if is_deleting(&o) {
             return Ok(None);
         }
         Ok(Some(observe(&current, &o)))
@@ -325,18 +279,7 @@ impl Backend<Clients, EndpointState> for KServe {
     ) -> Result<(), Diagnostics> {
         let c = ctx.client.clone();
         let k = kube(&c).await?;
-        let ks = kube_of(&current);
-        let what = subject(&current);
-        match k
-            .call(api(k, &ks.namespace).delete(&current.name, &DeleteParams::background()))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) => return Err(k.error("delete", &what, &e).into()),
-        }
-        tracing::info!(namespace = %ks.namespace, name = %current.name, "InferenceService deleting");
-        wait_gone(ctx, k, &current).await
+        INFERENCE_SERVICE.delete(ctx, k, at(&current)).await
     }
 
     /// `namespace/name` to a stub that `read` fills from the live object.

@@ -9,13 +9,13 @@ use mlops_framework::Phase;
 use serde_json::{json, Map, Value as Json};
 
 use super::readiness::readiness;
+use crate::kubernetes::objects::string_map;
 use crate::ownership::{MARKER_ANNOTATION, MARKER_VALUE};
+use crate::serving::kube_checks::ANNOTATION_PREFIX;
 use crate::serving::model::{
     EndpointState, KubeResources, KubernetesServing, Probe, Variant, DEFAULT_VARIANT,
 };
 
-/// Annotations the provider keeps on the InferenceService (the registry version served).
-pub const ANNOTATION_PREFIX: &str = "mlops.terraform.io/";
 const GROUP_ANNOTATION: &str = "mlops.terraform.io/model-package-group";
 const PACKAGE_ANNOTATION: &str = "mlops.terraform.io/model-package-arn";
 /// Name of the predictor container of a custom image (KServe's convention).
@@ -219,23 +219,6 @@ fn managed<T>(prior: &Option<T>, live: Option<T>, fields: Fields) -> Option<T> {
 
 fn i64_at(j: &Json, p: &str) -> Option<i64> {
     j.pointer(p).and_then(Json::as_i64)
-}
-
-/// A string map of the object (labels, annotations); non-string values as JSON text.
-pub fn string_map(j: Option<&Json>) -> BTreeMap<String, String> {
-    j.and_then(Json::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        Json::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), s)
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Keys of `live` that this resource manages: those it had, or all (but the provider's own

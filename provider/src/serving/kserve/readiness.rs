@@ -1,6 +1,6 @@
 //! Pure status classifiers of a live InferenceService, for
 //! [`mlops_framework::wait_until`]: [`readiness`] (Ready for its current generation, on its
-//! way, or failed with the `Ready` condition's reason) and [`deletion_phase`].
+//! way, or failed with the `Ready` condition's reason).
 
 use mlops_framework::Phase;
 use serde_json::Value as Json;
@@ -63,13 +63,4 @@ pub fn readiness(obj: &Json) -> Phase {
             }
         )),
     }
-}
-
-/// An InferenceService still there while waiting for its deletion: on its way (with the
-/// finalizers that hold it, if any).
-pub fn deletion_phase(obj: &Json) -> Phase {
-    Phase::Pending(match obj.pointer("/metadata/finalizers") {
-        Some(f) => format!("deleting, finalizers {f}"),
-        None => "deleting".into(),
-    })
 }

@@ -1,7 +1,7 @@
 //! Request shapes and reading back, without a server (the acceptance tests use a real one).
 
 use mlops_framework::Phase;
-use serde_json::json;
+use serde_json::{json, Value as Json};
 
 use super::object::{desired, observe};
 use super::readiness::readiness;
@@ -248,11 +248,10 @@ async fn server_side_apply_request_and_conflict_diagnostic() {
         ks.force_conflicts = Some(force);
         let s = state(m.clone(), ks.clone());
         let obj = desired(&s, None);
-        let err = k
-            .call(api(&k, "ml").patch("churn", &apply_params(&ks), &Patch::Apply(&obj)))
+        let d = INFERENCE_SERVICE
+            .apply(&k, at(&s), &obj, force)
             .await
             .expect_err("the mock answers 409");
-        let d = k.error("apply", &subject(&s), &err);
         assert_eq!(d.summary, "Server-side apply conflict");
         assert!(
             d.detail.contains("conflict with \"kubectl-edit\"")
