@@ -77,6 +77,16 @@ pub struct KubeApiServer {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
+fn sdep() -> ApiResource {
+    ApiResource {
+        group: "machinelearning.seldon.io".into(),
+        version: "v1".into(),
+        api_version: "machinelearning.seldon.io/v1".into(),
+        kind: "SeldonDeployment".into(),
+        plural: "seldondeployments".into(),
+    }
+}
+
 fn isvc() -> ApiResource {
     ApiResource {
         group: "serving.kserve.io".into(),
@@ -279,6 +289,7 @@ impl KubeApiServer {
         for f in [
             "serving.kserve.io_inferenceservices.yaml",
             "serving.kserve.io_servingruntimes.yaml",
+            "machinelearning.seldon.io_seldondeployments.yaml",
         ] {
             let text =
                 std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))?;
@@ -293,13 +304,70 @@ impl KubeApiServer {
         // Served once established and discovered.
         let api = self.isvc_api(NAMESPACE);
         let start = Instant::now();
-        while self.rt.block_on(api.list(&Default::default())).is_err() {
+        let seldon = self.seldon_api(NAMESPACE);
+        while self.rt.block_on(api.list(&Default::default())).is_err()
+            || self.rt.block_on(seldon.list(&Default::default())).is_err()
+        {
             if start.elapsed() > Duration::from_secs(60) {
-                bail!("InferenceServices are not served 60s after installing the CRD");
+                bail!("InferenceServices or SeldonDeployments are not served 60s after installing the CRDs");
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         Ok(())
+    }
+
+    fn seldon_api(&self, ns: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), ns, &sdep())
+    }
+
+    /// A SeldonDeployment as JSON, or `None`.
+    pub fn get_seldon(&self, ns: &str, name: &str) -> Result<Option<Json>> {
+        let o = self.rt.block_on(self.seldon_api(ns).get_opt(name))?;
+        Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null)))
+    }
+
+    /// Create a SeldonDeployment as someone else would (`obj` is the whole object).
+    pub fn create_seldon(&self, ns: &str, obj: Json) -> Result<()> {
+        let o: DynamicObject = serde_json::from_value(obj)?;
+        self.rt
+            .block_on(self.seldon_api(ns).create(&PostParams::default(), &o))?;
+        Ok(())
+    }
+
+    /// A JSON merge patch of a SeldonDeployment by another field manager (`kubectl edit`).
+    pub fn merge_seldon_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
+        let pp = PatchParams {
+            field_manager: Some(manager.into()),
+            ..Default::default()
+        };
+        self.rt
+            .block_on(self.seldon_api(ns).patch(name, &pp, &Patch::Merge(&patch)))?;
+        Ok(())
+    }
+
+    /// Delete a SeldonDeployment out of band.
+    pub fn delete_seldon(&self, ns: &str, name: &str) -> Result<()> {
+        self.rt
+            .block_on(self.seldon_api(ns).delete(name, &Default::default()))?;
+        Ok(())
+    }
+
+    /// Write a SeldonDeployment's status as Seldon's operator does: `Available`, or `Failed`
+    /// with `description`.
+    pub fn set_seldon_status(
+        &self,
+        ns: &str,
+        name: &str,
+        available: bool,
+        description: &str,
+    ) -> Result<()> {
+        set_seldon_status_rt(
+            self.rt.handle(),
+            &self.seldon_api(ns),
+            name,
+            available,
+            description,
+        )
     }
 
     fn isvc_api(&self, ns: &str) -> Api<DynamicObject> {
@@ -397,7 +465,13 @@ impl KubeApiServer {
     /// Run the stand-in KServe controller for `ns` in the background (until drop): every new
     /// generation of an InferenceService gets the status the current [`Controller`] says.
     pub fn run_controller(&self, ns: &str) {
-        let api = self.isvc_api(ns);
+        self.run_controller_of(self.isvc_api(ns), false);
+        self.run_controller_of(self.seldon_api(ns), true);
+    }
+
+    /// The stand-in controller of one kind (`seldon`: SeldonDeployments, else
+    /// InferenceServices).
+    fn run_controller_of(&self, api: Api<DynamicObject>, seldon: bool) {
         let handle = self.rt.handle().clone();
         let mode = self.controller.clone();
         let stop = self.stop.clone();
@@ -419,15 +493,26 @@ impl KubeApiServer {
                         continue;
                     }
                     let m = mode.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                    let r = match m {
-                        Controller::Idle => continue,
-                        Controller::Ready(delay) => {
+                    let r = match (m, seldon) {
+                        (Controller::Idle, _) => continue,
+                        (Controller::Ready(delay), false) => {
                             std::thread::sleep(delay);
                             set_status_rt(&handle, &api, &name, true, "", "")
                         }
-                        Controller::Fail(reason, message) => {
+                        (Controller::Fail(reason, message), false) => {
                             set_status_rt(&handle, &api, &name, false, &reason, &message)
                         }
+                        (Controller::Ready(delay), true) => {
+                            std::thread::sleep(delay);
+                            set_seldon_status_rt(&handle, &api, &name, true, "")
+                        }
+                        (Controller::Fail(reason, message), true) => set_seldon_status_rt(
+                            &handle,
+                            &api,
+                            &name,
+                            false,
+                            &format!("{reason}: {message}"),
+                        ),
                     };
                     if r.is_ok() {
                         done.insert(uid, generation);
@@ -440,6 +525,41 @@ impl KubeApiServer {
             .unwrap_or_else(|e| e.into_inner())
             .push(t);
     }
+}
+
+/// What Seldon's operator writes: the state for the observed generation, the address, and
+/// a description when it failed (never an empty string: this kube-apiserver build rejects
+/// `""` in custom objects).
+fn set_seldon_status_rt(
+    rt: &tokio::runtime::Handle,
+    api: &Api<DynamicObject>,
+    name: &str,
+    available: bool,
+    description: &str,
+) -> Result<()> {
+    let o = rt
+        .block_on(api.get(name))
+        .with_context(|| format!("reading {name}"))?;
+    let generation = o.metadata.generation.unwrap_or(1);
+    let ns = o.metadata.namespace.clone().unwrap_or_default();
+    let mut status = json!({
+        "observedGeneration": generation,
+        "state": if available { "Available" } else { "Failed" },
+        "address": { "url": format!("http://{name}-default.{ns}.svc.cluster.local:8000/api/v1.0/predictions") },
+    });
+    if !description.is_empty() {
+        status["description"] = description.into();
+    }
+    rt.block_on(api.patch_status(
+        name,
+        &PatchParams {
+            field_manager: Some("seldon-manager".into()),
+            ..Default::default()
+        },
+        &Patch::Merge(&json!({ "status": status })),
+    ))
+    .with_context(|| format!("patching the status of {name}"))?;
+    Ok(())
 }
 
 /// kube-apiserver 1.20 rejects a schema `default: ""` ("Invalid value: \"null\": must be of

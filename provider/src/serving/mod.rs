@@ -1,6 +1,6 @@
 //! `mlops_endpoint`: real-time serving of a registry version or a bring-your-own image, on
 //! SageMaker (models + endpoint config + endpoint + autoscaling + rollback alarms) or, with a
-//! `kubernetes` block, on KServe.
+//! `kubernetes` block, on KServe, or with a `seldon` block, on Seldon Core.
 //!
 //! | file | what |
 //! |---|---|
@@ -10,16 +10,20 @@
 //! | [`registry`] | plan-time lookup of the latest approved version of a group |
 //! | [`sagemaker`] | the SageMaker backend |
 //! | [`kserve`] | the KServe backend |
+//! | [`seldon`] | the Seldon Core backend |
 //! | [`kube_checks`] | plan-time checks the Kubernetes backends share |
+//! | [`kube_spec`] | pod-spec pieces they write and read back |
 //! | [`data_source`] | data source `mlops_endpoint` (an existing SageMaker endpoint) |
 
 pub mod backend;
 pub mod data_source;
 pub mod kserve;
 pub mod kube_checks;
+pub mod kube_spec;
 pub mod model;
 pub mod registry;
 pub mod sagemaker;
+pub mod seldon;
 
 use std::time::Duration;
 
@@ -40,43 +44,52 @@ pub struct Endpoint;
 enum BackendKind {
     SageMaker,
     KServe,
+    Seldon,
 }
 
 /// The block whose presence selects KServe.
 const KUBERNETES_BLOCK: &str = "kubernetes";
+/// The block whose presence selects Seldon Core.
+const SELDON_BLOCK: &str = "seldon";
 
 impl BackendKind {
     /// The backend a configuration, plan or prior state (as a value) selects.
     fn of_value(v: &Value) -> Self {
-        if v.attr(KUBERNETES_BLOCK).is_null() {
-            BackendKind::SageMaker
-        } else {
+        if !v.attr(SELDON_BLOCK).is_null() {
+            BackendKind::Seldon
+        } else if !v.attr(KUBERNETES_BLOCK).is_null() {
             BackendKind::KServe
+        } else {
+            BackendKind::SageMaker
         }
     }
 
     /// The backend a state selects.
     fn of_state(s: &EndpointState) -> Self {
-        if s.kubernetes.is_some() {
+        if s.seldon.is_some() {
+            BackendKind::Seldon
+        } else if s.kubernetes.is_some() {
             BackendKind::KServe
         } else {
             BackendKind::SageMaker
         }
     }
 
-    /// The backend whose import ID this is: `namespace/name` is a KServe endpoint, a plain
-    /// name a SageMaker one.
+    /// The backend whose import ID this is: `seldon:namespace/name` is a Seldon endpoint,
+    /// `namespace/name` a KServe one, a plain name a SageMaker one.
     fn of_import_id(id: &str) -> Self {
-        if id.contains('/') {
+        if id.starts_with(seldon::IMPORT_PREFIX) {
+            BackendKind::Seldon
+        } else if id.contains('/') {
             BackendKind::KServe
         } else {
             BackendKind::SageMaker
         }
     }
 
-    /// Not known yet (the selecting block is unknown at validate time).
+    /// Not known yet (a selecting block is unknown at validate time).
     fn is_unknown_in(config: &Value) -> bool {
-        config.attr(KUBERNETES_BLOCK).is_unknown()
+        config.attr(KUBERNETES_BLOCK).is_unknown() || config.attr(SELDON_BLOCK).is_unknown()
     }
 
     /// The block that selects this backend (none for the default, SageMaker).
@@ -84,6 +97,7 @@ impl BackendKind {
         match self {
             BackendKind::SageMaker => None,
             BackendKind::KServe => Some(KUBERNETES_BLOCK),
+            BackendKind::Seldon => Some(SELDON_BLOCK),
         }
     }
 
@@ -91,6 +105,7 @@ impl BackendKind {
         match self {
             BackendKind::SageMaker => &sagemaker::SageMaker,
             BackendKind::KServe => &kserve::KServe,
+            BackendKind::Seldon => &seldon::Seldon,
         }
     }
 }
@@ -112,6 +127,14 @@ impl Resource for Endpoint {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         if BackendKind::is_unknown_in(config) {
+            return;
+        }
+        if !config.attr(KUBERNETES_BLOCK).is_null() && !config.attr(SELDON_BLOCK).is_null() {
+            diags.error_at(
+                AttrPath::attr(SELDON_BLOCK),
+                "Two serving platforms",
+                "An endpoint runs on one platform: keep the kubernetes block (KServe) or the seldon block (Seldon Core), not both. The provider's kubernetes block says how to reach the cluster for either.",
+            );
             return;
         }
         BackendKind::of_value(config)

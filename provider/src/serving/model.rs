@@ -226,6 +226,9 @@ pub struct EndpointState {
     /// Serve on Kubernetes with KServe instead of SageMaker.
     #[schemars(extend("x-tf" = ["block"]))]
     pub kubernetes: Option<KubernetesServing>,
+    /// Serve on Kubernetes with Seldon Core v1 instead of SageMaker.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub seldon: Option<SeldonServing>,
 }
 
 /// A readiness or liveness probe of a custom container: an HTTP GET of `path`, or a TCP
@@ -366,6 +369,90 @@ pub struct KubernetesServing {
     #[schemars(extend("x-tf" = ["computed"]))]
     pub ready: Option<bool>,
 }
+/// Serve on Kubernetes with Seldon Core v1 instead of SageMaker: the endpoint becomes a
+/// `SeldonDeployment` (machinelearning.seldon.io/v1) in `namespace`, applied by server-side
+/// apply with the field manager `terraform-provider-mlops`, with one predictor `main`
+/// running a prepackaged server for `model_format` (or `model.image`, a custom container).
+/// `model` says what is served, as for KServe: `model_package_group` / `model_package_arn`
+/// (the registry version's artifact becomes the graph's `modelUri`), `model_data_url`, or
+/// `image`. A `shadow` block (with `model_data_url`) adds a shadow predictor that gets a
+/// copy of every request. SageMaker-only settings do not apply; the provider's `kubernetes`
+/// block says how to reach the cluster.
+///
+/// With `canary_traffic_percent`, an update that changes the model adds a predictor
+/// `canary` serving the new model with that share of the traffic, while `main` keeps
+/// serving the previous one; removing the setting (or setting 100) promotes the canary.
+/// Apply waits until Seldon reports the deployment `Available` for the applied generation
+/// and fails with Seldon's description when it reports `Failed`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SeldonServing {
+    /// Namespace of the SeldonDeployment (it must exist). Changing it replaces the endpoint.
+    #[schemars(
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
+        length(min = 1, max = 63)
+    )]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub namespace: String,
+    /// The model's format, which picks Seldon's prepackaged server: `sklearn`
+    /// (SKLEARN_SERVER), `xgboost` (XGBOOST_SERVER), `mlflow` (MLFLOW_SERVER), `tensorflow`
+    /// (TENSORFLOW_SERVER), `triton` (TRITON_SERVER) or `huggingface` (HUGGINGFACE_SERVER).
+    /// Required unless `model.image` is set.
+    #[schemars(extend(
+        "enum" = ["sklearn", "xgboost", "mlflow", "tensorflow", "triton", "huggingface"]
+    ))]
+    pub model_format: Option<String>,
+    /// Inference protocol: `seldon` (Seldon's default), `v2` (the open inference protocol of
+    /// MLServer and Triton) or `tensorflow`.
+    #[schemars(extend("enum" = ["seldon", "v2", "tensorflow"]))]
+    pub protocol: Option<String>,
+    /// Replicas of each predictor.
+    #[schemars(range(min = 0, max = 1000))]
+    pub replicas: Option<i64>,
+    /// CPU, memory and GPUs of the model container.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub resources: Option<KubeResources>,
+    /// Secret with the environment the model initializer needs to download the artifact
+    /// (e.g. `AWS_ACCESS_KEY_ID`...; Seldon's `envSecretRefName`).
+    #[schemars(
+        regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"),
+        length(max = 253)
+    )]
+    pub storage_secret_name: Option<String>,
+    /// Service account of the model pods.
+    #[schemars(
+        regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"),
+        length(max = 253)
+    )]
+    pub service_account_name: Option<String>,
+    /// Canary rollout: the share (percent, 1-99) of traffic a changed model gets in the
+    /// `canary` predictor on an update; `main` keeps the previous model and the rest. Remove
+    /// it (or set 100) to promote the canary.
+    #[schemars(range(min = 1, max = 100))]
+    pub canary_traffic_percent: Option<i64>,
+    /// Labels of the SeldonDeployment.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Annotations of the SeldonDeployment (keys under `mlops.terraform.io/` are the
+    /// provider's).
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Take over fields another field manager owns instead of failing with a conflict.
+    #[schemars(extend("x-tf-default" = false))]
+    pub force_conflicts: Option<bool>,
+    /// The artifact the newest predictor loads (`modelUri`): `model_data_url`, or the
+    /// registry version's.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub storage_uri: Option<String>,
+    /// During a canary, the artifact `main` still serves; null otherwise.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub stable_storage_uri: Option<String>,
+    /// URL of the deployment, once Seldon reports it.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub url: Option<String>,
+    /// Whether Seldon reported the deployment `Available` for its current spec when last
+    /// read. When it is not, the next plan proposes to apply (and wait) again.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub ready: Option<bool>,
+}
+
 /// Name of a variant without a `name`.
 pub const DEFAULT_VARIANT: &str = "primary";
 

@@ -18,11 +18,10 @@ use mlops_framework::{
 use self::object::{desired, kube_of, observe};
 use self::readiness::readiness;
 use super::model::{EndpointState, KubernetesServing};
-use crate::aws::api_error;
+use super::registry::artifact;
 use crate::clients::Clients;
 use crate::kubernetes::objects::{is_deleting, At, Family};
 use crate::kubernetes::Kube;
-use crate::sagemaker::model_package::latest_approved;
 
 /// The backend.
 pub struct KServe;
@@ -51,48 +50,6 @@ async fn kube(c: &Clients) -> Result<&Kube, Diagnostics> {
     c.kube.get().await
 }
 
-/// The artifact the predictor loads: `model_data_url`, or the registry version's (a group
-/// without a version approved at plan time is looked up again).
-async fn storage_uri(c: &Clients, s: &mut EndpointState) -> Result<Option<String>, Diagnostics> {
-    if s.model.image.is_some() || s.model.model_data_url.is_some() {
-        return Ok(s.model.model_data_url.clone());
-    }
-    if let (Some(group), None) = (&s.model.model_package_group, &s.model.model_package_arn) {
-        s.model.model_package_arn = latest_approved(c, group).await?;
-    }
-    let Some(arn) = &s.model.model_package_arn else {
-        return Err(Diagnostic::error(
-            "No model version to serve",
-            format!(
-                "Model package group {} has no approved version yet; approve one, then apply again.",
-                s.model.model_package_group.as_deref().unwrap_or("(none)")
-            ),
-        )
-        .at(AttrPath::attrs(["model", "model_package_group"]))
-        .into());
-    };
-    let d = c
-        .sagemaker
-        .describe_model_package()
-        .model_package_name(arn)
-        .send()
-        .await
-        .map_err(|e| api_error("DescribeModelPackage", arn, &e))?;
-    let url = d
-        .inference_specification()
-        .and_then(|i| i.containers().first())
-        .and_then(|c| c.model_data_url())
-        .map(String::from);
-    match url {
-        Some(u) => Ok(Some(u)),
-        None => Err(Diagnostic::error(
-            "Model version without an artifact",
-            format!("Model package {arn} has no ModelDataUrl; KServe needs the model artifact's URI (storageUri)."),
-        )
-        .into()),
-    }
-}
-
 /// A planned state with the version it serves resolved, and the artifact it loads.
 struct Resolved {
     state: EndpointState,
@@ -101,7 +58,7 @@ struct Resolved {
 
 async fn resolve(c: &Clients, planned: &EndpointState) -> Result<Resolved, Diagnostics> {
     let mut state = planned.clone();
-    let storage = storage_uri(c, &mut state).await?;
+    let storage = artifact(c, &mut state.model, "KServe").await?;
     Ok(Resolved { state, storage })
 }
 

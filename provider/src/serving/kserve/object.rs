@@ -11,13 +11,12 @@ use serde_json::{json, Map, Value as Json};
 use super::readiness::readiness;
 use crate::kubernetes::objects::string_map;
 use crate::ownership::{MARKER_ANNOTATION, MARKER_VALUE};
-use crate::serving::kube_checks::ANNOTATION_PREFIX;
-use crate::serving::model::{
-    EndpointState, KubeResources, KubernetesServing, Probe, Variant, DEFAULT_VARIANT,
+use crate::serving::kube_spec::{
+    env_from, env_json, i64_at, managed, managed_map, probe_from, probe_json, resources_from,
+    resources_json, str_at, Fields, GROUP_ANNOTATION, PACKAGE_ANNOTATION,
 };
+use crate::serving::model::{EndpointState, KubernetesServing, Variant, DEFAULT_VARIANT};
 
-const GROUP_ANNOTATION: &str = "mlops.terraform.io/model-package-group";
-const PACKAGE_ANNOTATION: &str = "mlops.terraform.io/model-package-arn";
 /// Name of the predictor container of a custom image (KServe's convention).
 const CONTAINER_NAME: &str = "kserve-container";
 /// The environment variable that makes KServe download a custom container's artifact.
@@ -28,65 +27,6 @@ const STORAGE_URI_ENV: &str = "STORAGE_URI";
 pub fn kube_of(s: &EndpointState) -> &KubernetesServing {
     static NONE: LazyLock<KubernetesServing> = LazyLock::new(KubernetesServing::default);
     s.kubernetes.as_ref().unwrap_or(&NONE)
-}
-
-// ------------------------------------------------------------------------ the object
-
-fn probe_json(p: &Probe, default_port: Option<i64>) -> Json {
-    let port = p.port.or(default_port).unwrap_or(8080);
-    let mut o = Map::new();
-    match &p.path {
-        Some(path) => o.insert("httpGet".into(), json!({ "path": path, "port": port })),
-        None => o.insert("tcpSocket".into(), json!({ "port": port })),
-    };
-    for (k, v) in [
-        ("initialDelaySeconds", p.initial_delay_seconds),
-        ("periodSeconds", p.period_seconds),
-        ("timeoutSeconds", p.timeout_seconds),
-        ("failureThreshold", p.failure_threshold),
-    ] {
-        if let Some(v) = v {
-            o.insert(k.into(), v.into());
-        }
-    }
-    Json::Object(o)
-}
-
-fn resources_json(r: &KubeResources) -> Option<Json> {
-    let mut requests = Map::new();
-    let mut limits = Map::new();
-    let gpu_name = r.gpu_resource.as_deref().unwrap_or("nvidia.com/gpu");
-    for (limit, key, v) in [
-        (false, "cpu", &r.cpu),
-        (false, "memory", &r.memory),
-        (true, "cpu", &r.cpu_limit),
-        (true, "memory", &r.memory_limit),
-    ] {
-        if let Some(v) = v {
-            let map = if limit { &mut limits } else { &mut requests };
-            map.insert(key.into(), v.clone().into());
-        }
-    }
-    if let Some(g) = r.gpu {
-        requests.insert(gpu_name.into(), g.to_string().into());
-        limits.insert(gpu_name.into(), g.to_string().into());
-    }
-    let mut o = Map::new();
-    if !requests.is_empty() {
-        o.insert("requests".into(), Json::Object(requests));
-    }
-    if !limits.is_empty() {
-        o.insert("limits".into(), Json::Object(limits));
-    }
-    (!o.is_empty()).then_some(Json::Object(o))
-}
-
-fn env_json(env: &BTreeMap<String, String>) -> Json {
-    Json::Array(
-        env.iter()
-            .map(|(k, v)| json!({ "name": k, "value": v }))
-            .collect(),
-    )
 }
 
 /// The InferenceService this state describes (`storage`: the resolved artifact), with the
@@ -194,111 +134,6 @@ pub fn desired(s: &EndpointState, storage: Option<&str>) -> Json {
 }
 
 // ------------------------------------------------------------------------- reading back
-
-fn str_at<'a>(j: &'a Json, p: &str) -> Option<&'a str> {
-    j.pointer(p).and_then(Json::as_str)
-}
-
-/// Which fields of the live object a read takes into state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fields {
-    /// Those the prior state manages (a refresh).
-    Managed,
-    /// All of them (an import stub manages none yet).
-    All,
-}
-
-/// `live` when the field is managed (the prior state has it, or every field is taken).
-fn managed<T>(prior: &Option<T>, live: Option<T>, fields: Fields) -> Option<T> {
-    if prior.is_some() || fields == Fields::All {
-        live
-    } else {
-        None
-    }
-}
-
-fn i64_at(j: &Json, p: &str) -> Option<i64> {
-    j.pointer(p).and_then(Json::as_i64)
-}
-
-/// Keys of `live` that this resource manages: those it had, or all (but the provider's own
-/// and kubectl's) on import. `None` when nothing was managed.
-fn managed_map(
-    prior: &Option<BTreeMap<String, String>>,
-    live: BTreeMap<String, String>,
-    fields: Fields,
-) -> Option<BTreeMap<String, String>> {
-    match prior {
-        Some(p) => Some(
-            live.into_iter()
-                .filter(|(k, _)| p.contains_key(k))
-                .collect(),
-        ),
-        None if fields == Fields::All => {
-            let m: BTreeMap<String, String> = live
-                .into_iter()
-                .filter(|(k, _)| {
-                    !k.starts_with(ANNOTATION_PREFIX) && !k.starts_with("kubectl.kubernetes.io/")
-                })
-                .collect();
-            (!m.is_empty()).then_some(m)
-        }
-        None => None,
-    }
-}
-
-fn probe_from(j: Option<&Json>, container_port: Option<i64>) -> Option<Probe> {
-    let j = j?;
-    let port = i64_at(j, "/httpGet/port").or_else(|| i64_at(j, "/tcpSocket/port"));
-    Some(Probe {
-        path: str_at(j, "/httpGet/path").map(String::from),
-        // The container's port is the default: keep it implicit.
-        port: port.filter(|p| Some(*p) != container_port),
-        initial_delay_seconds: i64_at(j, "/initialDelaySeconds"),
-        period_seconds: i64_at(j, "/periodSeconds"),
-        timeout_seconds: i64_at(j, "/timeoutSeconds"),
-        failure_threshold: i64_at(j, "/failureThreshold"),
-    })
-}
-
-fn resources_from(j: Option<&Json>, prior: Option<&KubeResources>) -> Option<KubeResources> {
-    let j = j?;
-    let gpu_name = prior
-        .and_then(|p| p.gpu_resource.clone())
-        .unwrap_or_else(|| "nvidia.com/gpu".into());
-    let quantity_at = |p: &str| str_at(j, p).map(String::from);
-    let gpu_path = format!("/limits/{}", gpu_name.replace('~', "~0").replace('/', "~1"));
-    let r = KubeResources {
-        cpu: quantity_at("/requests/cpu"),
-        memory: quantity_at("/requests/memory"),
-        cpu_limit: quantity_at("/limits/cpu"),
-        memory_limit: quantity_at("/limits/memory"),
-        gpu: j.pointer(&gpu_path).and_then(|g| match g {
-            Json::String(s) => s.parse().ok(),
-            other => other.as_i64(),
-        }),
-        gpu_resource: Some(gpu_name),
-    };
-    Some(r)
-}
-
-fn env_from(j: Option<&Json>) -> BTreeMap<String, String> {
-    j.and_then(Json::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| {
-                    Some((
-                        e.get("name")?.as_str()?.to_string(),
-                        e.get("value")
-                            .and_then(Json::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// The state as the live object says, for the fields this resource manages (`prior` tells
 /// which; an import stub, whose model names no source, takes every field).
