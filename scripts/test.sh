@@ -9,7 +9,8 @@
 #      instance-type tables up to date
 #   5. all Rust tests: unit and property tests, protocol tests, docs freshness, and the
 #      acceptance tests (real terraform + emulator; the KServe ones also against a real
-#      kube-apiserver v1.20.2 built once from Debian's source package and cached, plus etcd)
+#      kube-apiserver v1.20.2 built once from Debian's source package and cached, plus etcd;
+#      the Prometheus rule tests with Debian's promtool)
 #   6. the README quickstart, end to end, then its destroy
 set -euo pipefail
 REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -50,6 +51,16 @@ MLOPS_KUBE_APISERVER="$(scripts/kube-apiserver.sh build)"
 export MLOPS_KUBE_APISERVER
 # CI never skips them: a missing server must fail the tests
 unset MLOPS_SKIP_KUBE_TESTS
+
+step "promtool for the Prometheus rule tests (Debian's prometheus package)"
+if ! command -v promtool >/dev/null; then
+    as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # only promtool is wanted: a Prometheus server the package may have started is stopped
+    for pid in $(pgrep -x prometheus || true); do as_root kill "$pid" || true; done
+fi
+promtool --version 2>&1 | sed -n 1p
 
 step "rust tests (unit, protocol, docs, acceptance)"
 cargo test --workspace --locked -- --test-threads="${TEST_THREADS:-3}"

@@ -382,7 +382,7 @@ fn interrupt(
 /// the next run sees no state at all (or fails to read it). No provider can help there:
 /// the objects state recorded are unknown to Terraform from then on. Terraform writes
 /// `terraform.tfstate.backup` (the state before this run) before its first overwrite; this
-/// puts it back as an operator would (or removes the file when the run started without
+/// puts it back as an operator would (or removes a cut file when the run started without
 /// state) and says whether the file was cut.
 pub fn restore_cut_state(ws: &Workspace) -> Result<bool> {
     let path = ws.work().join("terraform.tfstate");
@@ -392,10 +392,12 @@ pub fn restore_cut_state(ws: &Workspace) -> Result<bool> {
     let whole = serde_json::from_str::<Json>(&text)
         .map(|j| j.get("version").is_some())
         .unwrap_or(false);
-    if whole {
+    let backup = ws.work().join("terraform.tfstate.backup");
+    // Terraform creates the file empty when it takes the lock: empty with no backup is a run
+    // that started without state and wrote none yet (read as no state, nothing lost)
+    if whole || (text.is_empty() && !backup.exists()) {
         return Ok(false);
     }
-    let backup = ws.work().join("terraform.tfstate.backup");
     if backup.exists() {
         std::fs::copy(&backup, &path).context("restoring terraform.tfstate.backup")?;
     } else {

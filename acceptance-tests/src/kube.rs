@@ -87,6 +87,16 @@ fn sdep() -> ApiResource {
     }
 }
 
+fn prometheus_rule() -> ApiResource {
+    ApiResource {
+        group: "monitoring.coreos.com".into(),
+        version: "v1".into(),
+        api_version: "monitoring.coreos.com/v1".into(),
+        kind: "PrometheusRule".into(),
+        plural: "prometheusrules".into(),
+    }
+}
+
 fn isvc() -> ApiResource {
     ApiResource {
         group: "serving.kserve.io".into(),
@@ -290,6 +300,7 @@ impl KubeApiServer {
             "serving.kserve.io_inferenceservices.yaml",
             "serving.kserve.io_servingruntimes.yaml",
             "machinelearning.seldon.io_seldondeployments.yaml",
+            "monitoring.coreos.com_prometheusrules.yaml",
         ] {
             let text =
                 std::fs::read_to_string(dir.join(f)).with_context(|| format!("reading {f}"))?;
@@ -313,6 +324,35 @@ impl KubeApiServer {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+        Ok(())
+    }
+
+    fn rule_api(&self, ns: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), ns, &prometheus_rule())
+    }
+
+    /// A PrometheusRule as JSON, or `None`.
+    pub fn get_rule(&self, ns: &str, name: &str) -> Result<Option<Json>> {
+        let o = self.rt.block_on(self.rule_api(ns).get_opt(name))?;
+        Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null)))
+    }
+
+    /// A JSON merge patch of a PrometheusRule by another field manager (`kubectl edit`).
+    pub fn merge_rule_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
+        let pp = PatchParams {
+            field_manager: Some(manager.into()),
+            ..Default::default()
+        };
+        self.rt
+            .block_on(self.rule_api(ns).patch(name, &pp, &Patch::Merge(&patch)))?;
+        Ok(())
+    }
+
+    /// Create a PrometheusRule as someone else would (`obj` is the whole object).
+    pub fn create_rule(&self, ns: &str, obj: Json) -> Result<()> {
+        let o: DynamicObject = serde_json::from_value(obj)?;
+        self.rt
+            .block_on(self.rule_api(ns).create(&PostParams::default(), &o))?;
         Ok(())
     }
 

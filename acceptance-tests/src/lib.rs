@@ -9,6 +9,7 @@ pub mod emulator;
 pub mod http;
 pub mod kube;
 pub mod mlflow;
+pub mod promtool;
 pub mod raw;
 
 use std::collections::BTreeMap;

@@ -56,7 +56,7 @@ impl Provider for MlopsProvider {
             resource(pipelines::Pipeline),
             resource(serving::Endpoint),
             resource(Backed(features::view::FeatureView)),
-            resource(monitoring::Monitor),
+            resource(Backed(monitoring::Monitor)),
         ]
     }
 

@@ -112,7 +112,7 @@ async fn start_baselining_job(
     job: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), Diagnostics> {
-    let (out, _, _) = baseline_output(&s.output_s3_uri, job);
+    let (out, _, _) = baseline_output(s.output(), job);
     let env = HashMap::from([
         ("dataset_format".to_string(), baseline_format_env(d)),
         (
@@ -183,7 +183,7 @@ async fn start_baselining_job(
         )
         .set_environment(Some(env))
         .set_network_config(processing_network(s))
-        .role_arn(&s.role_arn)
+        .role_arn(s.role())
         .set_tags(sdk_tags(tags))
         .send()
         .await;

@@ -155,7 +155,7 @@ pub(super) async fn create_definition(
             MonitoringOutput::builder()
                 .s3_output(
                     MonitoringS3Output::builder()
-                        .s3_uri(&s.output_s3_uri)
+                        .s3_uri(s.output())
                         .local_path(OUTPUT_PATH)
                         .build(),
                 )
@@ -248,7 +248,7 @@ pub(super) async fn create_definition(
                     .data_quality_job_output_config(output)
                     .job_resources(resources)
                     .set_network_config(network)
-                    .role_arn(&s.role_arn)
+                    .role_arn(s.role())
                     .stopping_condition(stop)
                     .set_tags(sdk_tags(tags))
                     .send()
@@ -292,7 +292,7 @@ pub(super) async fn create_definition(
                     .model_quality_job_output_config(output)
                     .job_resources(resources)
                     .set_network_config(network)
-                    .role_arn(&s.role_arn)
+                    .role_arn(s.role())
                     .stopping_condition(stop)
                     .set_tags(sdk_tags(tags))
                     .send()
@@ -516,7 +516,7 @@ struct JobSettings<'a> {
 /// The monitor-wide attributes back from a job definition's settings.
 fn read_job_settings(s: &mut MonitorState, prior: &MonitorState, j: JobSettings<'_>) {
     if let Some(r) = j.role {
-        s.role_arn = r.to_string();
+        s.role_arn = Some(r.to_string());
     }
     if let Some(e) = j.endpoint.and_then(|i| i.endpoint_name()) {
         s.endpoint_name = Some(e.to_string());
@@ -533,8 +533,8 @@ fn read_job_settings(s: &mut MonitorState, prior: &MonitorState, j: JobSettings<
         .and_then(|o| o.s3_uri())
     {
         // keep the user's spelling (a trailing slash) when it is the same location
-        if without_trailing_slash(u) != without_trailing_slash(&s.output_s3_uri) {
-            s.output_s3_uri = u.to_string();
+        if without_trailing_slash(u) != without_trailing_slash(s.output()) {
+            s.output_s3_uri = Some(u.to_string());
         }
     }
     if let Some(cl) = j.resources.and_then(|r| r.cluster_config()) {

@@ -151,7 +151,13 @@ pub struct Alerts {
 /// switches the schedule to it and deletes the old one, so monitoring never stops) and a
 /// monitoring schedule. `alerts` adds CloudWatch alarms on drift and model-quality metrics.
 ///
-/// Import with the monitor name: `terraform import mlops_monitor.churn churn`.
+/// With a `prometheus` block instead, the monitor watches an endpoint on Kubernetes (KServe
+/// or Seldon Core) with Prometheus alerting rules: a `PrometheusRule` with alerts on error
+/// rate, latency, traffic and drift (then only `name`, `endpoint_name` and `prometheus`
+/// apply).
+///
+/// Import with the monitor name: `terraform import mlops_monitor.churn churn`, or
+/// `prometheus:<namespace>/<name>` for Prometheus rules.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct MonitorState {
     /// Monitor name (1-40 letters, digits, hyphens); schedules are `<name>-data-quality`
@@ -162,11 +168,12 @@ pub struct MonitorState {
     )]
     #[schemars(extend("x-tf" = ["requires_replace"]))]
     pub name: String,
-    /// IAM role the monitoring and baselining jobs run as.
+    /// IAM role the monitoring and baselining jobs run as (required on SageMaker).
     #[schemars(regex(pattern = ROLE_ARN), length(min = 20, max = 2048))]
-    pub role_arn: String,
-    /// Name of the monitored endpoint, which must capture data (checked when the monitor
-    /// is created or pointed at another endpoint, before anything is made). Exactly one of
+    pub role_arn: Option<String>,
+    /// Name of the monitored endpoint: on SageMaker it must capture data (checked when the
+    /// monitor is created or pointed at another endpoint, before anything is made); with a
+    /// `prometheus` block, the KServe or Seldon endpoint the alerts watch. Exactly one of
     /// `endpoint_name` and `batch_transform`.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"))]
     pub endpoint_name: Option<String>,
@@ -177,9 +184,9 @@ pub struct MonitorState {
     /// `cron(0 * ? * * *)`, `cron(0 H ? * * *)` or `cron(0 H/N ? * * *)`.
     #[schemars(extend("x-tf-default" = "daily"))]
     pub schedule: Option<String>,
-    /// S3 URI the monitoring reports (and baselines) go to.
+    /// S3 URI the monitoring reports (and baselines) go to (required on SageMaker).
     #[schemars(regex(pattern = S3_URI), length(max = 512))]
-    pub output_s3_uri: String,
+    pub output_s3_uri: Option<String>,
     /// Instance type of the monitoring jobs.
     #[schemars(extend("x-tf-default" = "ml.m5.xlarge"))]
     pub instance_type: Option<String>,
@@ -229,6 +236,138 @@ pub struct MonitorState {
     /// CloudWatch alarms created for `alerts`.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub alarm_names: Option<Vec<String>>,
+    /// Watch an endpoint on Kubernetes (KServe or Seldon Core) with Prometheus alerting
+    /// rules instead of SageMaker Model Monitor.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub prometheus: Option<PrometheusAlerts>,
+}
+
+/// Prometheus alerting rules for a KServe or Seldon Core endpoint: one `PrometheusRule`
+/// (monitoring.coreos.com/v1, prometheus-operator) named after the monitor in `namespace`,
+/// applied by server-side apply with the field manager `terraform-provider-mlops`, with one
+/// alert per block set below. The rules use the metric names the runtime really exports:
+///
+/// - `seldon`: Seldon Core v1's executor, `seldon_api_executor_server_requests_seconds`
+///   (histogram; labels `deployment_name`, `service`, `code`; errors are codes other than
+///   2xx (REST) or `OK` (gRPC)), and for `drift` the alibi-detect server's
+///   `seldon_metric_drift_is_drift` of the detector's `deployment_name`.
+/// - `kserve`: KServe Serverless through Knative's queue-proxy (Knative 1.18 and earlier),
+///   `revision_app_request_count` and `revision_app_request_latencies` (milliseconds; labels
+///   `namespace_name`, `configuration_name` = `<endpoint>-predictor`,
+///   `response_code_class`).
+///
+/// Every series is matched on the `namespace` label Prometheus' pod and service monitors
+/// add (KServe: `namespace_name`). Each alert carries `severity`, `endpoint`, `namespace` and
+/// `labels`, for routing in Alertmanager.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PrometheusAlerts {
+    /// Namespace of the endpoint and of the PrometheusRule. Changing it replaces the rules.
+    #[schemars(
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
+        length(min = 1, max = 63)
+    )]
+    #[schemars(extend("x-tf" = ["requires_replace"]))]
+    pub namespace: String,
+    /// What serves the endpoint, which says the metric names: `seldon` or `kserve`.
+    #[schemars(extend("enum" = ["seldon", "kserve"]))]
+    pub runtime: String,
+    /// Window of the rates the rules compute, a Prometheus duration such as `5m`.
+    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(extend("x-tf-default" = "5m"))]
+    pub window: Option<String>,
+    /// Labels added to every alert (e.g. `team`), for routing.
+    pub labels: Option<BTreeMap<String, String>>,
+    /// Labels of the PrometheusRule object, e.g. the one your Prometheus' `ruleSelector`
+    /// picks (`release = "kube-prometheus-stack"`).
+    pub rule_labels: Option<BTreeMap<String, String>>,
+    /// Alert when the share of failed requests stays above `max_ratio`.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub error_rate: Option<ErrorRateAlert>,
+    /// Alert when a latency percentile stays above `max_seconds`.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub latency: Option<LatencyAlert>,
+    /// Alert when the endpoint gets no requests at all.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub no_traffic: Option<NoTrafficAlert>,
+    /// Alert when the drift detector reports drift (Seldon's alibi-detect server).
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub drift: Option<DriftAlert>,
+    /// Take over fields another field manager owns instead of failing with a conflict.
+    #[schemars(extend("x-tf-default" = false))]
+    pub force_conflicts: Option<bool>,
+    /// The alerts of the rule, in order.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub alert_names: Option<Vec<String>>,
+    /// The PrometheusRule's groups as applied (canonical JSON): an edit out of band shows
+    /// as a change here, and the next apply restores them.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub rules: Option<String>,
+}
+
+/// The share of failed requests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ErrorRateAlert {
+    /// Highest acceptable share of failed requests, e.g. `0.05`.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub max_ratio: f64,
+    /// How long it must hold before the alert fires, a Prometheus duration.
+    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(extend("x-tf-default" = "5m"))]
+    pub r#for: Option<String>,
+    /// The alert's `severity` label.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(extend("x-tf-default" = "critical"))]
+    pub severity: Option<String>,
+}
+
+/// A latency percentile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencyAlert {
+    /// Highest acceptable latency at `percentile`, in seconds.
+    #[schemars(range(min = 0.001, max = 3600.0))]
+    pub max_seconds: f64,
+    /// The percentile, e.g. `0.99`.
+    #[schemars(range(min = 0.5, max = 0.999))]
+    #[schemars(extend("x-tf-default" = 0.99))]
+    pub percentile: Option<f64>,
+    /// How long it must hold before the alert fires, a Prometheus duration.
+    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(extend("x-tf-default" = "10m"))]
+    pub r#for: Option<String>,
+    /// The alert's `severity` label.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(extend("x-tf-default" = "warning"))]
+    pub severity: Option<String>,
+}
+
+/// No requests at all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct NoTrafficAlert {
+    /// How long it must hold before the alert fires, a Prometheus duration.
+    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(extend("x-tf-default" = "15m"))]
+    pub r#for: Option<String>,
+    /// The alert's `severity` label.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(extend("x-tf-default" = "warning"))]
+    pub severity: Option<String>,
+}
+
+/// Drift reported by Seldon's alibi-detect server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DriftAlert {
+    /// The drift detector's deployment (the `deployment_name` label of its
+    /// `seldon_metric_drift_is_drift` gauge).
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
+    pub detector: String,
+    /// How long it must hold before the alert fires, a Prometheus duration.
+    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(extend("x-tf-default" = "15m"))]
+    pub r#for: Option<String>,
+    /// The alert's `severity` label.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(extend("x-tf-default" = "warning"))]
+    pub severity: Option<String>,
 }
 
 /// The two checks a monitor can run, each a job definition and a monitoring schedule.
@@ -256,11 +395,11 @@ impl MonitorState {
     pub(super) fn named(name: &str) -> Self {
         MonitorState {
             name: name.to_string(),
-            role_arn: String::new(),
+            role_arn: None,
             endpoint_name: None,
             batch_transform: None,
             schedule: None,
-            output_s3_uri: String::new(),
+            output_s3_uri: None,
             instance_type: None,
             instance_count: None,
             volume_size_gb: None,
@@ -277,7 +416,18 @@ impl MonitorState {
             data_quality_schedule_arn: None,
             model_quality_schedule_arn: None,
             alarm_names: None,
+            prometheus: None,
         }
+    }
+
+    /// The jobs' role (empty when not set; SageMaker's validation requires it).
+    pub(super) fn role(&self) -> &str {
+        self.role_arn.as_deref().unwrap_or_default()
+    }
+
+    /// Where reports go (empty when not set; SageMaker's validation requires it).
+    pub(super) fn output(&self) -> &str {
+        self.output_s3_uri.as_deref().unwrap_or_default()
     }
 
     /// The recorded job definition of a check.
@@ -320,8 +470,8 @@ impl MonitorState {
 #[cfg(test)]
 pub(super) fn churn_on_endpoint() -> MonitorState {
     let mut s = MonitorState::named("churn");
-    s.role_arn = "arn:aws:iam::123456789012:role/r".into();
+    s.role_arn = Some("arn:aws:iam::123456789012:role/r".into());
     s.endpoint_name = Some("churn".into());
-    s.output_s3_uri = "s3://m/churn".into();
+    s.output_s3_uri = Some("s3://m/churn".into());
     s
 }

@@ -14,6 +14,18 @@ use crate::validation::{validate_emails, validate_tags};
 /// The configuration checks of `mlops_monitor`.
 pub(super) fn validate(config: &Value, diags: &mut Diagnostics) {
     let root = AttrPath::root();
+    for (a, what) in [
+        ("role_arn", "the IAM role its jobs run as"),
+        ("output_s3_uri", "the S3 URI its reports go to"),
+    ] {
+        if config.attr(a).is_null() {
+            diags.error_at(
+                AttrPath::attr(a),
+                format!("Missing {a}"),
+                format!("SageMaker Model Monitor needs {a}, {what}. For an endpoint on Kubernetes, add a prometheus block instead."),
+            );
+        }
+    }
     validate_tags(config, "tags", diags);
     Rule::at_least_one_of(&["data_quality", "model_quality"])
         .hint("A monitor needs a data_quality block, a model_quality block, or both.")
