@@ -182,6 +182,13 @@ fn promtool_proves(groups: &Json) -> Result<()> {
     Ok(())
 }
 
+/// The restored rules still parse.
+fn promtool_proves_after_edit(groups: &Json) -> Result<()> {
+    let (ok, out) = RuleFile::new(groups)?.check()?;
+    ensure!(ok, "promtool check rules:\n{out}");
+    Ok(())
+}
+
 /// Served on Seldon and monitored: the PrometheusRule is created (with the rule labels and
 /// our field manager), promtool checks and unit-tests it; a threshold change updates it in
 /// place; a teammate's edit of the rule shows as drift and is restored; import; destroy.
@@ -223,7 +230,8 @@ fn seldon_endpoint_alerts_pass_promtool_update_drift_import_destroy() -> Result<
     // a new threshold: the rule changes in place
     .step(Step {
         config: seldon_config(&ALERTS.replace("max_ratio = 0.05", "max_ratio = 0.1")),
-        expect_plan: Some(re(r"(?s)mlops_monitor\.m will be updated in-place.*~ max_ratio\s*= 0\.05 -> 0\.1.*~ rules")),
+        // the plan shows the rule's change as JSON, for review
+        expect_plan: Some(re(r#"(?s)mlops_monitor\.m will be updated in-place.*~ rules\s*= jsonencode\(.*> 0\.05" -> ".*> 0\.1".*~ max_ratio\s*= 0\.05 -> 0\.1"#)),
         check: Some(Box::new(move |_| {
             let g = groups(&rule(&k2)?);
             let expr = g[0]["rules"][0]["expr"].as_str().unwrap_or_default().to_string();
@@ -232,7 +240,8 @@ fn seldon_endpoint_alerts_pass_promtool_update_drift_import_destroy() -> Result<
         })),
         ..Default::default()
     })
-    // a teammate edits the rule with kubectl: the plan shows it, the apply restores it
+    // a teammate edits the rule with kubectl: the plan shows it; the apply names the other
+    // field manager, and with force_conflicts takes the rule back
     .step(Step {
         config: seldon_config(&ALERTS.replace("max_ratio = 0.05", "max_ratio = 0.1")),
         before: Some(Box::new(move |_| {
@@ -240,17 +249,22 @@ fn seldon_endpoint_alerts_pass_promtool_update_drift_import_destroy() -> Result<
             g[0]["rules"][0]["expr"] = json!("vector(1) > 0");
             k3.merge_rule_as("kubectl-edit", NAMESPACE, "churn", json!({"spec": {"groups": g}}))
         })),
-        expect_plan: Some(re(r#"(?s)mlops_monitor\.m will be updated in-place.*~ rules\s*=.*vector\(1\) > 0"#)),
+        expect_plan: Some(re(r#"(?s)mlops_monitor\.m will be updated in-place.*~ rules\s*=.*"vector\(1\) > 0" -> "sum\(rate"#)),
+        expect_error: Some(re(r#"(?s)Server-side apply conflict.*conflict with "kubectl-edit".*\.spec\.groups.*force_conflicts = true"#)),
+        ..Default::default()
+    })
+    .step(Step {
+        config: seldon_config(&format!("{}    force_conflicts = true\n", ALERTS.replace("max_ratio = 0.05", "max_ratio = 0.1"))),
         check: Some(Box::new(move |_| {
             let g = groups(&rule(&k4)?);
             let expr = g[0]["rules"][0]["expr"].as_str().unwrap_or_default().to_string();
             ensure!(expr.contains("seldon_api_executor_server_requests_seconds_count") && expr.ends_with("> 0.1"), "restored: {expr}");
-            Ok(())
+            promtool_proves_after_edit(&g)
         })),
         ..Default::default()
     })
     .step(Step {
-        config: seldon_config(&ALERTS.replace("max_ratio = 0.05", "max_ratio = 0.1")),
+        config: seldon_config(&format!("{}    force_conflicts = true\n", ALERTS.replace("max_ratio = 0.05", "max_ratio = 0.1"))),
         import: Some((ADDR.into(), format!("prometheus:{NAMESPACE}/churn"), vec![])),
         ..Default::default()
     })

@@ -2,6 +2,10 @@
 //! `sagemaker/service-2.json`: EntityName, ArnOrName, ContainerImage, Url, TagKey...).
 
 /// `EntityName`: 1-63 characters, alphanumerics and single/multiple hyphens inside.
+/// A Prometheus duration, e.g. `5m` or `1h30m`.
+pub const PROM_DURATION: &str = r"^([0-9]+(ms|s|m|h|d|w|y))+$";
+/// A short label value for alert routing, e.g. `critical`.
+pub const SEVERITY: &str = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$";
 pub const ENTITY_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 /// `ArnOrName` for model package groups.
 pub const GROUP_ARN_OR_NAME: &str = r"^(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package-group/)?[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
@@ -26,6 +30,8 @@ pub const ACCOUNT_ID: &str = r"^[0-9]{12}$";
 /// of the regular expression when a value does not match. A test checks each pattern of
 /// every schema has an entry.
 pub const PATTERN_HELP: &[(&str, &str)] = &[
+    (PROM_DURATION, "give a Prometheus duration: a number and a unit (ms, s, m, h, d, w, y), e.g. \"5m\" or \"1h30m\""),
+    (SEVERITY, "use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. \"critical\")"),
     (ENTITY_NAME, "use 1-63 letters, digits and hyphens, starting and ending with a letter or digit (e.g. \"churn-model\"; no underscores or dots)"),
     (GROUP_ARN_OR_NAME, "give a group name (1-63 letters, digits and hyphens, e.g. \"churn-model\") or a model package group ARN (arn:aws:sagemaker:<region>:<account>:model-package-group/<name>)"),
     (ENTITY_DESCRIPTION, "use letters, digits, spaces, punctuation and symbols only (no control characters such as tabs or newlines)"),

@@ -316,7 +316,7 @@ impl Kube {
                 Diagnostic::error(
                     "Server-side apply conflict",
                     format!(
-                        "Could not {op} {subject} on {}: {}. Another field manager changed fields this resource manages (field manager `{}`). Either remove those attributes from the configuration, make the other manager stop changing them, or set `force_conflicts = true` in the kubernetes block to take them over.",
+                        "Could not {op} {subject} on {}: {}. Another field manager changed fields this resource manages (field manager `{}`). Either remove those attributes from the configuration, make the other manager stop changing them, or set `force_conflicts = true` (in the resource's kubernetes, seldon or prometheus block) to take them over.",
                         self.server,
                         r.message,
                         FIELD_MANAGER

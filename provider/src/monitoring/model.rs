@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::validation::ROLE_ARN;
+use crate::validation::{PROM_DURATION, ROLE_ARN, SEVERITY};
 
 pub(super) const S3_URI: &str = r"^s3://([^/]+)/?(.*)$";
 
@@ -272,7 +272,7 @@ pub struct PrometheusAlerts {
     #[schemars(extend("enum" = ["seldon", "kserve"]))]
     pub runtime: String,
     /// Window of the rates the rules compute, a Prometheus duration such as `5m`.
-    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(regex(pattern = PROM_DURATION))]
     #[schemars(extend("x-tf-default" = "5m"))]
     pub window: Option<String>,
     /// Labels added to every alert (e.g. `team`), for routing.
@@ -311,11 +311,11 @@ pub struct ErrorRateAlert {
     #[schemars(range(min = 0.0, max = 1.0))]
     pub max_ratio: f64,
     /// How long it must hold before the alert fires, a Prometheus duration.
-    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(regex(pattern = PROM_DURATION))]
     #[schemars(extend("x-tf-default" = "5m"))]
     pub r#for: Option<String>,
     /// The alert's `severity` label.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(regex(pattern = SEVERITY))]
     #[schemars(extend("x-tf-default" = "critical"))]
     pub severity: Option<String>,
 }
@@ -331,11 +331,11 @@ pub struct LatencyAlert {
     #[schemars(extend("x-tf-default" = 0.99))]
     pub percentile: Option<f64>,
     /// How long it must hold before the alert fires, a Prometheus duration.
-    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(regex(pattern = PROM_DURATION))]
     #[schemars(extend("x-tf-default" = "10m"))]
     pub r#for: Option<String>,
     /// The alert's `severity` label.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(regex(pattern = SEVERITY))]
     #[schemars(extend("x-tf-default" = "warning"))]
     pub severity: Option<String>,
 }
@@ -344,11 +344,11 @@ pub struct LatencyAlert {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct NoTrafficAlert {
     /// How long it must hold before the alert fires, a Prometheus duration.
-    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(regex(pattern = PROM_DURATION))]
     #[schemars(extend("x-tf-default" = "15m"))]
     pub r#for: Option<String>,
     /// The alert's `severity` label.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(regex(pattern = SEVERITY))]
     #[schemars(extend("x-tf-default" = "warning"))]
     pub severity: Option<String>,
 }
@@ -361,11 +361,11 @@ pub struct DriftAlert {
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), length(max = 63))]
     pub detector: String,
     /// How long it must hold before the alert fires, a Prometheus duration.
-    #[schemars(regex(pattern = r"^([0-9]+(ms|s|m|h|d|w|y))+$"))]
+    #[schemars(regex(pattern = PROM_DURATION))]
     #[schemars(extend("x-tf-default" = "15m"))]
     pub r#for: Option<String>,
     /// The alert's `severity` label.
-    #[schemars(regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$"))]
+    #[schemars(regex(pattern = SEVERITY))]
     #[schemars(extend("x-tf-default" = "warning"))]
     pub severity: Option<String>,
 }
