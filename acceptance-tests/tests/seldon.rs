@@ -338,6 +338,66 @@ fn drift_delete_adoption_and_someone_elses_deployment() -> Result<()> {
     Ok(())
 }
 
+/// A custom image Seldon never reports Available: the apply fails at its timeout, and state
+/// records the deployment as it is (not ready), so nothing is lost; once Seldon reports it
+/// Available, the next apply completes.
+#[test]
+fn custom_image_that_never_becomes_available_times_out_and_state_keeps_it() -> Result<()> {
+    let Some(k) = start("custom_image_that_never_becomes_available_times_out_and_state_keeps_it")?
+    else {
+        return Ok(());
+    };
+    k.controller(Controller::Idle);
+    k.run_controller(NAMESPACE);
+    let config = endpoint(
+        "    image          = \"registry.example.com/churn-server:1\"\n    model_data_url = \"s3://models/churn/1\"\n    environment = {\n      WORKERS = \"2\"\n    }\n",
+        "    replicas = 1\n",
+        "  timeouts {\n    create = \"3s\"\n  }\n",
+    );
+    let emulator = Emulator::start()?;
+    let ws = Workspace::new(&emulator, Install::Mirror)?;
+    ws.write_config(&format!(
+        "{}{config}",
+        provider_block(&k.provider_kubernetes(""))
+    ))?;
+    ws.init()?;
+    let r = ws.tf(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(
+        r.code != 0
+            && re(r"(?s)Timed out waiting for SeldonDeployment ml/churn to be Available")
+                .is_match(&r.all()),
+        "{}",
+        r.all()
+    );
+    let s = ws.state()?;
+    let seldon = s.attr(ADDR, "seldon")?;
+    ensure!(
+        seldon["ready"] == false && seldon["storage_uri"] == "s3://models/churn/1",
+        "state keeps it: {seldon}"
+    );
+    let o = live(&k)?;
+    let main = at(&o, "/spec/predictors/0");
+    ensure!(
+        main["graph"].get("implementation").is_none()
+            && main["graph"]["modelUri"] == "s3://models/churn/1",
+        "{o}"
+    );
+    let c = at(main, "/componentSpecs/0/spec/containers/0");
+    ensure!(
+        c["image"] == "registry.example.com/churn-server:1"
+            && c["env"] == json!([{"name": "WORKERS", "value": "2"}]),
+        "{o}"
+    );
+    // Seldon gets there: the tainted deployment is replaced and the apply completes
+    k.controller(Controller::Ready(Duration::from_millis(100)));
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(ws.state()?.attr(ADDR, "seldon")?["ready"] == true);
+    ws.assert_plan_empty()?;
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(k.get_seldon(NAMESPACE, "churn")?.is_none(), "destroyed");
+    Ok(())
+}
+
 #[test]
 fn invalid_seldon_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
     let emulator = Emulator::start()?;
