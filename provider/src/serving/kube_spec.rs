@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value as Json};
 
 use super::kube_checks::ANNOTATION_PREFIX;
-use super::model::{KubeResources, Probe};
+use super::model::{KubeResources, Probe, Variant, DEFAULT_VARIANT};
 
 /// The registry group an object serves the latest approved version of.
 pub const GROUP_ANNOTATION: &str = "mlops.terraform.io/model-package-group";
@@ -183,4 +183,68 @@ pub fn env_from(j: Option<&Json>) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Which fields a read of `prior` takes: an import stub, whose model names no source, takes
+/// every field.
+pub fn fields_of(prior: &Variant) -> Fields {
+    let import = prior.model_package_group.is_none()
+        && prior.model_package_arn.is_none()
+        && prior.image.is_none()
+        && prior.model_data_url.is_none();
+    if import {
+        Fields::All
+    } else {
+        Fields::Managed
+    }
+}
+
+/// What a live object says of the `model` block it serves.
+pub struct LiveModel<'a> {
+    /// The object's annotations (the registry group and version it serves).
+    pub annotations: &'a BTreeMap<String, String>,
+    /// The custom container's image.
+    pub image: Option<&'a str>,
+    /// The artifact it loads.
+    pub storage: Option<String>,
+    /// The container's environment (without the provider's own variables).
+    pub env: BTreeMap<String, String>,
+}
+
+/// The `model` block as the live object says, for the fields `prior` manages: a registry
+/// version (from the annotations) or the artifact, the image and the environment.
+pub fn observed_model(prior: &Variant, live: LiveModel<'_>) -> Variant {
+    let fields = fields_of(prior);
+    let import = fields == Fields::All;
+    let package_arn = live.annotations.get(PACKAGE_ANNOTATION).cloned();
+    let from_registry = if import {
+        package_arn.is_some()
+    } else {
+        prior.model_package_arn.is_some() || prior.model_package_group.is_some()
+    };
+    Variant {
+        name: prior
+            .name
+            .clone()
+            .or_else(|| import.then(|| DEFAULT_VARIANT.into())),
+        weight: prior.weight.or(import.then_some(1.0)),
+        model_package_group: if import {
+            live.annotations.get(GROUP_ANNOTATION).cloned()
+        } else {
+            prior.model_package_group.clone()
+        },
+        model_package_arn: if from_registry {
+            package_arn.or_else(|| prior.model_package_arn.clone())
+        } else {
+            None
+        },
+        image: live.image.map(String::from),
+        model_data_url: if from_registry { None } else { live.storage },
+        environment: managed(
+            &prior.environment,
+            Some(live.env).filter(|e| !e.is_empty()),
+            fields,
+        ),
+        ..Default::default()
+    }
 }

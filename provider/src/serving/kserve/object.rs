@@ -12,10 +12,11 @@ use super::readiness::readiness;
 use crate::kubernetes::objects::string_map;
 use crate::ownership::{MARKER_ANNOTATION, MARKER_VALUE};
 use crate::serving::kube_spec::{
-    env_from, env_json, i64_at, managed, managed_map, probe_from, probe_json, resources_from,
-    resources_json, str_at, Fields, GROUP_ANNOTATION, PACKAGE_ANNOTATION,
+    env_from, env_json, fields_of, i64_at, managed, managed_map, observed_model, probe_from,
+    probe_json, resources_from, resources_json, str_at, LiveModel, GROUP_ANNOTATION,
+    PACKAGE_ANNOTATION,
 };
-use crate::serving::model::{EndpointState, KubernetesServing, Variant, DEFAULT_VARIANT};
+use crate::serving::model::{EndpointState, KubernetesServing};
 
 /// Name of the predictor container of a custom image (KServe's convention).
 const CONTAINER_NAME: &str = "kserve-container";
@@ -140,11 +141,7 @@ pub fn desired(s: &EndpointState, storage: Option<&str>) -> Json {
 pub fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
     let pk = kube_of(prior);
     let pm = &prior.model;
-    let import = pm.model_package_group.is_none()
-        && pm.model_package_arn.is_none()
-        && pm.image.is_none()
-        && pm.model_data_url.is_none();
-    let fields = if import { Fields::All } else { Fields::Managed };
+    let fields = fields_of(pm);
     let pred = obj
         .pointer("/spec/predictor")
         .cloned()
@@ -159,36 +156,16 @@ pub fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
             .and_then(|m| str_at(m, "/storageUri"))
             .map(String::from),
     };
-    let package_arn = annotations.get(PACKAGE_ANNOTATION).cloned();
-    let from_registry = if import {
-        package_arn.is_some()
-    } else {
-        pm.model_package_arn.is_some() || pm.model_package_group.is_some()
-    };
     let container_port = container.and_then(|c| i64_at(c, "/ports/0/containerPort"));
-    let model = Variant {
-        name: pm
-            .name
-            .clone()
-            .or_else(|| import.then(|| DEFAULT_VARIANT.into())),
-        weight: pm.weight.or(import.then_some(1.0)),
-        model_package_group: if import {
-            annotations.get(GROUP_ANNOTATION).cloned()
-        } else {
-            pm.model_package_group.clone()
+    let model = observed_model(
+        pm,
+        LiveModel {
+            annotations: &annotations,
+            image: container.and_then(|c| str_at(c, "/image")),
+            storage: storage.clone(),
+            env,
         },
-        model_package_arn: if from_registry {
-            package_arn.or_else(|| pm.model_package_arn.clone())
-        } else {
-            None
-        },
-        image: container
-            .and_then(|c| str_at(c, "/image"))
-            .map(String::from),
-        model_data_url: if from_registry { None } else { storage.clone() },
-        environment: managed(&pm.environment, Some(env).filter(|e| !e.is_empty()), fields),
-        ..Default::default()
-    };
+    );
     let fmt = model_spec.and_then(|m| m.get("modelFormat"));
     let res_json = container.or(model_spec).and_then(|c| c.get("resources"));
     let kube = KubernetesServing {

@@ -12,10 +12,10 @@ use serde_json::{json, Map, Value as Json};
 use crate::kubernetes::objects::string_map;
 use crate::ownership::{MARKER_ANNOTATION, MARKER_VALUE};
 use crate::serving::kube_spec::{
-    env_from, env_json, i64_at, managed, managed_map, resources_from, resources_json, str_at,
-    Fields, GROUP_ANNOTATION, PACKAGE_ANNOTATION,
+    env_from, env_json, fields_of, i64_at, managed, managed_map, observed_model, resources_from,
+    resources_json, str_at, Fields, LiveModel, GROUP_ANNOTATION, PACKAGE_ANNOTATION,
 };
-use crate::serving::model::{EndpointState, SeldonServing, Variant, DEFAULT_VARIANT};
+use crate::serving::model::{EndpointState, SeldonServing, Variant};
 
 /// The predictor serving the stable model (all traffic without a canary).
 pub const MAIN: &str = "main";
@@ -225,11 +225,8 @@ fn model_uri(p: Option<&Json>) -> Option<String> {
 pub fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
     let pk = seldon_of(prior);
     let pm = &prior.model;
-    let import = pm.model_package_group.is_none()
-        && pm.model_package_arn.is_none()
-        && pm.image.is_none()
-        && pm.model_data_url.is_none();
-    let fields = if import { Fields::All } else { Fields::Managed };
+    let fields = fields_of(pm);
+    let import = fields == Fields::All;
     let main = predictor_named(obj, MAIN);
     let canary = predictor_named(obj, CANARY);
     let shadow = predictor_named(obj, SHADOW);
@@ -238,36 +235,15 @@ pub fn observe(prior: &EndpointState, obj: &Json) -> EndpointState {
     let stable = canary.and(model_uri(main));
     let container = main.and_then(|p| p.pointer("/componentSpecs/0/spec/containers/0"));
     let annotations = string_map(obj.pointer("/metadata/annotations"));
-    let package_arn = annotations.get(PACKAGE_ANNOTATION).cloned();
-    let from_registry = if import {
-        package_arn.is_some()
-    } else {
-        pm.model_package_arn.is_some() || pm.model_package_group.is_some()
-    };
-    let env = env_from(container.and_then(|c| c.get("env")));
-    let model = Variant {
-        name: pm
-            .name
-            .clone()
-            .or_else(|| import.then(|| DEFAULT_VARIANT.into())),
-        weight: pm.weight.or(import.then_some(1.0)),
-        model_package_group: if import {
-            annotations.get(GROUP_ANNOTATION).cloned()
-        } else {
-            pm.model_package_group.clone()
+    let model = observed_model(
+        pm,
+        LiveModel {
+            annotations: &annotations,
+            image: container.and_then(|c| str_at(c, "/image")),
+            storage: storage.clone(),
+            env: env_from(container.and_then(|c| c.get("env"))),
         },
-        model_package_arn: if from_registry {
-            package_arn.or_else(|| pm.model_package_arn.clone())
-        } else {
-            None
-        },
-        image: container
-            .and_then(|c| str_at(c, "/image"))
-            .map(String::from),
-        model_data_url: if from_registry { None } else { storage.clone() },
-        environment: managed(&pm.environment, Some(env).filter(|e| !e.is_empty()), fields),
-        ..Default::default()
-    };
+    );
     let shadow_variant = match (&prior.shadow, shadow) {
         (Some(ps), Some(live)) => Some(Variant {
             model_data_url: model_uri(Some(live)),
