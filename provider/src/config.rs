@@ -11,8 +11,9 @@ pub use crate::mlflow::MlflowConfig;
 
 /// The `mlops` provider manages the MLOps lifecycle on Amazon SageMaker: model registry,
 /// pipelines, serving and monitoring; endpoints can also be served on Kubernetes with KServe
-/// (the `kubernetes` block), and the model registry can live in an MLflow tracking server
-/// (the `mlflow` block).
+/// or Seldon Core and watched with Prometheus alerting rules (the `kubernetes` block says how
+/// to reach the cluster), and the model registry can live in an MLflow tracking server (the
+/// `mlflow` block).
 ///
 /// Credentials come from the standard AWS chain (environment, shared config and credentials
 /// files with `profile`, SSO, web identity such as GitLab CI OIDC via
@@ -64,7 +65,8 @@ pub struct ProviderConfig {
     #[schemars(extend("x-tf" = ["block"]))]
     pub default_tags: Option<DefaultTags>,
 
-    /// Access to a Kubernetes cluster for endpoints served with KServe.
+    /// Access to a Kubernetes cluster for endpoints served with KServe or Seldon Core and for
+    /// Prometheus alerting rules.
     #[schemars(extend("x-tf" = ["block"]))]
     pub kubernetes: Option<KubernetesConfig>,
 

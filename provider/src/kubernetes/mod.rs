@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 pub const FIELD_MANAGER: &str = "terraform-provider-mlops";
 
 /// Access to a Kubernetes cluster, for `mlops_endpoint` resources with a `kubernetes` block
-/// (KServe). Give one of: `config_path` (with `config_context`), `in_cluster`, or `host`
+/// (KServe) or a `seldon` block (Seldon Core), and `mlops_monitor` resources with a
+/// `prometheus` block. Give one of: `config_path` (with `config_context`), `in_cluster`, or `host`
 /// (with `token` and `cluster_ca_certificate`). Without any, kube's standard loading applies:
 /// `KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account. Nothing is
 /// loaded or contacted unless a resource uses Kubernetes.
