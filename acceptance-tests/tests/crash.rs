@@ -340,9 +340,9 @@ impl Lab {
                 if r.signal == "-INT" {
                     failed.push("after Ctrl-C, terraform.tfstate is cut short".into());
                 } else {
-                    trace
-                        .checks
-                        .push("terraform.tfstate cut by the kill, its backup put back");
+                    trace.checks.push(
+                        "terraform.tfstate cut by the kill, its backup put back (none: removed)",
+                    );
                 }
             }
             trace.interrupted = Some(i);
