@@ -77,33 +77,43 @@ pub struct KubeApiServer {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
-fn sdep() -> ApiResource {
-    ApiResource {
-        group: "machinelearning.seldon.io".into(),
-        version: "v1".into(),
-        api_version: "machinelearning.seldon.io/v1".into(),
-        kind: "SeldonDeployment".into(),
-        plural: "seldondeployments".into(),
-    }
+/// The kinds of custom object the tests read and change out of band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    InferenceService,
+    SeldonDeployment,
+    PrometheusRule,
 }
 
-fn prometheus_rule() -> ApiResource {
-    ApiResource {
-        group: "monitoring.coreos.com".into(),
-        version: "v1".into(),
-        api_version: "monitoring.coreos.com/v1".into(),
-        kind: "PrometheusRule".into(),
-        plural: "prometheusrules".into(),
-    }
-}
-
-fn isvc() -> ApiResource {
-    ApiResource {
-        group: "serving.kserve.io".into(),
-        version: "v1beta1".into(),
-        api_version: "serving.kserve.io/v1beta1".into(),
-        kind: "InferenceService".into(),
-        plural: "inferenceservices".into(),
+impl Kind {
+    fn resource(self) -> ApiResource {
+        let (group, version, kind, plural) = match self {
+            Kind::InferenceService => (
+                "serving.kserve.io",
+                "v1beta1",
+                "InferenceService",
+                "inferenceservices",
+            ),
+            Kind::SeldonDeployment => (
+                "machinelearning.seldon.io",
+                "v1",
+                "SeldonDeployment",
+                "seldondeployments",
+            ),
+            Kind::PrometheusRule => (
+                "monitoring.coreos.com",
+                "v1",
+                "PrometheusRule",
+                "prometheusrules",
+            ),
+        };
+        ApiResource {
+            group: group.into(),
+            version: version.into(),
+            api_version: format!("{group}/{version}"),
+            kind: kind.into(),
+            plural: plural.into(),
+        }
     }
 }
 
@@ -313,9 +323,9 @@ impl KubeApiServer {
                 .with_context(|| format!("creating the CRD of {f}"))?;
         }
         // Served once established and discovered.
-        let api = self.isvc_api(NAMESPACE);
+        let api = self.api(Kind::InferenceService, NAMESPACE);
         let start = Instant::now();
-        let seldon = self.seldon_api(NAMESPACE);
+        let seldon = self.api(Kind::SeldonDeployment, NAMESPACE);
         while self.rt.block_on(api.list(&Default::default())).is_err()
             || self.rt.block_on(seldon.list(&Default::default())).is_err()
         {
@@ -327,68 +337,46 @@ impl KubeApiServer {
         Ok(())
     }
 
-    fn rule_api(&self, ns: &str) -> Api<DynamicObject> {
-        Api::namespaced_with(self.client.clone(), ns, &prometheus_rule())
+    fn api(&self, kind: Kind, ns: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), ns, &kind.resource())
     }
 
-    /// A PrometheusRule as JSON, or `None`.
-    pub fn get_rule(&self, ns: &str, name: &str) -> Result<Option<Json>> {
-        let o = self.rt.block_on(self.rule_api(ns).get_opt(name))?;
+    /// An object of `kind` as JSON, or `None`.
+    pub fn get_of(&self, kind: Kind, ns: &str, name: &str) -> Result<Option<Json>> {
+        let o = self.rt.block_on(self.api(kind, ns).get_opt(name))?;
         Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null)))
     }
 
-    /// A JSON merge patch of a PrometheusRule by another field manager (`kubectl edit`).
-    pub fn merge_rule_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
+    /// Create an object as someone else would (`obj` is the whole object).
+    pub fn create_of(&self, kind: Kind, ns: &str, obj: Json) -> Result<()> {
+        let o: DynamicObject = serde_json::from_value(obj)?;
+        self.rt
+            .block_on(self.api(kind, ns).create(&PostParams::default(), &o))?;
+        Ok(())
+    }
+
+    /// A JSON merge patch by another field manager (e.g. `kubectl edit`).
+    pub fn merge_of(
+        &self,
+        kind: Kind,
+        manager: &str,
+        ns: &str,
+        name: &str,
+        patch: Json,
+    ) -> Result<()> {
         let pp = PatchParams {
             field_manager: Some(manager.into()),
             ..Default::default()
         };
         self.rt
-            .block_on(self.rule_api(ns).patch(name, &pp, &Patch::Merge(&patch)))?;
+            .block_on(self.api(kind, ns).patch(name, &pp, &Patch::Merge(&patch)))?;
         Ok(())
     }
 
-    /// Create a PrometheusRule as someone else would (`obj` is the whole object).
-    pub fn create_rule(&self, ns: &str, obj: Json) -> Result<()> {
-        let o: DynamicObject = serde_json::from_value(obj)?;
+    /// Delete an object out of band.
+    pub fn delete_of(&self, kind: Kind, ns: &str, name: &str) -> Result<()> {
         self.rt
-            .block_on(self.rule_api(ns).create(&PostParams::default(), &o))?;
-        Ok(())
-    }
-
-    fn seldon_api(&self, ns: &str) -> Api<DynamicObject> {
-        Api::namespaced_with(self.client.clone(), ns, &sdep())
-    }
-
-    /// A SeldonDeployment as JSON, or `None`.
-    pub fn get_seldon(&self, ns: &str, name: &str) -> Result<Option<Json>> {
-        let o = self.rt.block_on(self.seldon_api(ns).get_opt(name))?;
-        Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null)))
-    }
-
-    /// Create a SeldonDeployment as someone else would (`obj` is the whole object).
-    pub fn create_seldon(&self, ns: &str, obj: Json) -> Result<()> {
-        let o: DynamicObject = serde_json::from_value(obj)?;
-        self.rt
-            .block_on(self.seldon_api(ns).create(&PostParams::default(), &o))?;
-        Ok(())
-    }
-
-    /// A JSON merge patch of a SeldonDeployment by another field manager (`kubectl edit`).
-    pub fn merge_seldon_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
-        let pp = PatchParams {
-            field_manager: Some(manager.into()),
-            ..Default::default()
-        };
-        self.rt
-            .block_on(self.seldon_api(ns).patch(name, &pp, &Patch::Merge(&patch)))?;
-        Ok(())
-    }
-
-    /// Delete a SeldonDeployment out of band.
-    pub fn delete_seldon(&self, ns: &str, name: &str) -> Result<()> {
-        self.rt
-            .block_on(self.seldon_api(ns).delete(name, &Default::default()))?;
+            .block_on(self.api(kind, ns).delete(name, &Default::default()))?;
         Ok(())
     }
 
@@ -403,15 +391,11 @@ impl KubeApiServer {
     ) -> Result<()> {
         set_seldon_status_rt(
             self.rt.handle(),
-            &self.seldon_api(ns),
+            &self.api(Kind::SeldonDeployment, ns),
             name,
             available,
             description,
         )
-    }
-
-    fn isvc_api(&self, ns: &str) -> Api<DynamicObject> {
-        Api::namespaced_with(self.client.clone(), ns, &isvc())
     }
 
     /// The kubeconfig for the provider.
@@ -442,8 +426,7 @@ impl KubeApiServer {
 
     /// An InferenceService as JSON, or `None`.
     pub fn get(&self, ns: &str, name: &str) -> Result<Option<Json>> {
-        let o = self.rt.block_on(self.isvc_api(ns).get_opt(name))?;
-        Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null)))
+        self.get_of(Kind::InferenceService, ns, name)
     }
 
     /// Server-side apply of `patch` by another field manager (e.g. a teammate's kubectl).
@@ -452,30 +435,23 @@ impl KubeApiServer {
         p["apiVersion"] = "serving.kserve.io/v1beta1".into();
         p["kind"] = "InferenceService".into();
         p["metadata"]["name"] = name.into();
-        self.rt.block_on(self.isvc_api(ns).patch(
-            name,
-            &PatchParams::apply(manager).force(),
-            &Patch::Apply(&p),
-        ))?;
+        self.rt
+            .block_on(self.api(Kind::InferenceService, ns).patch(
+                name,
+                &PatchParams::apply(manager).force(),
+                &Patch::Apply(&p),
+            ))?;
         Ok(())
     }
 
-    /// A JSON merge patch by another field manager (e.g. `kubectl edit`).
+    /// A JSON merge patch of an InferenceService by another field manager.
     pub fn merge_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
-        let pp = PatchParams {
-            field_manager: Some(manager.into()),
-            ..Default::default()
-        };
-        self.rt
-            .block_on(self.isvc_api(ns).patch(name, &pp, &Patch::Merge(&patch)))?;
-        Ok(())
+        self.merge_of(Kind::InferenceService, manager, ns, name, patch)
     }
 
-    /// Delete out of band.
+    /// Delete an InferenceService out of band.
     pub fn delete(&self, ns: &str, name: &str) -> Result<()> {
-        self.rt
-            .block_on(self.isvc_api(ns).delete(name, &Default::default()))?;
-        Ok(())
+        self.delete_of(Kind::InferenceService, ns, name)
     }
 
     /// Play the KServe controller once: report the current generation Ready or not.
@@ -489,7 +465,7 @@ impl KubeApiServer {
     ) -> Result<()> {
         set_status_rt(
             self.rt.handle(),
-            &self.isvc_api(ns),
+            &self.api(Kind::InferenceService, ns),
             name,
             ready,
             reason,
@@ -505,8 +481,8 @@ impl KubeApiServer {
     /// Run the stand-in KServe controller for `ns` in the background (until drop): every new
     /// generation of an InferenceService gets the status the current [`Controller`] says.
     pub fn run_controller(&self, ns: &str) {
-        self.run_controller_of(self.isvc_api(ns), false);
-        self.run_controller_of(self.seldon_api(ns), true);
+        self.run_controller_of(self.api(Kind::InferenceService, ns), false);
+        self.run_controller_of(self.api(Kind::SeldonDeployment, ns), true);
     }
 
     /// The stand-in controller of one kind (`seldon`: SeldonDeployments, else

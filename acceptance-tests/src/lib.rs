@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use regex::Regex;
 use serde_json::Value as Json;
 
@@ -631,4 +631,23 @@ pub fn plan_rejections(
         }
     }
     Ok(failures)
+}
+
+/// [`plan_rejections`], failing with every case that did not behave.
+pub fn ensure_rejected(
+    ws: &Workspace,
+    emulator: &Emulator,
+    addresses: &[&str],
+    cases: &[Rejection<'_>],
+    extra: &dyn Fn(&str, &str) -> Option<String>,
+) -> Result<()> {
+    let failures = plan_rejections(ws, emulator, addresses, cases, extra)?;
+    ensure!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use acceptance_tests::{
-    plan_rejections, provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+    ensure_rejected, provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
 };
 use anyhow::{ensure, Context, Result};
 use aws_sdk_sagemaker::types::EndpointStatus;
@@ -469,14 +469,7 @@ fn invalid_endpoints_are_rejected_at_plan_without_api_calls() -> Result<()> {
         ("duplicate variant names", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n  variant {{\n    image = \"{IMAGE}\"\n    instance_type = \"ml.m5.large\"\n  }}\n")), r#"(?s)Duplicate variant name.*"primary".*default name of the model block"#),
         ("rollout of serverless", endpoint(&format!("  model {{\n    image = \"{IMAGE}\"\n    serverless {{\n      memory_mb = 2048\n      max_concurrency = 1\n    }}\n  }}\n  rollout {{\n    strategy = \"canary\"\n  }}\n")), r"(?s)Rollout of a serverless endpoint"),
     ];
-    let failures = plan_rejections(&ws, &emulator, &["mlops_endpoint.e"], &cases, &|_, _| None)?;
-    ensure!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    ensure_rejected(&ws, &emulator, &["mlops_endpoint.e"], &cases, &|_, _| None)?;
     // no approved version in the group: an error naming the group, before anything is created
     ws.write_config(&format!(
         "{}resource \"mlops_model_package_group\" \"g\" {{\n  name = \"empty\"\n}}\n",

@@ -1,7 +1,7 @@
 //! `mlops_monitor` against the real Terraform CLI and the emulator's Model Monitor.
 
 use acceptance_tests::{
-    plan_rejections, provider_block, raw, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+    ensure_rejected, provider_block, raw, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
 };
 use anyhow::{ensure, Result};
 
@@ -475,14 +475,7 @@ fn invalid_monitors_are_rejected_at_plan_without_api_calls() -> Result<()> {
             r#"(?s)Invalid ID.*"group-1" is not a sg-"#,
         ),
     ];
-    let failures = plan_rejections(&ws, &emulator, &["mlops_monitor.m"], &cases, &|_, _| None)?;
-    ensure!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    ensure_rejected(&ws, &emulator, &["mlops_monitor.m"], &cases, &|_, _| None)?;
     Ok(())
 }
 

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use acceptance_tests::kube::{Controller, KubeApiServer, NAMESPACE};
+use acceptance_tests::kube::{Controller, Kind, KubeApiServer, NAMESPACE};
 use acceptance_tests::promtool::RuleFile;
 use acceptance_tests::{
-    plan_rejections, provider_block, re, Emulator, Install, Step, TestCase, Workspace,
+    ensure_rejected, provider_block, re, Emulator, Install, Step, TestCase, Workspace,
 };
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value as Json};
@@ -22,7 +22,7 @@ fn start(test: &str) -> Result<Option<Arc<KubeApiServer>>> {
 }
 
 fn rule(k: &KubeApiServer) -> Result<Json> {
-    k.get_rule(NAMESPACE, "churn")?
+    k.get_of(Kind::PrometheusRule, NAMESPACE, "churn")?
         .context("PrometheusRule ml/churn does not exist")
 }
 
@@ -204,7 +204,8 @@ fn seldon_endpoint_alerts_pass_promtool_update_drift_import_destroy() -> Result<
     let kd = k.clone();
     tc.check_destroyed = Some(Box::new(move |_| {
         ensure!(
-            kd.get_rule(NAMESPACE, "churn")?.is_none(),
+            kd.get_of(Kind::PrometheusRule, NAMESPACE, "churn")?
+                .is_none(),
             "PrometheusRule left after destroy"
         );
         Ok(())
@@ -247,7 +248,7 @@ fn seldon_endpoint_alerts_pass_promtool_update_drift_import_destroy() -> Result<
         before: Some(Box::new(move |_| {
             let mut g = groups(&rule(&k3)?);
             g[0]["rules"][0]["expr"] = json!("vector(1) > 0");
-            k3.merge_rule_as("kubectl-edit", NAMESPACE, "churn", json!({"spec": {"groups": g}}))
+            k3.merge_of(Kind::PrometheusRule, "kubectl-edit", NAMESPACE, "churn", json!({"spec": {"groups": g}}))
         })),
         expect_plan: Some(re(r#"(?s)mlops_monitor\.m will be updated in-place.*~ rules\s*=.*"vector\(1\) > 0" -> "sum\(rate"#)),
         expect_error: Some(re(r#"(?s)Server-side apply conflict.*conflict with "kubectl-edit".*\.spec\.groups.*force_conflicts = true"#)),
@@ -328,7 +329,11 @@ fn kserve_endpoint_alerts_use_knative_metrics() -> Result<()> {
     let (ok, out) = f.test(&tests)?;
     ensure!(ok && out.contains("SUCCESS"), "promtool test rules:\n{out}");
     ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
-    ensure!(k.get_rule(NAMESPACE, "churn")?.is_none(), "destroyed");
+    ensure!(
+        k.get_of(Kind::PrometheusRule, NAMESPACE, "churn")?
+            .is_none(),
+        "destroyed"
+    );
     Ok(())
 }
 
@@ -338,7 +343,7 @@ fn someone_elses_rule_is_not_taken_over() -> Result<()> {
     let Some(k) = start("someone_elses_rule_is_not_taken_over")? else {
         return Ok(());
     };
-    k.create_rule(
+    k.create_of(Kind::PrometheusRule,
         NAMESPACE,
         json!({
             "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
@@ -390,14 +395,7 @@ fn invalid_prometheus_monitors_are_rejected_at_plan_without_api_calls() -> Resul
         ("bad label", monitor("", &format!("{alert}    labels = {{\n      \"team-name\" = \"x\"\n    }}\n")), r#"(?s)Invalid label name.*"team-name""#),
         ("SageMaker monitor without role", "resource \"mlops_monitor\" \"m\" {\n  name          = \"churn\"\n  endpoint_name = \"churn\"\n  output_s3_uri = \"s3://m/churn\"\n  data_quality {}\n}\n".to_string(), r"(?s)Missing role_arn.*add a prometheus block instead"),
     ];
-    let failures = plan_rejections(&ws, &emulator, &[ADDR], &cases, &|_, _| None)?;
-    ensure!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    ensure_rejected(&ws, &emulator, &[ADDR], &cases, &|_, _| None)?;
     Ok(())
 }
 
@@ -418,7 +416,7 @@ fn prometheus_example_applies() -> Result<()> {
         config: hcl,
         check: Some(Box::new(move |_| {
             let o = k1
-                .get_rule(NAMESPACE, "churn-alerts")?
+                .get_of(Kind::PrometheusRule, NAMESPACE, "churn-alerts")?
                 .context("the example's rule")?;
             let (ok, out) = RuleFile::new(&groups(&o))?.check()?;
             ensure!(ok, "promtool check rules:\n{out}");
