@@ -5,13 +5,30 @@
 //! [`crate::ownership`] behave the same for all of them.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
 use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Phase, Want};
+use regex::Regex;
 use serde_json::Value as Json;
 
 use super::{Kube, FIELD_MANAGER};
 use crate::ownership::{existing_by, log_adopting, Existing, Taken, MARKER_ANNOTATION};
+
+static DNS_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("static regex"));
+
+/// A DNS-1123 label (namespaces and most object names): 1-63 lowercase letters, digits and
+/// inner hyphens.
+pub fn is_dns_label(s: &str) -> bool {
+    (1..=63).contains(&s.len()) && DNS_LABEL.is_match(s)
+}
+
+/// The namespace and name of an import ID `namespace/name`, both DNS-1123 labels.
+pub fn parse_id(id: &str) -> Option<(&str, &str)> {
+    let (ns, name) = id.split_once('/')?;
+    (is_dns_label(ns) && is_dns_label(name)).then_some((ns, name))
+}
 
 /// A kind of namespaced custom object.
 #[derive(Debug, Clone, Copy)]
@@ -236,4 +253,23 @@ pub fn string_map(j: Option<&Json>) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_labels_and_import_ids() {
+        assert!(is_dns_label("ml"));
+        assert!(is_dns_label("team-a1"));
+        assert!(!is_dns_label("Ml"));
+        assert!(!is_dns_label("-a"));
+        assert!(!is_dns_label("a_b"));
+        assert!(!is_dns_label(&"a".repeat(64)));
+        assert_eq!(parse_id("ml/churn"), Some(("ml", "churn")));
+        for bad in ["churn", "ml/", "/churn", "ML/churn", "ml/churn/x"] {
+            assert_eq!(parse_id(bad), None, "{bad}");
+        }
+    }
 }

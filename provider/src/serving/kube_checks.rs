@@ -11,8 +11,6 @@ use regex::Regex;
 /// Annotations under this prefix are the provider's (the marker, the version served).
 pub const ANNOTATION_PREFIX: &str = "mlops.terraform.io/";
 
-static DNS_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("static regex"));
 /// Names of serving objects: DNS-1035 labels (a letter first), as KServe and Seldon need
 /// for the Services they derive from them.
 static OBJECT_NAME: LazyLock<Regex> =
@@ -27,11 +25,6 @@ static QUALIFIED_NAME: LazyLock<Regex> = LazyLock::new(|| {
 static LABEL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").expect("static regex")
 });
-
-/// A DNS-1123 label: 1-63 lowercase letters, digits and inner hyphens.
-pub fn is_dns_label(s: &str) -> bool {
-    (1..=63).contains(&s.len()) && DNS_LABEL.is_match(s)
-}
 
 /// A Kubernetes quantity as a number (`500m` = 0.5, `2Gi` = 2^31), for comparisons.
 pub fn quantity(s: &str) -> Option<f64> {
@@ -252,15 +245,5 @@ mod tests {
         for bad in ["", "-1", "2GB", "1K", "abc", "1 Gi", "m"] {
             assert_eq!(quantity(bad), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn dns_labels() {
-        assert!(is_dns_label("ml"));
-        assert!(is_dns_label("team-a1"));
-        assert!(!is_dns_label("Ml"));
-        assert!(!is_dns_label("-a"));
-        assert!(!is_dns_label("a_b"));
-        assert!(!is_dns_label(&"a".repeat(64)));
     }
 }

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use mlops_framework::Value;
+
 use serde_json::{json, Map, Value as Json};
 
 use super::kube_checks::ANNOTATION_PREFIX;
@@ -246,5 +248,20 @@ pub fn observed_model(prior: &Variant, live: LiveModel<'_>) -> Variant {
             fields,
         ),
         ..Default::default()
+    }
+}
+
+/// The artifact a planned `model` block loads, as far as the plan knows it: the configured
+/// `model_data_url` (with or without an image), the prior state's `prior_storage` while the
+/// registry version served stays the same, else unknown until apply.
+pub fn planned_storage(planned_model: &Value, prior_model: &Value, prior_storage: &Value) -> Value {
+    if !planned_model.attr("model_data_url").is_null() || !planned_model.attr("image").is_null() {
+        return planned_model.attr("model_data_url").clone();
+    }
+    let arn = planned_model.attr("model_package_arn");
+    let same = !arn.is_unknown() && arn.semantic_eq(prior_model.attr("model_package_arn"));
+    match prior_storage {
+        s @ Value::String(_) if same => s.clone(),
+        _ => Value::UNKNOWN,
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::model::{MonitorState, PrometheusAlerts};
 use crate::clients::Clients;
-use crate::kubernetes::objects::{is_deleting, string_map, At, Family};
+use crate::kubernetes::objects::{is_deleting, parse_id, string_map, At, Family};
 use crate::kubernetes::Kube;
 use crate::ownership::{MARKER_ANNOTATION, MARKER_VALUE};
 
@@ -316,10 +316,7 @@ fn import_stub(id: &str) -> Result<MonitorState, Diagnostics> {
         ))
     };
     let rest = id.strip_prefix(IMPORT_PREFIX).ok_or_else(bad)?;
-    let (ns, name) = rest.split_once('/').ok_or_else(bad)?;
-    if !validate::is_rule_name(ns) || !validate::is_rule_name(name) {
-        return Err(bad());
-    }
+    let (ns, name) = parse_id(rest).ok_or_else(bad)?;
     let mut s = MonitorState::named(name);
     s.prometheus = Some(PrometheusAlerts {
         namespace: ns.to_string(),

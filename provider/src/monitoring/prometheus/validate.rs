@@ -7,15 +7,10 @@ use std::sync::LazyLock;
 use mlops_framework::{AttrPath, Diagnostics, Rule, Value};
 use regex::Regex;
 
-static RULE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("static regex"));
+use crate::kubernetes::objects::is_dns_label;
+
 static LABEL_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z_][a-zA-Z0-9_]*$").expect("static regex"));
-
-/// A name a PrometheusRule (and its namespace) can have: a DNS-1123 label.
-pub fn is_rule_name(s: &str) -> bool {
-    (1..=63).contains(&s.len()) && RULE_NAME.is_match(s)
-}
 
 /// Settings of SageMaker Model Monitor.
 const SAGEMAKER_ONLY: [&str; 12] = [
@@ -63,7 +58,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         );
     }
     if let Some(n) = config.attr("name").as_str() {
-        if !is_rule_name(n) {
+        if !is_dns_label(n) {
             diags.error_at(
                 AttrPath::attr("name"),
                 "Invalid PrometheusRule name",

@@ -17,10 +17,11 @@ use mlops_framework::{
 
 use self::object::{desired, kube_of, observe};
 use self::readiness::readiness;
+use super::kube_spec::planned_storage;
 use super::model::{EndpointState, KubernetesServing};
 use super::registry::artifact;
 use crate::clients::Clients;
-use crate::kubernetes::objects::{is_deleting, At, Family};
+use crate::kubernetes::objects::{is_deleting, parse_id, At, Family};
 use crate::kubernetes::Kube;
 
 /// The backend.
@@ -149,17 +150,11 @@ impl Backend<Clients, EndpointState> for KServe {
         }
         let model = plan.planned.attr("model").clone();
         let prior_kube = plan.prior.attr("kubernetes").clone();
-        let storage = if !model.attr("model_data_url").is_null() || !model.attr("image").is_null() {
-            model.attr("model_data_url").clone()
-        } else {
-            let arn = model.attr("model_package_arn");
-            let same = !arn.is_unknown()
-                && arn.semantic_eq(plan.prior.attr("model").attr("model_package_arn"));
-            match prior_kube.attr("storage_uri") {
-                s @ Value::String(_) if same => s.clone(),
-                _ => Value::UNKNOWN,
-            }
-        };
+        let storage = planned_storage(
+            &model,
+            plan.prior.attr("model"),
+            prior_kube.attr("storage_uri"),
+        );
         let creating = plan.prior.is_null();
         let retry = !creating && prior_kube.attr("ready").as_bool() == Some(false);
         if let Some(k) = plan
@@ -257,10 +252,7 @@ fn import_stub(id: &str) -> Result<EndpointState, Diagnostics> {
             format!("Import a Kubernetes endpoint as namespace/name (e.g. ml/churn); got {id:?}."),
         ))
     };
-    let (ns, name) = id.split_once('/').ok_or_else(bad)?;
-    if !validate::is_dns_label(ns) || !validate::is_dns_label(name) {
-        return Err(bad());
-    }
+    let (ns, name) = parse_id(id).ok_or_else(bad)?;
     Ok(EndpointState {
         name: name.to_string(),
         kubernetes: Some(KubernetesServing {

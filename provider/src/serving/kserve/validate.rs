@@ -7,8 +7,6 @@ use mlops_framework::{AttrPath, Diagnostics, Value};
 
 use crate::serving::kube_checks::{self as checks, is_set, Platform};
 
-pub use crate::serving::kube_checks::is_dns_label;
-
 /// KServe, for the shared checks' messages.
 const KSERVE: Platform = Platform {
     block: "kubernetes",

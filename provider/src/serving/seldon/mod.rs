@@ -16,12 +16,12 @@ use mlops_framework::{
 };
 
 use self::object::{desired, observe, readiness, seldon_of, stable_for, Served};
+use super::kube_spec::planned_storage;
 use super::model::{EndpointState, SeldonServing};
 use super::registry::artifact;
 use crate::clients::Clients;
-use crate::kubernetes::objects::{is_deleting, At, Family};
+use crate::kubernetes::objects::{is_deleting, parse_id, At, Family};
 use crate::kubernetes::Kube;
-use crate::serving::kube_checks::is_dns_label;
 
 /// The backend.
 pub struct Seldon;
@@ -140,17 +140,7 @@ async fn apply_and_wait(
 fn plan_artifacts(plan: &PlanCtx<'_, Clients>) -> (Value, Value) {
     let model = plan.planned.attr("model");
     let prior = plan.prior.attr("seldon");
-    let storage = if !model.attr("model_data_url").is_null() || !model.attr("image").is_null() {
-        model.attr("model_data_url").clone()
-    } else {
-        let arn = model.attr("model_package_arn");
-        let same = !arn.is_unknown()
-            && arn.semantic_eq(plan.prior.attr("model").attr("model_package_arn"));
-        match prior.attr("storage_uri") {
-            s @ Value::String(_) if same => s.clone(),
-            _ => Value::UNKNOWN,
-        }
-    };
+    let storage = planned_storage(model, plan.prior.attr("model"), prior.attr("storage_uri"));
     let percent = match plan.planned.attr("seldon").attr("canary_traffic_percent") {
         Value::Number(n) => n.to_i64(),
         _ => None,
@@ -302,10 +292,7 @@ fn import_stub(id: &str) -> Result<EndpointState, Diagnostics> {
         ))
     };
     let rest = id.strip_prefix(IMPORT_PREFIX).ok_or_else(bad)?;
-    let (ns, name) = rest.split_once('/').ok_or_else(bad)?;
-    if !is_dns_label(ns) || !is_dns_label(name) {
-        return Err(bad());
-    }
+    let (ns, name) = parse_id(rest).ok_or_else(bad)?;
     Ok(EndpointState {
         name: name.to_string(),
         seldon: Some(SeldonServing {
