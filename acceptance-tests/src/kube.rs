@@ -429,19 +429,33 @@ impl KubeApiServer {
         self.get_of(Kind::InferenceService, ns, name)
     }
 
-    /// Server-side apply of `patch` by another field manager (e.g. a teammate's kubectl).
-    pub fn apply_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
+    /// Server-side apply (forced) of `patch` to an object of `kind` by field manager
+    /// `manager` (a teammate's kubectl, or the provider's own manager to stage what an
+    /// interrupted apply left).
+    pub fn apply_of(
+        &self,
+        kind: Kind,
+        manager: &str,
+        ns: &str,
+        name: &str,
+        patch: Json,
+    ) -> Result<()> {
+        let r = kind.resource();
         let mut p = patch;
-        p["apiVersion"] = "serving.kserve.io/v1beta1".into();
-        p["kind"] = "InferenceService".into();
+        p["apiVersion"] = r.api_version.clone().into();
+        p["kind"] = r.kind.clone().into();
         p["metadata"]["name"] = name.into();
-        self.rt
-            .block_on(self.api(Kind::InferenceService, ns).patch(
-                name,
-                &PatchParams::apply(manager).force(),
-                &Patch::Apply(&p),
-            ))?;
+        self.rt.block_on(self.api(kind, ns).patch(
+            name,
+            &PatchParams::apply(manager).force(),
+            &Patch::Apply(&p),
+        ))?;
         Ok(())
+    }
+
+    /// Server-side apply of `patch` to an InferenceService by another field manager.
+    pub fn apply_as(&self, manager: &str, ns: &str, name: &str, patch: Json) -> Result<()> {
+        self.apply_of(Kind::InferenceService, manager, ns, name, patch)
     }
 
     /// A JSON merge patch of an InferenceService by another field manager.

@@ -337,10 +337,11 @@ fn kserve_endpoint_alerts_use_knative_metrics() -> Result<()> {
     Ok(())
 }
 
-/// Someone else's PrometheusRule of the name is refused before any write and left alone.
+/// Someone else's PrometheusRule of the name is refused before any write and left alone; a
+/// half-made one (an interrupted apply: our marker, no state) is adopted and converged.
 #[test]
-fn someone_elses_rule_is_not_taken_over() -> Result<()> {
-    let Some(k) = start("someone_elses_rule_is_not_taken_over")? else {
+fn someone_elses_rule_is_refused_and_a_half_made_one_adopted() -> Result<()> {
+    let Some(k) = start("someone_elses_rule_is_refused_and_a_half_made_one_adopted")? else {
         return Ok(());
     };
     k.create_of(Kind::PrometheusRule,
@@ -367,6 +368,37 @@ fn someone_elses_rule_is_not_taken_over() -> Result<()> {
         r.all()
     );
     ensure!(groups(&rule(&k)?)[0]["name"] == "theirs", "left alone");
+    k.delete_of(Kind::PrometheusRule, NAMESPACE, "churn")?;
+    // what an apply killed after its write leaves: our manager's object, with the marker
+    k.apply_of(
+        Kind::PrometheusRule,
+        "terraform-provider-mlops",
+        NAMESPACE,
+        "churn",
+        json!({
+            "metadata": {"namespace": NAMESPACE,
+                         "annotations": {"mlops.terraform.io/created-by": "terraform-provider-mlops"}},
+            "spec": {"groups": [{"name": "mlops-churn", "rules": [{"alert": "Stale", "expr": "vector(1)"}]}]},
+        }),
+    )?;
+    let uid = rule(&k)?.pointer("/metadata/uid").cloned();
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+    let o = rule(&k)?;
+    ensure!(
+        o.pointer("/metadata/uid").cloned() == uid,
+        "adopted, not re-created: {o}"
+    );
+    ensure!(
+        groups(&o)[0]["rules"][0]["alert"] == "MlopsEndpointNoTraffic",
+        "converged: {o}"
+    );
+    ws.assert_plan_empty()?;
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    ensure!(
+        k.get_of(Kind::PrometheusRule, NAMESPACE, "churn")?
+            .is_none(),
+        "destroyed"
+    );
     Ok(())
 }
 
