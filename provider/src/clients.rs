@@ -30,6 +30,8 @@ pub struct Clients {
     pub kube: crate::kubernetes::KubeAccess,
     /// MLflow (registry objects with an `mlflow` block): a client, or why there is none.
     pub mlflow: crate::mlflow::MlflowAccess,
+    /// Feast (feature views with a `feast` block): a client, or why there is none.
+    pub feast: crate::feast::FeastAccess,
 }
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
@@ -41,6 +43,7 @@ pub async fn configure(
 ) -> Result<Clients, Diagnostics> {
     let kube = crate::kubernetes::KubeAccess::new(cfg.kubernetes.take());
     let mlflow = crate::mlflow::MlflowAccess::new(cfg.mlflow.take());
+    let feast = crate::feast::FeastAccess::new(cfg.feast.take());
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(r) = &cfg.region {
         loader = loader.region(Region::new(r.clone()));
@@ -153,5 +156,6 @@ pub async fn configure(
         default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
         kube,
         mlflow,
+        feast,
     })
 }

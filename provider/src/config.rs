@@ -6,6 +6,7 @@ use mlops_framework::{AttrPath, Diagnostics, Value};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::feast::FeastConfig;
 pub use crate::kubernetes::KubernetesConfig;
 pub use crate::mlflow::MlflowConfig;
 
@@ -13,7 +14,7 @@ pub use crate::mlflow::MlflowConfig;
 /// pipelines, serving and monitoring; endpoints can also be served on Kubernetes with KServe
 /// or Seldon Core and watched with Prometheus alerting rules (the `kubernetes` block says how
 /// to reach the cluster), and the model registry can live in an MLflow tracking server (the
-/// `mlflow` block).
+/// `mlflow` block), and feature views can live in a Feast registry (the `feast` block).
 ///
 /// Credentials come from the standard AWS chain (environment, shared config and credentials
 /// files with `profile`, SSO, web identity such as GitLab CI OIDC via
@@ -74,6 +75,11 @@ pub struct ProviderConfig {
     /// and endpoints serving an MLflow model version.
     #[schemars(extend("x-tf" = ["block"]))]
     pub mlflow: Option<MlflowConfig>,
+
+    /// Access to a Feast registry server (`feast serve_registry`), for feature views with a
+    /// `feast` block.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub feast: Option<FeastConfig>,
 }
 
 /// Role assumption with STS AssumeRole.
@@ -130,6 +136,7 @@ pub struct DefaultTags {
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
     crate::kubernetes::validate(config, diags);
     crate::mlflow::validate(config, diags);
+    crate::feast::validate(config, diags);
     let ak = config.attr("access_key");
     let sk = config.attr("secret_key");
     if ak.is_unknown() || sk.is_unknown() {

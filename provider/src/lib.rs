@@ -4,6 +4,7 @@ pub mod aws;
 pub mod clients;
 pub mod config;
 pub mod docs;
+pub mod feast;
 pub mod features;
 pub mod kubernetes;
 pub mod mlflow;

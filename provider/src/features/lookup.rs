@@ -19,7 +19,8 @@ pub struct FeatureInfo {
     pub description: Option<String>,
 }
 
-/// Reads a feature view's schema and stores by name.
+/// Reads a feature view's schema and stores by name, from SageMaker Feature Store or (with
+/// a `feast` block) from the provider's Feast registry.
 ///
 /// ```hcl
 /// data "mlops_feature_view" "customers" {
@@ -40,7 +41,7 @@ pub struct FeatureViewLookupModel {
     /// The event time feature.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub event_time: Option<String>,
-    /// The features, in SageMaker's order.
+    /// The features, in SageMaker's order (Feast: the entity key first, then the view's).
     #[schemars(extend("x-tf" = ["computed"]))]
     pub features: Option<Vec<FeatureInfo>>,
     /// The online store is enabled.
@@ -52,9 +53,31 @@ pub struct FeatureViewLookupModel {
     /// Glue table of the offline store, if any.
     #[schemars(extend("x-tf" = ["computed"]))]
     pub offline_store_table: Option<String>,
-    /// `Creating`, `Created`, ...
+    /// `Creating`, `Created`, ... (Feast: `Created`, or how far materialisation got:
+    /// `Materializing`, `AvailableOnline`).
     #[schemars(extend("x-tf" = ["computed"]))]
     pub status: Option<String>,
+    /// Read the view from the provider's Feast registry instead: `feast {}`, or
+    /// `feast { project = "..." }`.
+    #[schemars(extend("x-tf" = ["block"]))]
+    pub feast: Option<FeastLookup>,
+}
+
+/// Which Feast project to read the view from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct FeastLookup {
+    /// Feast project; default the provider's `feast.project`.
+    #[schemars(regex(pattern = crate::features::view::FEAST_PROJECT))]
+    pub project: Option<String>,
+    /// The view's batch source path (the data to train on).
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub source_path: Option<String>,
+    /// The push source clients write fresh rows to, if any.
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub push_source_name: Option<String>,
+    /// The view's TTL in seconds (0: forever).
+    #[schemars(extend("x-tf" = ["computed"]))]
+    pub ttl_seconds: Option<i64>,
 }
 
 /// The data source.
@@ -67,8 +90,16 @@ impl BackedDataSource for FeatureViewLookup {
 
     fn backend(
         &self,
-        _: Pick<'_, Self::Model>,
+        pick: Pick<'_, Self::Model>,
     ) -> &dyn LookupBackend<Clients, FeatureViewLookupModel> {
-        super::lookup()
+        super::lookup(match pick {
+            Pick::Value(v) => !v.attr("feast").is_null(),
+            Pick::State(m) => m.feast.is_some(),
+            Pick::ImportId(id) => super::in_feast(id),
+        })
+    }
+
+    fn backend_selector(&self) -> Option<&'static str> {
+        Some("feast")
     }
 }

@@ -11,10 +11,9 @@ use aws_sdk_sagemaker::types::FeatureGroupStatus;
 use mlops_framework::{AttrPath, Ctx, Diagnostic, Diagnostics};
 use serde_json::Value as Json;
 
-use super::view::feature_path;
 use crate::aws::{api_error, is_already_exists, sagemaker_existing};
 use crate::clients::Clients;
-use crate::features::view::FeatureViewState;
+use crate::features::view::{feature_path, FeatureViewState};
 use crate::ownership::{log_adopting, Existing, Taken, MARKER_TAG};
 use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 

@@ -69,6 +69,7 @@ impl LookupBackend<Clients, FeatureViewLookupModel> for SageMakerFeatureStore {
                 .map(String::from),
             status: d.feature_group_status().map(|s| s.as_str().to_string()),
             name: cfg.name,
+            feast: None,
         })
     }
 }

@@ -20,7 +20,10 @@ use crate::aws::{
     update_tags, user_tags,
 };
 use crate::clients::Clients;
-use crate::features::view::{Feature, FeatureViewState, OfflineStore, OnlineStore, GROUP_NAME};
+use crate::features::view::{
+    feature_losses, feature_path, feature_types, Feature, FeatureViewState, Loss, OfflineStore,
+    OnlineStore, GROUP_NAME, SAGEMAKER_TYPES,
+};
 use crate::ownership::marked_tags;
 use crate::sagemaker::feature_group::{find_feature_group, wait_for_feature_group, Awaited};
 use crate::validation::validate_tags;
@@ -155,6 +158,7 @@ async fn read_view(
             .and_then(|o| o.s3_storage_config())
             .and_then(|s| s.resolved_output_s3_uri())
             .map(String::from),
+        feast: None,
     }))
 }
 
@@ -178,21 +182,7 @@ async fn set_descriptions(
 
 /// The state of a group known by its name only (an import, before `read` fills it).
 pub(super) fn stub(name: &str) -> FeatureViewState {
-    FeatureViewState {
-        name: name.to_string(),
-        description: None,
-        entity_key: String::new(),
-        event_time: String::new(),
-        feature: vec![],
-        online_store: None,
-        offline_store: None,
-        role_arn: None,
-        allow_replacement: Some(false),
-        tags: None,
-        tags_all: None,
-        arn: None,
-        offline_store_resolved_s3_uri: None,
-    }
+    FeatureViewState::named(name)
 }
 
 fn vanished(name: &str) -> Diagnostic {
@@ -200,14 +190,6 @@ fn vanished(name: &str) -> Diagnostic {
         "Feature group vanished",
         format!("Feature group {name} was created but cannot be read back."),
     )
-}
-
-pub(super) fn feature_path(i: usize, attr: Option<&str>) -> AttrPath {
-    let p = AttrPath::attr("feature").index(i);
-    match attr {
-        Some(a) => p.field(a),
-        None => p,
-    }
 }
 
 /// Bring the group from `prior` (as recorded, or as a create found it) to `planned` in
@@ -322,24 +304,18 @@ pub(super) async fn converge(
 impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
+        let types = feature_types(config, diags);
         let Value::List(features) = config.attr("feature") else {
             return;
         };
-        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-        let mut types: BTreeMap<String, String> = BTreeMap::new();
         for (i, f) in features.iter().enumerate() {
-            if let Some(n) = f.attr("name").as_str() {
-                if let Some(j) = seen.insert(n.to_ascii_lowercase(), i) {
+            if let Some(t) = f.attr("type").as_str() {
+                if !SAGEMAKER_TYPES.contains(&t) {
                     diags.error_at(
-                        feature_path(i, Some("name")),
-                        "Duplicate feature",
-                        format!(
-                            "Feature {n:?} is already feature[{j}] (names are case-insensitive)."
-                        ),
+                        feature_path(i, Some("type")),
+                        "Feature type not in SageMaker",
+                        format!("SageMaker Feature Store has the types Integral, Fractional and String; {t} is a Feast type (for a view with a feast block)."),
                     );
-                }
-                if let Some(t) = f.attr("type").as_str() {
-                    types.insert(n.to_string(), t.to_string());
                 }
             }
         }
@@ -391,35 +367,11 @@ impl Backend<Clients, FeatureViewState> for SageMakerFeatureStore {
             .to_string();
         let mut losses: Vec<(AttrPath, String)> = vec![];
         // Features: added ones update in place; removed or retyped ones lose data.
-        let planned_f = match plan.planned.attr("feature") {
-            Value::List(v) => v.clone(),
-            _ => vec![],
-        };
-        let prior_f = match plan.prior.attr("feature") {
-            Value::List(v) => v.clone(),
-            _ => vec![],
-        };
-        for (i, p) in prior_f.iter().enumerate() {
-            let Some(n) = p.attr("name").as_str() else {
-                continue;
-            };
-            match planned_f
-                .iter()
-                .position(|f| f.attr("name").as_str() == Some(n))
-            {
-                None => {
-                    if planned_f.iter().all(|f| f.attr("name").as_str().is_some()) {
-                        losses.push((AttrPath::attr("feature"), format!("Feature {n:?} is removed. SageMaker cannot drop a feature from a feature group: the group would be deleted and re-created, losing every stored record.")));
-                    }
-                }
-                Some(j) => {
-                    let (a, b) = (p.attr("type"), planned_f[j].attr("type"));
-                    if b.as_str().is_some() && a.as_str() != b.as_str() {
-                        losses.push((feature_path(j, Some("type")), format!("Feature {n:?} changes type from {} to {}. SageMaker cannot change a feature's type: the group would be deleted and re-created, losing every stored record.", a.as_str().unwrap_or("?"), b.as_str().unwrap_or("?"))));
-                    }
-                    let _ = i;
-                }
-            }
+        for loss in feature_losses(plan.prior, plan.planned, |a, b| a == b) {
+            losses.push(match loss {
+                Loss::Removed(n) => (AttrPath::attr("feature"), format!("Feature {n:?} is removed. SageMaker cannot drop a feature from a feature group: the group would be deleted and re-created, losing every stored record.")),
+                Loss::Retyped { name, index, from, to } => (feature_path(index, Some("type")), format!("Feature {name:?} changes type from {from} to {to}. SageMaker cannot change a feature's type: the group would be deleted and re-created, losing every stored record.")),
+            });
         }
         for (attr, what) in FIXED {
             let (a, b) = (plan.prior.attr(attr), plan.planned.attr(attr));
