@@ -7,6 +7,8 @@
 #   - pip install -e acceptance-tests/emulator (the mlops_emulator package)
 #   - a second environment, <repo>/.venv-mlflow: acceptance-tests/mlflow/requirements.txt
 #     (a real MLflow tracking server and client), kept apart from .venv's pins
+#   - a third, <repo>/.venv-feast: acceptance-tests/feast/requirements.txt (a real Feast
+#     registry server and the Feast SDK)
 # Idempotent: the pip work is skipped while a stamp file records the same hash
 # of both requirements files + the emulator's pyproject.toml (and the venv's python).
 # Environment: PYTHON (interpreter to build the venv with, default python3),
@@ -28,20 +30,23 @@ fi
 
 want="$(cat "$REQS" "$ORACLE_REQS" "$EMU/pyproject.toml" | sha256sum | cut -d' ' -f1)-$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])')"
 have="$(cat "$STAMP" 2>/dev/null || true)"
-# The MLflow environment: its own stamp (a hash of its requirements file).
-MLFLOW_VENV="$REPO/.venv-mlflow"
-MLFLOW_REQS="$REPO/acceptance-tests/mlflow/requirements.txt"
-MLFLOW_STAMP="$MLFLOW_VENV/.mlops-setup-stamp"
-mlflow_want="$(sha256sum "$MLFLOW_REQS" | cut -d' ' -f1)-$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
-if [[ "${FORCE:-0}" == "1" || "$mlflow_want" != "$(cat "$MLFLOW_STAMP" 2>/dev/null || true)" ]]; then
-    [[ -x "$MLFLOW_VENV/bin/python" ]] || "$PYTHON" -m venv "$MLFLOW_VENV"
-    rm -f "$MLFLOW_STAMP"
-    PIP_DISABLE_PIP_VERSION_CHECK=1 "$MLFLOW_VENV/bin/python" -m pip install --quiet -r "$MLFLOW_REQS"
-    echo "$mlflow_want" > "$MLFLOW_STAMP"
-    echo "setup-python: installed MLflow into $MLFLOW_VENV" >&2
-else
-    echo "setup-python: $MLFLOW_VENV is up to date" >&2
-fi
+# The MLflow and Feast environments: each its own venv and stamp (a hash of its
+# requirements file and the interpreter's version).
+side_venv() { # <venv dir> <requirements file> <what>
+    local venv="$1" reqs="$2" what="$3" stamp="$1/.mlops-setup-stamp" want
+    want="$(sha256sum "$reqs" | cut -d' ' -f1)-$("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
+    if [[ "${FORCE:-0}" == "1" || "$want" != "$(cat "$stamp" 2>/dev/null || true)" ]]; then
+        [[ -x "$venv/bin/python" ]] || "$PYTHON" -m venv "$venv"
+        rm -f "$stamp"
+        PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet -r "$reqs"
+        echo "$want" > "$stamp"
+        echo "setup-python: installed $what into $venv" >&2
+    else
+        echo "setup-python: $venv is up to date" >&2
+    fi
+}
+side_venv "$REPO/.venv-mlflow" "$REPO/acceptance-tests/mlflow/requirements.txt" MLflow
+side_venv "$REPO/.venv-feast" "$REPO/acceptance-tests/feast/requirements.txt" Feast
 
 if [[ "${FORCE:-0}" != "1" && "$want" == "$have" ]]; then
     echo "setup-python: $VENV is up to date" >&2

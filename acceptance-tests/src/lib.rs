@@ -6,6 +6,7 @@
 
 pub mod crash;
 pub mod emulator;
+pub mod feast;
 pub mod http;
 pub mod kube;
 pub mod mlflow;
