@@ -555,7 +555,7 @@ fn module_readme_usage_is_minimal_and_valid() -> Result<()> {
         ensure!(v.code == 0, "{name} usage: {}{}", v.stdout, v.stderr);
         checked += 1;
     }
-    ensure!(checked == 4, "{checked} module READMEs checked");
+    ensure!(checked == 5, "{checked} module READMEs checked");
     Ok(())
 }
 

@@ -89,7 +89,13 @@ impl BackendKind {
 
     /// Not known yet (a selecting block is unknown at validate time).
     fn is_unknown_in(config: &Value) -> bool {
-        config.attr(KUBERNETES_BLOCK).is_unknown() || config.attr(SELDON_BLOCK).is_unknown()
+        // A `dynamic` block whose `for_each` is unknown (a module's variables in Terraform's
+        // validate walk) arrives as a block of unknown attributes: present or absent is not
+        // known until the plan. Its required `namespace` is unknown then.
+        [KUBERNETES_BLOCK, SELDON_BLOCK].iter().any(|b| {
+            let v = config.attr(b);
+            v.is_unknown() || (!v.is_null() && v.attr("namespace").is_unknown())
+        })
     }
 
     /// The block that selects this backend (none for the default, SageMaker).
