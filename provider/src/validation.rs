@@ -1,11 +1,11 @@
 //! Validation rules shared by resources, derived from the SageMaker API model (botocore
 //! `sagemaker/service-2.json`: EntityName, ArnOrName, ContainerImage, Url, TagKey...).
 
-/// `EntityName`: 1-63 characters, alphanumerics and single/multiple hyphens inside.
 /// A Prometheus duration, e.g. `5m` or `1h30m`.
 pub const PROM_DURATION: &str = r"^([0-9]+(ms|s|m|h|d|w|y))+$";
 /// A short label value for alert routing, e.g. `critical`.
 pub const SEVERITY: &str = r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$";
+/// `EntityName`: 1-63 characters, alphanumerics and single/multiple hyphens inside.
 pub const ENTITY_NAME: &str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
 /// `ArnOrName` for model package groups.
 pub const GROUP_ARN_OR_NAME: &str = r"^(arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:model-package-group/)?[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$";
@@ -26,10 +26,20 @@ pub const ROLE_ARN: &str = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@
 /// AWS account ID.
 pub const ACCOUNT_ID: &str = r"^[0-9]{12}$";
 
+/// A Feast project name.
+pub const FEAST_PROJECT: &str = r"^[A-Za-z0-9_]{1,64}$";
+/// A Feast entity or data source name.
+pub const FEAST_NAME: &str = r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$";
+/// A Feast registry server address: `host:port`, optionally as an http(s) URL.
+pub const FEAST_ADDRESS: &str = r"^((https?)://)?[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$";
+
 /// Every schema pattern in plain words (what is allowed, with an example), shown instead
 /// of the regular expression when a value does not match. A test checks each pattern of
 /// every schema has an entry.
 pub const PATTERN_HELP: &[(&str, &str)] = &[
+    (FEAST_PROJECT, "use 1-64 letters, digits and underscores (e.g. \"churn\"; no hyphens)"),
+    (FEAST_NAME, "use 1-128 letters, digits, '_' and '-', starting with a letter, digit or '_' (e.g. \"customer_stats_source\")"),
+    (FEAST_ADDRESS, "give host:port (e.g. \"feast-registry.feast.svc:6570\"), optionally as an http:// or https:// URL"),
     (PROM_DURATION, "give a Prometheus duration: a number and a unit (ms, s, m, h, d, w, y), e.g. \"5m\" or \"1h30m\""),
     (SEVERITY, "use 1-63 letters, digits, '-', '_' or '.', starting with a letter or digit (e.g. \"critical\")"),
     (ENTITY_NAME, "use 1-63 letters, digits and hyphens, starting and ending with a letter or digit (e.g. \"churn-model\"; no underscores or dots)"),

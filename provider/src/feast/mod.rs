@@ -25,10 +25,10 @@ pub struct FeastConfig {
     /// Address of the registry server, `host:port` as in the `path` of a Feast `remote`
     /// registry (e.g. `feast-registry.feast.svc:6570`), or an `http://` / `https://` URL. Also
     /// `FEAST_REGISTRY_ADDRESS`.
-    #[schemars(regex(pattern = r"^((https?)://)?[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?$"))]
+    #[schemars(regex(pattern = crate::validation::FEAST_ADDRESS))]
     pub registry_address: Option<String>,
     /// Feast project of the views that do not name one (also `FEAST_PROJECT`).
-    #[schemars(regex(pattern = r"^[A-Za-z0-9_]{1,64}$"))]
+    #[schemars(regex(pattern = crate::validation::FEAST_PROJECT))]
     pub project: Option<String>,
     /// Speak TLS to the server (implied by `ca_cert_file` or an `https://` address). The
     /// system's roots are trusted, plus `ca_cert_file`.
@@ -154,7 +154,7 @@ pub struct Feast {
 /// The provider's Feast access: a client (connected on first use), none configured, or a
 /// configuration that cannot work (why).
 pub enum FeastAccess {
-    Ready(Feast),
+    Ready(Box<Feast>),
     Unconfigured,
     Broken(String),
 }
@@ -167,7 +167,7 @@ impl FeastAccess {
             return FeastAccess::Unconfigured;
         }
         match Feast::new(&s) {
-            Ok(f) => FeastAccess::Ready(f),
+            Ok(f) => FeastAccess::Ready(Box::new(f)),
             Err(e) => FeastAccess::Broken(e),
         }
     }

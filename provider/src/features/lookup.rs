@@ -67,7 +67,7 @@ pub struct FeatureViewLookupModel {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct FeastLookup {
     /// Feast project; default the provider's `feast.project`.
-    #[schemars(regex(pattern = crate::features::view::FEAST_PROJECT))]
+    #[schemars(regex(pattern = crate::validation::FEAST_PROJECT))]
     pub project: Option<String>,
     /// The view's batch source path (the data to train on).
     #[schemars(extend("x-tf" = ["computed"]))]

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::clients::Clients;
-use crate::validation::ROLE_ARN;
+use crate::validation::{FEAST_NAME, FEAST_PROJECT, ROLE_ARN};
 
 /// `FeatureGroupName` / `FeatureName` (botocore): letters, digits, hyphens (and `_` for
 /// features), starting with a letter or digit.
@@ -35,10 +35,6 @@ pub(crate) const FEATURE_TYPES: [&str; 10] = [
 ];
 /// The types SageMaker Feature Store has.
 pub(crate) const SAGEMAKER_TYPES: [&str; 3] = ["Integral", "Fractional", "String"];
-/// Feast project names.
-pub(crate) const FEAST_PROJECT: &str = r"^[A-Za-z0-9_]{1,64}$";
-/// Feast entity and data source names.
-const FEAST_NAME: &str = r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$";
 
 /// A feature (column).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
