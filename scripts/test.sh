@@ -10,7 +10,8 @@
 #   5. all Rust tests: unit and property tests, protocol tests, docs freshness, and the
 #      acceptance tests (real terraform + emulator; the KServe ones also against a real
 #      kube-apiserver v1.20.2 built once from Debian's source package and cached, plus etcd;
-#      the Prometheus rule tests with Debian's promtool)
+#      the Prometheus rule tests with Debian's promtool; the MLflow and Feast tests against a
+#      real mlflow server and feast serve_registry from .venv-mlflow / .venv-feast)
 #   6. the README quickstart, end to end, then its destroy
 set -euo pipefail
 REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
