@@ -56,9 +56,43 @@ fn write_repo(dir: &Path, registry: &str) -> Result<()> {
     Ok(())
 }
 
+/// A CA and a server certificate for 127.0.0.1 it signed, written to `dir` as `ca.crt`,
+/// `server.crt` and `server.key`.
+fn write_certificates(dir: &Path) -> Result<()> {
+    let ca_key = rcgen::KeyPair::generate()?;
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "mlops-test-feast-ca");
+    let ca = ca_params.self_signed(&ca_key)?;
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate()?;
+    let mut params =
+        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "feast-registry");
+    let cert = params.signed_by(&key, &issuer)?;
+    std::fs::write(dir.join("ca.crt"), ca.pem())?;
+    std::fs::write(dir.join("server.crt"), cert.pem())?;
+    std::fs::write(dir.join("server.key"), key.serialize_pem())?;
+    Ok(())
+}
+
 impl FeastServer {
-    /// Start a server and wait until it listens.
+    /// Start a server (plain gRPC) and wait until it listens.
     pub fn start() -> Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// Start a server in TLS mode (`--key`, `--cert`: a certificate for 127.0.0.1 signed by
+    /// the CA at [`FeastServer::ca_file`]) and wait until it listens.
+    pub fn start_tls() -> Result<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<Self> {
         let python = venv_bin("python")?;
         let dir = tempfile::Builder::new().prefix("feast-").tempdir()?;
         let server_repo = dir.path().join("server");
@@ -71,14 +105,30 @@ impl FeastServer {
         )?;
         let port = TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
         // The SDK side: the same stores, the registry reached through the server.
+        let cert = if tls {
+            write_certificates(dir.path())?;
+            format!("  cert: {}\n", dir.path().join("ca.crt").display())
+        } else {
+            String::new()
+        };
         write_repo(
             &dir.path().join("client"),
-            &format!("registry:\n  registry_type: remote\n  path: 127.0.0.1:{port}\n"),
+            &format!("registry:\n  registry_type: remote\n  path: 127.0.0.1:{port}\n{cert}"),
         )?;
         let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut cmd = Command::new(python);
         cmd.arg(repo_root().join("acceptance-tests/feast/serve_registry.py"))
             .args(["serve_registry", "-p", &port.to_string()])
+            .args(if tls {
+                vec![
+                    "--key".into(),
+                    dir.path().join("server.key").into_os_string(),
+                    "--cert".into(),
+                    dir.path().join("server.crt").into_os_string(),
+                ]
+            } else {
+                vec![]
+            })
             .env("FEAST_USAGE", "False")
             .current_dir(&server_repo)
             .stdin(Stdio::null())
@@ -116,6 +166,11 @@ impl FeastServer {
     /// `host:port`, as the provider's `feast.registry_address` takes it.
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The CA that signed a TLS server's certificate (PEM), as `feast.ca_cert_file` takes it.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
     }
 
     /// The directory of the SDK's feature repo (where [`FeastServer::client`] runs); tests

@@ -49,15 +49,14 @@ fn isvc(k: &KubeApiServer) -> Result<Json> {
         .context("InferenceService ml/churn does not exist")
 }
 
+fn rule(k: &KubeApiServer) -> Result<Json> {
+    k.get_of(Kind::PrometheusRule, NAMESPACE, "churn-alerts")?
+        .context("PrometheusRule ml/churn-alerts does not exist")
+}
+
 /// The alert rules of the PrometheusRule, checked by the real promtool; the expressions.
 fn checked_rules(k: &KubeApiServer) -> Result<Vec<String>> {
-    let r = k
-        .get_of(Kind::PrometheusRule, NAMESPACE, "churn-alerts")?
-        .context("PrometheusRule ml/churn-alerts does not exist")?;
-    ensure!(
-        at(&r, "/metadata/labels/release") == "kube-prometheus-stack",
-        "rule labels: {r}"
-    );
+    let r = rule(k)?;
     let groups = at(&r, "/spec/groups").clone();
     let (ok, out) = RuleFile::new(&groups)?.check()?;
     ensure!(ok, "promtool check rules:\n{out}");
@@ -111,6 +110,11 @@ fn open_source_platform_example_rolls_out_the_champion_and_alerts_follow() -> Re
             "{o}"
         );
         ensure!(at(&o, "/metadata/labels/team") == "churn", "{o}");
+        let r = rule(&k)?;
+        ensure!(
+            at(&r, "/metadata/labels/release") == "kube-prometheus-stack",
+            "rule labels: {r}"
+        );
         let exprs = checked_rules(&k)?;
         ensure!(
             exprs.len() == 3
@@ -190,5 +194,131 @@ fn open_source_platform_example_rolls_out_the_champion_and_alerts_follow() -> Re
         "from feast import FeatureStore\nprint(len(FeatureStore('.').list_feature_views()))\n",
     )?;
     ensure!(views.trim() == "0", "Feast views left: {views}");
+    Ok(())
+}
+
+/// `(name, modelUri, traffic)` of each predictor of the SeldonDeployment `ml/churn`.
+fn predictors(k: &KubeApiServer) -> Result<Vec<(String, String, i64)>> {
+    let o = k
+        .get_of(Kind::SeldonDeployment, NAMESPACE, "churn")?
+        .context("SeldonDeployment ml/churn does not exist")?;
+    Ok(at(&o, "/spec/predictors")
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                at(p, "/graph/modelUri")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                p["traffic"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect())
+}
+
+/// The module on Seldon Core, serving a registered model training code made (the module
+/// creates none): the champion on MLFLOW_SERVER, then a canary predictor for the next one
+/// while `main` keeps the previous; the alerts use Seldon's executor metrics; destroy leaves
+/// the training code's registered model alone.
+#[test]
+fn kubernetes_serving_module_on_seldon_with_a_model_training_registered() -> Result<()> {
+    let Some(k) = KubeApiServer::start_or_skip("kubernetes_serving_module_on_seldon")? else {
+        return Ok(());
+    };
+    k.controller(Controller::Ready(std::time::Duration::from_millis(300)));
+    k.run_controller(NAMESPACE);
+    let mlflow = MlflowServer::start()?;
+    // training registers the model and version 1, and makes it the champion
+    mlflow.client(
+        "from mlflow import MlflowClient\nc = MlflowClient()\nc.create_registered_model('churn')\nv = c.create_model_version('churn', 's3://models/churn/1')\nc.set_registered_model_alias('churn', 'champion', v.version)\n",
+    )?;
+    let emulator = Emulator::start()?;
+    let mut ws = Workspace::new(&emulator, Install::Mirror)?;
+    ws.env.extend([
+        (
+            "KUBECONFIG".to_string(),
+            k.kubeconfig().display().to_string(),
+        ),
+        ("MLFLOW_TRACKING_URI".to_string(), mlflow.uri()),
+    ]);
+    let module = repo_root().join("modules/kubernetes-serving");
+    ws.write_config(&format!(
+        r#"terraform {{
+  required_providers {{
+    mlops = {{ source = "mlops/mlops" }}
+  }}
+}}
+provider "mlops" {{
+  region = "us-east-1"
+}}
+module "churn" {{
+  source                  = "{}"
+  name                    = "churn"
+  namespace               = "{NAMESPACE}"
+  platform                = "seldon"
+  create_registered_model = false
+  canary_traffic_percent  = 20
+  storage_secret_name     = "s3-model-reader"
+}}
+"#,
+        module.display()
+    ))?;
+    let steps = (|| -> Result<()> {
+        ws.init()?;
+        ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+        ws.assert_plan_empty()?;
+        ensure!(
+            predictors(&k)? == vec![("main".to_string(), "s3://models/churn/1".to_string(), 100)],
+            "{:?}",
+            predictors(&k)?
+        );
+        let o = k
+            .get_of(Kind::SeldonDeployment, NAMESPACE, "churn")?
+            .context("no SeldonDeployment")?;
+        ensure!(
+            at(&o, "/spec/predictors/0/graph/implementation") == "MLFLOW_SERVER",
+            "{o}"
+        );
+        let exprs = checked_rules(&k)?;
+        ensure!(
+            exprs.iter().all(
+                |e| e.contains("seldon_api_executor_server_requests_seconds")
+                    && e.contains("deployment_name=\"churn\"")
+            ),
+            "Seldon's executor metrics: {exprs:?}"
+        );
+        mlflow.client(
+            "from mlflow import MlflowClient\nc = MlflowClient()\nv = c.create_model_version('churn', 's3://models/churn/2')\nc.set_registered_model_alias('churn', 'champion', v.version)\n",
+        )?;
+        ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
+        ws.assert_plan_empty()?;
+        ensure!(
+            predictors(&k)?
+                == vec![
+                    ("main".to_string(), "s3://models/churn/1".to_string(), 80),
+                    ("canary".to_string(), "s3://models/churn/2".to_string(), 20)
+                ],
+            "{:?}",
+            predictors(&k)?
+        );
+        ensure!(checked_rules(&k)? == exprs, "the rules follow unchanged");
+        Ok(())
+    })();
+    let d = ws.tf(&["destroy", "-auto-approve", "-no-color", "-input=false"])?;
+    steps?;
+    ensure!(d.code == 0, "destroy failed:\n{}", d.all());
+    ensure!(
+        k.get_of(Kind::SeldonDeployment, NAMESPACE, "churn")?
+            .is_none(),
+        "SeldonDeployment left"
+    );
+    let m = mlflow.api("GET", "registered-models/get?name=churn", None)?;
+    ensure!(
+        m["registered_model"]["name"] == "churn",
+        "the training code's registered model stays: {m}"
+    );
     Ok(())
 }

@@ -304,11 +304,28 @@ impl Backend<Clients, FeatureViewState> for FeastFeatureStore {
         if plan.config.is_null() {
             return;
         }
+        // No registry to reach, or no project to put the view in: say so now, not at apply.
+        let mut project = None;
+        if let Some(c) = plan.client {
+            match c.feast.get(AttrPath::attr("feast")) {
+                Err(d) => {
+                    plan.diags.push(d);
+                    return;
+                }
+                Ok(f) => project = f.project.clone(),
+            }
+            if plan.config.attr("feast").attr("project").is_null() && project.is_none() {
+                plan.diags.push(
+                    Diagnostic::error(
+                        "No Feast project",
+                        "Set feast.project on the view, or project in the provider's feast block (or FEAST_PROJECT).",
+                    )
+                    .at(AttrPath::attrs(["feast", "project"])),
+                );
+                return;
+            }
+        }
         // the computed names, as the apply will make them
-        let project = plan.client.and_then(|c| match &c.feast {
-            crate::feast::FeastAccess::Ready(f) => f.project.clone(),
-            _ => None,
-        });
         let name = plan.config.attr("name").as_str().map(String::from);
         let key = plan.config.attr("entity_key").as_str().map(String::from);
         let (config, planned) = (plan.config, &mut *plan.planned);
