@@ -213,10 +213,10 @@ fn invalid_feature_views_are_rejected_at_plan_without_api_calls() -> Result<()> 
         (
             "bad type",
             view(
-                "  feature {\n    name = \"x\"\n    type = \"Float64\"\n  }\n",
+                "  feature {\n    name = \"x\"\n    type = \"Double\"\n  }\n",
                 "",
             ),
-            r#"(?s)"Float64" is not a valid value for feature\[2\]\.type"#,
+            r#"(?s)"Double" is not a valid value for feature\[2\]\.type"#,
         ),
         (
             "duplicate feature",

@@ -1,5 +1,6 @@
-# A feature view in Feast: the provider's feast block names the registry server
-# (`feast serve_registry`) and the default project. Terraform registers the entity
+# A feature view in Feast
+# The provider's feast block names the registry server (`feast serve_registry`) and the
+# default project. Terraform registers the entity
 # "customer", the Parquet file source and the view; a push source lets streaming jobs write
 # fresh rows with `store.push("customer_stats_push", df)`. Materialise and serve with
 # Feast as usual (`feast materialize`, `get_online_features`).
