@@ -271,7 +271,7 @@ impl Feast {
     pub fn error(&self, doing: &str, object: &str, s: &Status) -> Diagnostic {
         let detail = match s.code() {
             Code::Unavailable => format!(
-                "the registry server at {} cannot be reached ({}). Is `feast serve_registry` running there, and does the provider's feast block (registry_address, tls) match it?",
+                "the registry server at {} cannot be reached ({}). Is `feast serve_registry` running there, and does the provider's feast block (registry_address, tls, ca_cert_file) match it?",
                 self.address,
                 first_line(s.message())
             ),
