@@ -6,39 +6,27 @@
 //! counts the calls a plan made ([`FeastServer::rpcs`]). Tests act as Feast users do with
 //! the real Feast Python SDK, a client of this server ([`FeastServer::client`]).
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use tempfile::TempDir;
 
 use crate::repo_root;
+use crate::server::{free_port, ServerProcess};
 
 /// How long the server may take to listen (about 5 s on 2 cores).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A running registry server; stopped (its process group) on drop.
 pub struct FeastServer {
-    child: Child,
+    server: ServerProcess,
     pub port: u16,
-    dir: TempDir,
 }
 
 fn venv_bin(tool: &str) -> Result<PathBuf> {
-    let p = std::env::var("MLOPS_FEAST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join(".venv-feast"))
-        .join("bin")
-        .join(tool);
-    if !p.exists() {
-        bail!(
-            "{} is missing: run scripts/setup-python.sh first (scripts/test.sh does)",
-            p.display()
-        );
-    }
-    Ok(p)
+    crate::server::venv_bin("MLOPS_FEAST_VENV", ".venv-feast", tool)
 }
 
 /// The project every test uses.
@@ -103,7 +91,7 @@ impl FeastServer {
                 dir.path().join("registry.db").display()
             ),
         )?;
-        let port = TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
+        let port = free_port()?;
         // The SDK side: the same stores, the registry reached through the server.
         let cert = if tls {
             write_certificates(dir.path())?;
@@ -115,7 +103,6 @@ impl FeastServer {
             &dir.path().join("client"),
             &format!("registry:\n  registry_type: remote\n  path: 127.0.0.1:{port}\n{cert}"),
         )?;
-        let log = std::fs::File::create(dir.path().join("server.log"))?;
         let mut cmd = Command::new(python);
         cmd.arg(repo_root().join("acceptance-tests/feast/serve_registry.py"))
             .args(["serve_registry", "-p", &port.to_string()])
@@ -130,37 +117,12 @@ impl FeastServer {
                 vec![]
             })
             .env("FEAST_USAGE", "False")
-            .current_dir(&server_repo)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let child = cmd.spawn().context("starting feast serve_registry")?;
-        let mut server = FeastServer { child, port, dir };
-        let started = Instant::now();
-        loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            if let Some(status) = server.child.try_wait()? {
-                bail!(
-                    "feast serve_registry exited ({status}) before it listened:\n{}",
-                    server.log_tail()
-                );
-            }
-            if started.elapsed() > START_TIMEOUT {
-                bail!(
-                    "feast serve_registry not listening after {START_TIMEOUT:?}:\n{}",
-                    server.log_tail()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        eprintln!(
-            "feast registry server on 127.0.0.1:{port}, listening in {:.1}s",
-            started.elapsed().as_secs_f64()
-        );
-        Ok(server)
+            .current_dir(&server_repo);
+        let server =
+            ServerProcess::start("feast serve_registry", cmd, dir, port, START_TIMEOUT, |p| {
+                TcpStream::connect(("127.0.0.1", p)).is_ok()
+            })?;
+        Ok(FeastServer { server, port })
     }
 
     /// `host:port`, as the provider's `feast.registry_address` takes it.
@@ -170,13 +132,13 @@ impl FeastServer {
 
     /// The CA that signed a TLS server's certificate (PEM), as `feast.ca_cert_file` takes it.
     pub fn ca_file(&self) -> PathBuf {
-        self.dir.path().join("ca.crt")
+        self.server.dir.path().join("ca.crt")
     }
 
     /// The directory of the SDK's feature repo (where [`FeastServer::client`] runs); tests
     /// put their Parquet files here.
     pub fn client_dir(&self) -> PathBuf {
-        self.dir.path().join("client")
+        self.server.dir.path().join("client")
     }
 
     /// Run a Python script with the real Feast SDK in the client repo
@@ -208,33 +170,11 @@ impl FeastServer {
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        self.server.log()
     }
 
     /// The last lines of the server's log.
     pub fn log_tail(&self) -> String {
-        let log = self.log();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-}
-
-impl Drop for FeastServer {
-    fn drop(&mut self) {
-        // The `--` matters: procps-ng 4.0 kill reads a bare `-<pgid>` as -1.
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
+        self.server.log_tail()
     }
 }

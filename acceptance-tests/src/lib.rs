@@ -12,6 +12,7 @@ pub mod kube;
 pub mod mlflow;
 pub mod promtool;
 pub mod raw;
+pub mod server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

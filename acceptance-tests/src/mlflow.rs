@@ -4,40 +4,25 @@
 //! read it back through MLflow's REST API ([`MlflowServer::api`]) and act on it as training
 //! code does, with the real MLflow Python client ([`MlflowServer::client`]).
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
-use tempfile::TempDir;
 
-use crate::repo_root;
+use crate::server::{free_port, ServerProcess};
 
 /// How long a server may take to answer `/health` (about 6 s on 2 cores).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A running MLflow tracking server; stopped (its process group) on drop.
 pub struct MlflowServer {
-    child: Child,
+    server: ServerProcess,
     pub port: u16,
-    dir: TempDir,
 }
 
-fn venv_bin(tool: &str) -> Result<PathBuf> {
-    let p = std::env::var("MLOPS_MLFLOW_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join(".venv-mlflow"))
-        .join("bin")
-        .join(tool);
-    if !p.exists() {
-        bail!(
-            "{} is missing: run scripts/setup-python.sh first (scripts/test.sh does)",
-            p.display()
-        );
-    }
-    Ok(p)
+fn venv_bin(tool: &str) -> Result<std::path::PathBuf> {
+    crate::server::venv_bin("MLOPS_MLFLOW_VENV", ".venv-mlflow", tool)
 }
 
 impl MlflowServer {
@@ -45,9 +30,7 @@ impl MlflowServer {
     pub fn start() -> Result<Self> {
         let mlflow = venv_bin("mlflow")?;
         let dir = tempfile::Builder::new().prefix("mlflow-").tempdir()?;
-        // A free port: bound by us, released, then given to the server.
-        let port = TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
-        let log = std::fs::File::create(dir.path().join("server.log"))?;
+        let port = free_port()?;
         let mut cmd = Command::new(mlflow);
         cmd.arg("server")
             .arg("--backend-store-uri")
@@ -67,41 +50,15 @@ impl MlflowServer {
             ])
             // no background job runner (four more Python processes; unused here)
             .env("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let child = cmd.spawn().context("starting mlflow server")?;
-        let mut server = MlflowServer { child, port, dir };
-        let started = Instant::now();
-        loop {
-            // `/health` answers the text "OK"
-            if matches!(
-                crate::http::exchange(port, "GET", "/health", None),
+            .current_dir(dir.path());
+        // `/health` answers the text "OK"
+        let server = ServerProcess::start("mlflow server", cmd, dir, port, START_TIMEOUT, |p| {
+            matches!(
+                crate::http::exchange(p, "GET", "/health", None),
                 Ok((200, _))
-            ) {
-                break;
-            }
-            if let Some(status) = server.child.try_wait()? {
-                bail!(
-                    "mlflow server exited ({status}) before it was ready:\n{}",
-                    server.log_tail()
-                );
-            }
-            if started.elapsed() > START_TIMEOUT {
-                bail!(
-                    "mlflow server not ready after {START_TIMEOUT:?}:\n{}",
-                    server.log_tail()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        eprintln!(
-            "mlflow server on 127.0.0.1:{port}, ready in {:.1}s",
-            started.elapsed().as_secs_f64()
-        );
-        Ok(server)
+            )
+        })?;
+        Ok(MlflowServer { server, port })
     }
 
     /// The tracking URI, e.g. `http://127.0.0.1:40123`.
@@ -121,7 +78,7 @@ impl MlflowServer {
         let out = Command::new(venv_bin("python")?)
             .args(["-c", script])
             .env("MLFLOW_TRACKING_URI", self.uri())
-            .current_dir(self.dir.path())
+            .current_dir(self.server.dir.path())
             .output()
             .context("running the MLflow client")?;
         if !out.status.success() {
@@ -137,8 +94,8 @@ impl MlflowServer {
     /// How many REST API requests (`/api/2.0/mlflow/...`) the server has answered, from its
     /// access log: a test compares counts to prove that a plan made no call.
     pub fn api_calls(&self) -> usize {
-        std::fs::read_to_string(self.dir.path().join("server.log"))
-            .unwrap_or_default()
+        self.server
+            .log()
             .lines()
             .filter(|l| l.contains(" /api/2.0/mlflow/"))
             .count()
@@ -146,29 +103,6 @@ impl MlflowServer {
 
     /// The last lines of the server's log.
     pub fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(30)..].join("\n")
-    }
-}
-
-impl Drop for MlflowServer {
-    fn drop(&mut self) {
-        // the server and its workers. The `--` matters: procps-ng 4.0 kill reads a bare
-        // `-<pgid>` after the signal as -1, i.e. every process the user may signal.
-        let _ = Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
+        self.server.log_tail()
     }
 }

@@ -17,4 +17,17 @@ provider "mlops" {
     config_path    = "~/.kube/config"
     config_context = "prod-eks"
   }
+
+  # Optional: an MLflow tracking server for registry resources with an mlflow block
+  # (also MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN, ...).
+  mlflow {
+    tracking_uri = "https://mlflow.ml.example.com"
+  }
+
+  # Optional: a Feast registry server (`feast serve_registry`) for feature views with a
+  # feast block (also FEAST_REGISTRY_ADDRESS, FEAST_PROJECT).
+  feast {
+    registry_address = "feast-registry.feast.svc:6570"
+    project          = "churn"
+  }
 }
