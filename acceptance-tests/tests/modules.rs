@@ -479,12 +479,12 @@ module "features" {{
 #[test]
 fn modules_and_examples_validate_and_are_formatted() -> Result<()> {
     let emulator = Emulator::start()?;
-    let mut checked = 0;
-    for parent in ["modules", "examples"] {
+    let (mut checked, mut planned) = (0, 0);
+    for parent in ["modules", "examples", "examples/pipelines"] {
         for entry in std::fs::read_dir(repo_root().join(parent))? {
             let dir = entry?.path();
             if !dir.join("main.tf").exists()
-                || parent == "examples" && !dir.join("versions.tf").exists()
+                || parent != "modules" && !dir.join("versions.tf").exists()
             {
                 continue;
             }
@@ -494,6 +494,13 @@ fn modules_and_examples_validate_and_are_formatted() -> Result<()> {
                 .with_context(|| dir.display().to_string())?;
             let v = ws.tf(&["validate", "-no-color"])?;
             ensure!(v.code == 0, "{}: {}{}", dir.display(), v.stdout, v.stderr);
+            // the reference pipelines plan on their own, as their README says (against the
+            // emulator: the provider block takes region and endpoint from the environment)
+            if parent == "examples/pipelines" {
+                let p = ws.tf(&["plan", "-no-color", "-input=false"])?;
+                ensure!(p.code == 0, "{}: plan: {}", dir.display(), p.all());
+                planned += 1;
+            }
             let f = ws.tf(&[
                 "fmt",
                 "-check",
@@ -510,7 +517,8 @@ fn modules_and_examples_validate_and_are_formatted() -> Result<()> {
             checked += 1;
         }
     }
-    ensure!(checked >= 6, "only {checked} modules and examples found");
+    ensure!(checked >= 11, "only {checked} modules and examples found");
+    ensure!(planned == 3, "{planned} reference pipelines planned");
     Ok(())
 }
 
