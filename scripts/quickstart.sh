@@ -5,6 +5,11 @@
 #
 #   scripts/quickstart.sh           # set up, apply, print outputs
 #   scripts/quickstart.sh destroy   # terraform destroy, then stop the emulator
+#
+# It installs a release build (about 20 MB; the first build takes about 11 minutes on 2 cores:
+# fat LTO, one codegen unit). MLOPS_QUICKSTART_PROFILE=debug installs the debug build instead
+# (over 200 MB, but already there after `cargo build`): scripts/test.sh does, to reuse the
+# binary its tests ran and keep CI short.
 set -euo pipefail
 REPO="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 WORK="$REPO/.work/quickstart"
@@ -40,9 +45,16 @@ fi
 echo "==> Python environment (emulator, Terraform CLI)"
 "$REPO/scripts/setup-python.sh"
 
-echo "==> Building the provider"
-cargo build --quiet -p terraform-provider-mlops --manifest-path "$REPO/Cargo.toml"
-BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/terraform-provider-mlops"
+PROFILE="${MLOPS_QUICKSTART_PROFILE:-release}"
+case "$PROFILE" in
+    release) echo "==> Building the provider (release: about 11 minutes on 2 cores the first time)"
+             cargo build --quiet --release -p terraform-provider-mlops --manifest-path "$REPO/Cargo.toml" ;;
+    debug)   echo "==> Building the provider (debug build, MLOPS_QUICKSTART_PROFILE=debug)"
+             cargo build --quiet -p terraform-provider-mlops --manifest-path "$REPO/Cargo.toml" ;;
+    *)       echo "MLOPS_QUICKSTART_PROFILE must be release or debug, not $PROFILE" >&2; exit 2 ;;
+esac
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/$PROFILE/terraform-provider-mlops"
+echo "    $BIN ($(( $(stat -c %s "$BIN") / 1048576 )) MiB)"
 
 echo "==> Installing it into a local filesystem mirror"
 MIRROR="$WORK/mirror/registry.terraform.io/mlops/mlops/$VERSION/linux_amd64"
@@ -79,10 +91,17 @@ rm -f "$EXAMPLE/.terraform.lock.hcl"
 echo
 echo "==> Outputs"
 "$TF" output -state="$WORK/terraform.tfstate"
+# What the apply made, by resource type, from the state.
+made="$("$TF" state list -state="$WORK/terraform.tfstate" | grep -v '^data\.' \
+    | sed -E 's/^([a-z_]+)\..*/\1/' | sort | uniq -c | awk '{printf "  %s x %s\n", $1, $2}')"
 cat <<MSG
 
-The quickstart registered and approved a model version and read it back through the
-mlops_model_package data source. Next:
-  - change approval_status or add a version in examples/quickstart/main.tf and re-run this script
+The quickstart installed the $PROFILE build of the provider from a local filesystem mirror
+and applied examples/quickstart against the local AWS emulator at $AWS_ENDPOINT_URL.
+Resources in its state ($WORK/terraform.tfstate):
+$made
+Next:
+  - change examples/quickstart/main.tf (e.g. approve another version) and re-run this script:
+    the plan shows the change and the apply makes it
   - scripts/quickstart.sh destroy    # destroy everything and stop the emulator
 MSG
