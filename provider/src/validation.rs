@@ -97,6 +97,47 @@ static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
 static TAG_KEY_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$").expect("static regex"));
 
+/// The error of a user tag that uses the provider's ownership marker key.
+fn reserved_tag_key(path: AttrPath, key: &str, diags: &mut Diagnostics) {
+    diags.error_at(
+        path,
+        "Reserved tag key",
+        format!("Tag key {key:?} is the marker with which the provider recognises the objects it created; choose another key."),
+    );
+}
+
+/// Only the marker key of `attr` (a tags map) is refused: for platforms whose tags have
+/// none of SageMaker's limits (Feast).
+pub fn refuse_marker_tag(config: &Value, attr: &str, diags: &mut Diagnostics) {
+    if let Value::Map(m) = config.attr(attr) {
+        let k = crate::ownership::MARKER_TAG;
+        if m.contains_key(k) {
+            reserved_tag_key(AttrPath::attr(attr).key(k), k, diags);
+        }
+    }
+}
+
+/// Settings of the default platform (SageMaker) that a resource on another one cannot
+/// take: each set one is an error at its path, `title`, saying "`<attr> <lead>: <why>`".
+pub fn refuse_settings(
+    config: &Value,
+    attrs: &[(&str, &str)],
+    title: &str,
+    lead: &str,
+    diags: &mut Diagnostics,
+) {
+    for (attr, why) in attrs {
+        let v = config.attr(attr);
+        if !v.is_null() && !v.is_unknown() {
+            diags.error_at(
+                AttrPath::attr(*attr),
+                title,
+                format!("{attr} {lead}: {why}"),
+            );
+        }
+    }
+}
+
 /// Tag keys and values (`TagKey`: 1-128 of letters, digits, spaces and `_.:/=+-@`, not
 /// starting with `aws:`; `TagValue`: up to 256), at most 50 tags.
 pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
@@ -123,11 +164,7 @@ pub fn validate_tags(config: &Value, attr: &str, diags: &mut Diagnostics) {
                 format!("Tag key {k:?} must be 1-128 letters, digits, spaces or _.:/=+-@ and must not start with \"aws:\"."),
             );
         } else if k == crate::ownership::MARKER_TAG {
-            diags.error_at(
-                path.clone(),
-                "Reserved tag key",
-                format!("Tag key {k:?} is the marker with which the provider recognises the objects it created; choose another key."),
-            );
+            reserved_tag_key(path.clone(), k, diags);
         }
         if let Some(s) = v.as_str() {
             if s.chars().count() > 256 {

@@ -6,12 +6,29 @@
 use mlops_framework::Diagnostic;
 use tfplugin_proto::feast::core::{DataSource, Entity, FeatureView};
 use tfplugin_proto::feast::registry as rpc;
+use tonic::Status;
 
 use super::{is_not_found, Feast};
 
 /// `what` in a project, for messages: `feature view churn/customer_stats`.
 pub fn object(kind: &str, project: &str, name: &str) -> String {
     format!("{kind} {project}/{name}")
+}
+
+/// What a Get answered: the object, `None` when the server says there is none (NOT_FOUND),
+/// else the error naming it.
+fn found<T>(
+    f: &Feast,
+    answer: Result<T, Status>,
+    kind: &str,
+    project: &str,
+    name: &str,
+) -> Result<Option<T>, Diagnostic> {
+    match answer {
+        Ok(v) => Ok(Some(v)),
+        Err(s) if is_not_found(&s) => Ok(None),
+        Err(s) => Err(f.error("Reading", &object(kind, project, name), &s)),
+    }
 }
 
 /// The entity `name` of `project`, or `None`.
@@ -25,17 +42,13 @@ pub async fn find_entity(
         project: project.into(),
         allow_cache: false,
     };
-    match f
+    let answer = f
         .call("GetEntity", |mut c| {
             let r = req.clone();
             async move { c.get_entity(r).await }
         })
-        .await
-    {
-        Ok(e) => Ok(Some(e)),
-        Err(s) if is_not_found(&s) => Ok(None),
-        Err(s) => Err(f.error("Reading", &object("entity", project, name), &s)),
-    }
+        .await;
+    found(f, answer, "entity", project, name)
 }
 
 /// The data source `name` of `project`, or `None`.
@@ -49,17 +62,13 @@ pub async fn find_data_source(
         project: project.into(),
         allow_cache: false,
     };
-    match f
+    let answer = f
         .call("GetDataSource", |mut c| {
             let r = req.clone();
             async move { c.get_data_source(r).await }
         })
-        .await
-    {
-        Ok(d) => Ok(Some(d)),
-        Err(s) if is_not_found(&s) => Ok(None),
-        Err(s) => Err(f.error("Reading", &object("data source", project, name), &s)),
-    }
+        .await;
+    found(f, answer, "data source", project, name)
 }
 
 /// The (batch) feature view `name` of `project`, or `None`.
@@ -73,17 +82,13 @@ pub async fn find_feature_view(
         project: project.into(),
         allow_cache: false,
     };
-    match f
+    let answer = f
         .call("GetFeatureView", |mut c| {
             let r = req.clone();
             async move { c.get_feature_view(r).await }
         })
-        .await
-    {
-        Ok(v) => Ok(Some(v)),
-        Err(s) if is_not_found(&s) => Ok(None),
-        Err(s) => Err(f.error("Reading", &object("feature view", project, name), &s)),
-    }
+        .await;
+    found(f, answer, "feature view", project, name)
 }
 
 /// Every feature view of `project`.

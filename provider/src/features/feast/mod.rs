@@ -6,7 +6,7 @@
 pub mod lookup;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use mlops_framework::{AttrPath, Diagnostic, Diagnostics};
 use tfplugin_proto::feast::core::{self as pb, data_source, file_format};
@@ -16,7 +16,7 @@ use crate::aws::user_tags;
 use crate::clients::Clients;
 use crate::feast::Feast;
 use crate::features::view::{FeastSource, FeastView, Feature, FeatureViewState, OnlineStore};
-use crate::ownership::{MARKER_TAG, MARKER_VALUE};
+use crate::ownership::{existing, marked_tags, Existing, MARKER_TAG};
 
 /// Import IDs of Feast views: `feast:<project>/<view>` or `feast:<view>`.
 pub const IMPORT_PREFIX: &str = "feast:";
@@ -116,20 +116,17 @@ fn ttl_seconds(o: Option<&OnlineStore>) -> i64 {
 }
 
 /// Tags with the marker: what every object we create carries.
-fn marked(tags: &BTreeMap<String, String>) -> std::collections::HashMap<String, String> {
-    let mut t: std::collections::HashMap<String, String> =
-        tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    t.insert(MARKER_TAG.into(), MARKER_VALUE.into());
-    t
+fn marked(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
+    marked_tags(tags).into_iter().collect()
 }
 
 /// Whether an object's tags carry the marker.
-pub(crate) fn is_ours(tags: &std::collections::HashMap<String, String>) -> bool {
-    tags.get(MARKER_TAG).map(String::as_str) == Some(MARKER_VALUE)
+pub(crate) fn is_ours(tags: &HashMap<String, String>) -> bool {
+    existing(&tags.clone().into_iter().collect()) == Existing::Ours
 }
 
 /// Tags without the marker.
-fn visible(tags: &std::collections::HashMap<String, String>) -> BTreeMap<String, String> {
+fn visible(tags: &HashMap<String, String>) -> BTreeMap<String, String> {
     tags.iter()
         .filter(|(k, _)| k.as_str() != MARKER_TAG)
         .map(|(k, v)| (k.clone(), v.clone()))

@@ -23,6 +23,7 @@ use crate::features::view::{
     feature_losses, feature_path, feature_types, FeastView, FeatureViewState, Loss,
 };
 use crate::ownership::{log_adopting, Taken, MARKER_TAG};
+use crate::validation::{refuse_marker_tag, refuse_settings};
 
 /// What only SageMaker Feature Store has, and why it means nothing in Feast.
 const SAGEMAKER_ONLY: [(&str, &str); 3] = [
@@ -38,15 +39,13 @@ const SAGEMAKER_ONLY: [(&str, &str); 3] = [
 ];
 
 fn refuse_sagemaker_only(config: &Value, diags: &mut Diagnostics) {
-    for (attr, why) in SAGEMAKER_ONLY {
-        if !config.attr(attr).is_null() && !config.attr(attr).is_unknown() {
-            diags.error_at(
-                AttrPath::attr(attr),
-                "Not a Feast setting",
-                format!("{attr} is a SageMaker Feature Store setting: {why}"),
-            );
-        }
-    }
+    refuse_settings(
+        config,
+        &SAGEMAKER_ONLY,
+        "Not a Feast setting",
+        "is a SageMaker Feature Store setting",
+        diags,
+    );
     if !config.attr("online_store").attr("storage_type").is_null() {
         diags.error_at(
             AttrPath::attrs(["online_store", "storage_type"]),
@@ -236,15 +235,7 @@ fn fill(planned: &mut Value, config: &Value, path: &[&str], v: Option<String>) {
 impl Backend<Clients, FeatureViewState> for FeastFeatureStore {
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         refuse_sagemaker_only(config, diags);
-        if let Value::Map(m) = config.attr("tags") {
-            if m.contains_key(MARKER_TAG) {
-                diags.error_at(
-                    AttrPath::attr("tags").key(MARKER_TAG),
-                    "Reserved tag key",
-                    format!("Tag key {MARKER_TAG:?} is the marker with which the provider recognises the objects it created; choose another key."),
-                );
-            }
-        }
+        refuse_marker_tag(config, "tags", diags);
         let types = feature_types(config, diags);
         let Value::List(features) = config.attr("feature") else {
             return;
@@ -307,22 +298,21 @@ impl Backend<Clients, FeatureViewState> for FeastFeatureStore {
         // No registry to reach, or no project to put the view in: say so now, not at apply.
         let mut project = None;
         if let Some(c) = plan.client {
-            match c.feast.get(AttrPath::attr("feast")) {
+            let f = match c.feast.get(AttrPath::attr("feast")) {
                 Err(d) => {
                     plan.diags.push(d);
                     return;
                 }
-                Ok(f) => project = f.project.clone(),
-            }
-            if plan.config.attr("feast").attr("project").is_null() && project.is_none() {
-                plan.diags.push(
-                    Diagnostic::error(
-                        "No Feast project",
-                        "Set feast.project on the view, or project in the provider's feast block (or FEAST_PROJECT).",
-                    )
-                    .at(AttrPath::attrs(["feast", "project"])),
-                );
-                return;
+                Ok(f) => f,
+            };
+            if plan.config.attr("feast").attr("project").is_null() {
+                match project_of(f, None) {
+                    Ok(p) => project = Some(p),
+                    Err(d) => {
+                        plan.diags.push(d);
+                        return;
+                    }
+                }
             }
         }
         // the computed names, as the apply will make them

@@ -246,16 +246,13 @@ fn urlencode(s: &str) -> String {
 
 /// A diagnostic at `attr` for each attribute the MLflow registry has no place for.
 pub fn refuse(config: &Value, attrs: &[(&str, &str)], diags: &mut Diagnostics) {
-    for (attr, why) in attrs {
-        let v = config.attr(attr);
-        if !v.is_null() && !v.is_unknown() {
-            diags.error_at(
-                AttrPath::attr(*attr),
-                "Not available with MLflow",
-                format!("{attr} is a SageMaker setting and this resource lives in MLflow (it has an mlflow block): {why}"),
-            );
-        }
-    }
+    crate::validation::refuse_settings(
+        config,
+        attrs,
+        "Not available with MLflow",
+        "is a SageMaker setting and this resource lives in MLflow (it has an mlflow block)",
+        diags,
+    );
 }
 
 #[cfg(test)]
