@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
 
-use crate::{repo_root, Emulator, Run, State, Workspace};
+use crate::{Emulator, Run, State, Workspace};
 
 /// Every object family of the emulator's inventory, as `(service, key)`.
 pub const FAMILIES: &[(&str, &str)] = &[
@@ -36,23 +36,6 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("application-autoscaling", "scalable_targets"),
     ("application-autoscaling", "scaling_policies"),
 ];
-
-/// Copy an example's `.tf` files into the workspace, `../../modules/` sources made absolute
-/// (the workspace is a temporary directory).
-pub fn load_example(ws: &Workspace, example: &str) -> Result<()> {
-    let dir = repo_root().join("examples").join(example);
-    let modules = repo_root().join("modules");
-    for entry in std::fs::read_dir(&dir).with_context(|| dir.display().to_string())? {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("tf") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path)?
-            .replace("\"../../modules/", &format!("\"{}/", modules.display()));
-        std::fs::write(ws.work().join(path.file_name().expect("file name")), text)?;
-    }
-    Ok(())
-}
 
 /// Whether `service.Operation` changes something (the calls kill moments are counted in).
 pub fn is_write(call: &str) -> bool {

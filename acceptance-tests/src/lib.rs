@@ -369,6 +369,38 @@ pub struct Step {
     pub check: Option<Check>,
 }
 
+/// Copy a directory's `.tf` files into the workspace, `../../modules/` sources made absolute
+/// (the workspace lives in a temporary directory).
+pub fn load_dir(ws: &Workspace, dir: &Path) -> Result<()> {
+    let modules = repo_root().join("modules");
+    for entry in std::fs::read_dir(dir).with_context(|| dir.display().to_string())? {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("tf") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?
+            .replace("\"../../modules/", &format!("\"{}/", modules.display()));
+        let name = path.file_name().context("file name")?;
+        std::fs::write(ws.work().join(name), text)?;
+    }
+    Ok(())
+}
+
+/// [`load_dir`] of `examples/<example>`.
+pub fn load_example(ws: &Workspace, example: &str) -> Result<()> {
+    load_dir(ws, &repo_root().join("examples").join(example))
+}
+
+/// Lines of HCL in `dir/file`: neither blank nor comments.
+pub fn count_hcl_lines(dir: &Path, file: &str) -> Result<usize> {
+    let text = std::fs::read_to_string(dir.join(file))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .count())
+}
+
 /// A test case: steps, then destroy, then `check_destroyed`.
 pub struct TestCase {
     pub name: String,

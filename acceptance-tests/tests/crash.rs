@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use acceptance_tests::crash::{
     approve_version, compare, endpoint_children, endpoints_serve_state, interrupt_after_writes,
-    leftovers, load_example, spread, tail, tf_bounded, Diff, Interrupted,
+    leftovers, spread, tail, tf_bounded, Diff, Interrupted,
 };
-use acceptance_tests::{Emulator, Install, Run, Workspace};
+use acceptance_tests::{load_example, Emulator, Install, Run, Workspace};
 use anyhow::{bail, ensure, Context, Result};
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-no-color", "-input=false"];

@@ -3,9 +3,9 @@
 //! plan-is-empty, out-of-band changes (a version approved, a new version rolled out), destroy,
 //! and nothing left in the emulator.
 
-use std::path::Path;
-
-use acceptance_tests::{raw, repo_root, Emulator, Install, Workspace};
+use acceptance_tests::{
+    count_hcl_lines, load_dir, load_example, raw, repo_root, Emulator, Install, Workspace,
+};
 use anyhow::{ensure, Context, Result};
 
 /// Every object kind the modules can create.
@@ -29,27 +29,6 @@ const EVERYTHING: &[(&str, &str)] = &[
     ("application-autoscaling", "scalable_targets"),
     ("application-autoscaling", "scaling_policies"),
 ];
-
-/// Copy an example's `.tf` files into the workspace, pointing its module sources at this
-/// checkout (the workspace lives in a temporary directory).
-fn load_example(ws: &Workspace, example: &str) -> Result<()> {
-    load_dir(ws, &repo_root().join("examples").join(example))
-}
-
-/// Copy a directory's `.tf` files into the workspace, `../../modules/` sources made absolute.
-fn load_dir(ws: &Workspace, dir: &Path) -> Result<()> {
-    let modules = repo_root().join("modules");
-    for entry in std::fs::read_dir(dir).with_context(|| dir.display().to_string())? {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("tf") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path)?
-            .replace("\"../../modules/", &format!("\"{}/", modules.display()));
-        std::fs::write(ws.work().join(path.file_name().expect("file name")), text)?;
-    }
-    Ok(())
-}
 
 fn apply(ws: &Workspace, extra: &[&str]) -> Result<String> {
     let mut args = vec!["apply", "-auto-approve", "-no-color", "-input=false"];
@@ -85,15 +64,6 @@ fn describe_rule(emulator: &Emulator, name: &str) -> Result<serde_json::Value> {
         "DescribeRule",
         serde_json::json!({ "Name": name }),
     )
-}
-
-fn count_hcl_lines(dir: &Path, file: &str) -> Result<usize> {
-    let text = std::fs::read_to_string(dir.join(file))?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .count())
 }
 
 #[test]

@@ -7,41 +7,18 @@
 //! canary, and the alerts follow the endpoint. Without a kube-apiserver the test fails,
 //! unless `MLOPS_SKIP_KUBE_TESTS=1` (local use) makes it skip loudly.
 
-use std::path::Path;
-
 use acceptance_tests::feast::FeastServer;
 use acceptance_tests::kube::{Controller, Kind, KubeApiServer, NAMESPACE};
 use acceptance_tests::mlflow::MlflowServer;
 use acceptance_tests::promtool::RuleFile;
-use acceptance_tests::{normalize, re, repo_root, Emulator, Install, Workspace};
+use acceptance_tests::{
+    count_hcl_lines, load_example, normalize, re, repo_root, Emulator, Install, Workspace,
+};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value as Json};
 
 fn at<'a>(j: &'a Json, p: &str) -> &'a Json {
     j.pointer(p).unwrap_or(&Json::Null)
-}
-
-/// The example's `.tf` files, module sources pointed at this checkout.
-fn load_example(ws: &Workspace) -> Result<()> {
-    let dir = repo_root().join("examples/open-source-platform");
-    let modules = repo_root().join("modules");
-    for entry in std::fs::read_dir(&dir)? {
-        let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) == Some("tf") {
-            let text = std::fs::read_to_string(&path)?
-                .replace("\"../../modules/", &format!("\"{}/", modules.display()));
-            std::fs::write(ws.work().join(path.file_name().context("file name")?), text)?;
-        }
-    }
-    Ok(())
-}
-
-fn hcl_lines(path: &Path) -> Result<usize> {
-    Ok(std::fs::read_to_string(path)?
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .count())
 }
 
 fn isvc(k: &KubeApiServer) -> Result<Json> {
@@ -72,7 +49,7 @@ fn checked_rules(k: &KubeApiServer) -> Result<Vec<String>> {
 #[test]
 fn open_source_platform_example_rolls_out_the_champion_and_alerts_follow() -> Result<()> {
     let example = repo_root().join("examples/open-source-platform");
-    let lines = hcl_lines(&example.join("main.tf"))?;
+    let lines = count_hcl_lines(&example, "main.tf")?;
     ensure!(
         lines < 40,
         "examples/open-source-platform/main.tf has {lines} lines of HCL"
@@ -94,7 +71,7 @@ fn open_source_platform_example_rolls_out_the_champion_and_alerts_follow() -> Re
         ("MLFLOW_TRACKING_URI".to_string(), mlflow.uri()),
         ("FEAST_REGISTRY_ADDRESS".to_string(), feast.address()),
     ]);
-    load_example(&ws)?;
+    load_example(&ws, "open-source-platform")?;
     let steps = (|| -> Result<()> {
         ws.init()?;
         ws.tf_ok(&["apply", "-auto-approve", "-no-color", "-input=false"])?;
