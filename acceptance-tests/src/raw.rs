@@ -1,5 +1,5 @@
 //! Raw AWS requests to the emulator for services the harness has no SDK client for
-//! (EventBridge JSON protocol, SNS/IAM query protocol): tests read back and change, out of
+//! (EventBridge and Secrets Manager JSON protocol, SNS/IAM query protocol): tests read back and change, out of
 //! band, what the provider created.
 
 use anyhow::{bail, Result};
@@ -11,14 +11,24 @@ fn send(port: u16, service: &str, headers: &str, body: &str) -> Result<(u16, Str
 }
 
 pub fn events(port: u16, op: &str, body: Json) -> Result<Json> {
+    json_api(port, "events", "AWSEvents", op, body)
+}
+
+/// Secrets Manager (where EventBridge keeps a connection's credentials).
+pub fn secretsmanager(port: u16, op: &str, body: Json) -> Result<Json> {
+    json_api(port, "secretsmanager", "secretsmanager", op, body)
+}
+
+/// An AWS JSON 1.1 protocol call: `X-Amz-Target: <target>.<op>`.
+fn json_api(port: u16, service: &str, target: &str, op: &str, body: Json) -> Result<Json> {
     let (status, payload) = send(
         port,
-        "events",
-        &format!("Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSEvents.{op}\r\n"),
+        service,
+        &format!("Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}.{op}\r\n"),
         &body.to_string(),
     )?;
     if status != 200 {
-        bail!("events {op}: HTTP {status}: {payload}");
+        bail!("{service} {op}: HTTP {status}: {payload}");
     }
     if payload.trim().is_empty() {
         return Ok(Json::Null);

@@ -87,6 +87,16 @@ fn batch_inference_retraining_example() -> Result<()> {
         // nothing approved yet: everything is created, batch triggers wait for a version
         let out = apply(&ws, &token)?;
         ensure!(out.contains("Apply complete!"), "{out}");
+        // the module passes the token write-only: it is nowhere in the state
+        let state = std::fs::read_to_string(ws.work().join("terraform.tfstate"))?;
+        ensure!(
+            state.contains("\"trigger_token_wo_version\": 1"),
+            "no write-only token version in the state"
+        );
+        ensure!(
+            !state.contains("glptt-example-secret"),
+            "the trigger token is in the state file"
+        );
         let mut plan = vec!["plan", "-no-color", "-detailed-exitcode", "-input=false"];
         plan.extend_from_slice(&token);
         let r = ws.tf(&plan)?;

@@ -4,7 +4,8 @@
 //! removal, destroy, secrets kept out of logs, invalid configurations.
 
 use acceptance_tests::{
-    plan_rejections, provider_block, re, Emulator, Install, Step, StepCtx, TestCase, Workspace,
+    plan_rejections, provider_block, re, repo_root, Emulator, Install, Step, StepCtx, TestCase,
+    Workspace,
 };
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::{json, Value as Json};
@@ -345,7 +346,7 @@ fn on_approval_lifecycle() -> Result<()> {
             for k in ["gitlab_url", "project", "ref", "variables", "rule_arn", "connection_arn", "api_destination_arn", "role_arn"] {
                 ensure!(h.get(k) == before.get(k), "{k}: imported {:?}, was {:?}", h.get(k), before.get(k));
             }
-            ensure!(h["trigger_token"] == "", "the token cannot be read back: {:?}", h["trigger_token"]);
+            ensure!(h["trigger_token"].is_null(), "the token cannot be read back: {:?}", h["trigger_token"]);
             let plan = ctx.ws.tf(&["plan", "-no-color", "-detailed-exitcode", "-input=false"])?;
             ensure!(plan.code == 2, "the token must be planned: {}", plan.all());
             ensure!(
@@ -501,7 +502,22 @@ fn invalid_on_approval_rejected_at_plan_without_api_calls() -> Result<()> {
         (
             "missing token",
             hook("    project = \"1\"\n    ref = \"main\"\n"),
-            r#"(?s)Missing required argument.*"trigger_token" is required"#,
+            r"(?s)Missing trigger token.*on_approval \{.*trigger_token_wo \(Terraform 1.11\+.*or trigger_token",
+        ),
+        (
+            "two tokens",
+            hook(&format!("{ok}    trigger_token_wo = \"glptt-SECRET-y\"\n")),
+            r"(?s)Two trigger tokens.*not both",
+        ),
+        (
+            "version without a write-only token",
+            hook(&format!("{ok}    trigger_token_wo_version = 1\n")),
+            r"(?s)Version without a write-only token.*trigger_token_wo_version = 1",
+        ),
+        (
+            "empty write-only token",
+            hook("    project = \"1\"\n    ref = \"main\"\n    trigger_token_wo = \"\"\n"),
+            r"(?s)on_approval.trigger_token_wo must be at least 1 characters long",
         ),
         (
             "two blocks",
@@ -598,4 +614,192 @@ fn service_endpoints_from_the_provider_block() -> Result<()> {
         "{inv}"
     );
     Ok(())
+}
+
+// ------------------------------------------------------------------ write-only token
+
+/// A hook whose token comes from an ephemeral variable through `trigger_token_wo`.
+fn write_only_hook(version: u32) -> String {
+    format!(
+        "{}variable \"gitlab_token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+        provider_block(""),
+        hook(&format!(
+            "    project                  = \"ml-platform/churn-deploy\"\n    ref                      = \"main\"\n    trigger_token_wo         = var.gitlab_token\n    trigger_token_wo_version = {version}\n"
+        ))
+    )
+}
+
+/// The token the hook's connection holds, read from the Secrets Manager secret EventBridge
+/// keeps its credentials in.
+fn connection_token(emulator: &Emulator) -> Result<String> {
+    let conn = raw::events(emulator.port, "DescribeConnection", json!({"Name": HOOK}))?;
+    let secret = raw::secretsmanager(
+        emulator.port,
+        "GetSecretValue",
+        json!({"SecretId": conn["SecretArn"]}),
+    )?;
+    let value: Json =
+        serde_json::from_str(secret["SecretString"].as_str().context("SecretString")?)?;
+    value["invocation_http_parameters"]["query_string_parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["key"] == "token"))
+        .and_then(|p| p["value"].as_str())
+        .map(String::from)
+        .ok_or_else(|| anyhow!("no token parameter in the connection's secret: {value}"))
+}
+
+/// Neither token is in the state file or the Terraform log (provider at DEBUG).
+fn no_token_stored(ws: &Workspace) -> Result<()> {
+    let state = std::fs::read_to_string(ws.work().join("terraform.tfstate"))?;
+    let log = std::fs::read_to_string(ws.dir.path().join("terraform.log"))?;
+    for (what, text) in [("state file", &state), ("Terraform log", &log)] {
+        for t in [TOKEN_1, TOKEN_2] {
+            ensure!(!text.contains(t), "the write-only token is in the {what}");
+        }
+    }
+    let st: Json = serde_json::from_str(&state)?;
+    let h = &st["resources"][0]["instances"][0]["attributes"]["on_approval"];
+    ensure!(h.is_object(), "no on_approval in the state file: {st}");
+    ensure!(
+        h["trigger_token_wo"].is_null() && h["trigger_token"].is_null(),
+        "{h}"
+    );
+    Ok(())
+}
+
+fn set_env(ws: &mut Workspace, key: &str, value: &str) {
+    ws.env.retain(|(k, _)| k != key);
+    ws.env.push((key.into(), value.into()));
+}
+
+#[test]
+fn write_only_token_never_stored_and_rotated_by_version() -> Result<()> {
+    let emulator = Emulator::start()?;
+    let mut ws = Workspace::new(&emulator, Install::DevOverride)?;
+    set_env(&mut ws, "TF_VAR_gitlab_token", TOKEN_1);
+    ws.write_config(&write_only_hook(1))?;
+    let plan = ws.tf_ok(&["plan", "-no-color"])?;
+    ensure!(
+        re(r"(?s)\+ trigger_token_wo\s*= \(write-only attribute\)").is_match(&plan.stdout),
+        "{}",
+        plan.stdout
+    );
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
+    ensure!(
+        connection_token(&emulator)? == TOKEN_1,
+        "the connection must hold the token"
+    );
+    no_token_stored(&ws)?;
+    let st = ws.state()?;
+    let h = st.attr("mlops_model_package_group.g", "on_approval")?;
+    ensure!(h["trigger_token_wo_version"] == 1, "{h}");
+    ws.assert_plan_empty()?;
+
+    // a new token without a new version: Terraform cannot see it, nothing is sent
+    set_env(&mut ws, "TF_VAR_gitlab_token", TOKEN_2);
+    emulator.clear_requests()?;
+    ws.assert_plan_empty()?;
+    ensure!(connection_token(&emulator)? == TOKEN_1);
+
+    // the version bump sends it: one UpdateConnection, the ARNs stay
+    let arn_before = h["connection_arn"].clone();
+    ws.write_config(&write_only_hook(2))?;
+    let plan = ws.tf_ok(&["plan", "-no-color"])?;
+    ensure!(
+        re(r"(?s)updated in-place.*~ trigger_token_wo_version\s*= 1 -> 2").is_match(&plan.stdout),
+        "{}",
+        plan.stdout
+    );
+    emulator.clear_requests()?;
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
+    let calls = emulator.calls()?;
+    ensure!(
+        calls.get("events.UpdateConnection") == Some(&1),
+        "{calls:?}"
+    );
+    for op in [
+        "events.CreateConnection",
+        "events.PutTargets",
+        "events.UpdateApiDestination",
+    ] {
+        ensure!(
+            !calls.contains_key(op),
+            "{op} called for a token rotation: {calls:?}"
+        );
+    }
+    ensure!(
+        connection_token(&emulator)? == TOKEN_2,
+        "the rotated token must reach the connection"
+    );
+    no_token_stored(&ws)?;
+    let h = ws
+        .state()?
+        .attr("mlops_model_package_group.g", "on_approval")?;
+    ensure!(h["connection_arn"] == arn_before, "{h}");
+    ws.assert_plan_empty()?;
+
+    // moving to the stored token is an in-place change too
+    ws.write_config(&hook_with_provider(V1))?;
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
+    ensure!(connection_token(&emulator)? == TOKEN_1);
+    ws.assert_plan_empty()?;
+
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color"])?;
+    hook_objects_gone(&emulator)
+}
+
+fn hook_with_provider(body: &str) -> String {
+    format!("{}{}", provider_block(""), hook(body))
+}
+
+fn hook_objects_gone(emulator: &Emulator) -> Result<()> {
+    let inv = emulator.inventory()?;
+    ensure!(
+        inv["events"]["connections"] == json!([])
+            && inv["events"]["rules"] == json!({})
+            && inv["iam"]["roles"] == json!({}),
+        "left after destroy: {inv}"
+    );
+    Ok(())
+}
+
+#[test]
+fn write_only_token_refused_on_terraform_1_0() -> Result<()> {
+    // Terraform 1.0.3 does not know write-only attributes: it would store the value
+    let emulator = Emulator::start()?;
+    let ws = Workspace::with_terraform(
+        &emulator,
+        Install::DevOverride,
+        repo_root().join("scripts/terraform-1.0"),
+    )?;
+    ws.write_config(&hook_with_provider(
+        "    project          = \"ml/deploy\"\n    ref              = \"main\"\n    trigger_token_wo = \"glptt-SECRET-first-0123456789\"\n",
+    ))?;
+    emulator.clear_requests()?;
+    let r = ws.tf(&["plan", "-no-color"])?;
+    ensure!(r.code != 0, "plan must fail:\n{}", r.stdout);
+    ensure!(
+        re(r"(?s)Write-only attribute needs Terraform 1.11 or later.*trigger_token_wo is write-only.*use the\s+attribute of the same name without the _wo suffix")
+            .is_match(&r.all()),
+        "{}",
+        r.all()
+    );
+    ensure!(
+        r.all()
+            .contains("in resource \"mlops_model_package_group\" \"g\"")
+            && r.all().contains("trigger_token_wo ="),
+        "the diagnostic points at the attribute: {}",
+        r.all()
+    );
+    ensure!(
+        emulator.calls()?.is_empty(),
+        "no API call: {:?}",
+        emulator.calls()?
+    );
+    // the stored token still works there
+    ws.write_config(&hook_with_provider(V1))?;
+    ws.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
+    ensure!(connection_token(&emulator)? == TOKEN_1);
+    ws.tf_ok(&["destroy", "-auto-approve", "-no-color"])?;
+    hook_objects_gone(&emulator)
 }

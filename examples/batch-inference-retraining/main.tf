@@ -15,6 +15,8 @@ module "build" {
   notification_emails   = var.emails
   gitlab_deploy         = { project = "ml-platform/abalone-deploy" }
   gitlab_trigger_token  = var.gitlab_trigger_token
+  # write-only token (never in the state); bump to send a rotated one
+  gitlab_trigger_token_version = 1
 }
 
 module "batch" {

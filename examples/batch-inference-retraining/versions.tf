@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.3"
+  # the write-only trigger token
+  required_version = ">= 1.11"
   required_providers {
     mlops = {
       source  = "mlops/mlops"

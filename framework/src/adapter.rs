@@ -15,6 +15,7 @@ use crate::resource::{
 use crate::schema::{block_for, Block, Nesting, Schema};
 use crate::timeouts::{Op, TimeoutDefaults, Timeouts};
 use crate::value::Value;
+use crate::write_only;
 
 /// Result of planning.
 pub struct PlanOut {
@@ -46,12 +47,14 @@ pub trait DynResource<C>: Send + Sync {
         config: Value,
         private: &[u8],
     ) -> PlanOut;
+    /// `config` supplies the write-only values the plan does not hold.
     async fn apply(
         &self,
         client: Arc<C>,
         cancel: CancellationToken,
         prior: Value,
         planned: Value,
+        config: &Value,
         private: &[u8],
     ) -> StateOut;
     async fn read(
@@ -436,6 +439,8 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         }
         let creating = prior.is_null();
         let mut planned = proposed;
+        // never planned, so never a difference from the prior state
+        write_only::strip(&self.schema.block, &mut planned);
         plan_block(
             &self.schema.block,
             &config,
@@ -477,6 +482,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             diags: &mut diags,
         });
         keep_config_spelling(&config, &mut planned);
+        write_only::strip(&self.schema.block, &mut planned);
         requires_replace.sort();
         requires_replace.dedup();
         PlanOut {
@@ -493,6 +499,48 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         cancel: CancellationToken,
         prior: Value,
         planned: Value,
+        config: &Value,
+        private: &[u8],
+    ) -> StateOut {
+        let mut out = self
+            .apply_inner(client, cancel, prior, planned, config, private)
+            .await;
+        write_only::strip(&self.schema.block, &mut out.state);
+        out
+    }
+
+    async fn read(
+        &self,
+        client: Arc<R::Client>,
+        cancel: CancellationToken,
+        current: Value,
+        private: &[u8],
+    ) -> StateOut {
+        let mut out = self.read_inner(client, cancel, current, private).await;
+        write_only::strip(&self.schema.block, &mut out.state);
+        out
+    }
+
+    async fn import(
+        &self,
+        client: Arc<R::Client>,
+        cancel: CancellationToken,
+        id: &str,
+    ) -> StateOut {
+        let mut out = self.import_inner(client, cancel, id).await;
+        write_only::strip(&self.schema.block, &mut out.state);
+        out
+    }
+}
+
+impl<R: Resource> ResourceAdapter<R> {
+    async fn apply_inner(
+        &self,
+        client: Arc<R::Client>,
+        cancel: CancellationToken,
+        prior: Value,
+        planned: Value,
+        config: &Value,
         private: &[u8],
     ) -> StateOut {
         let mut diags = Diagnostics::new();
@@ -526,7 +574,10 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         let creating = prior.is_null();
         let op = if creating { Op::Create } else { Op::Update };
         let mut ctx = self.ctx(client, cancel, op, &tblock, private);
-        let planned_model = match to_model::<R::State>(&planned) {
+        // the model carries the configuration's write-only values; the state never does
+        let mut with_secrets = planned.clone();
+        write_only::merge(&self.schema.block, config, &mut with_secrets);
+        let planned_model = match to_model::<R::State>(&with_secrets) {
             Ok(m) => m,
             Err(d) => {
                 return StateOut {
@@ -592,7 +643,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         }
     }
 
-    async fn read(
+    async fn read_inner(
         &self,
         client: Arc<R::Client>,
         cancel: CancellationToken,
@@ -647,7 +698,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         }
     }
 
-    async fn import(
+    async fn import_inner(
         &self,
         client: Arc<R::Client>,
         cancel: CancellationToken,

@@ -18,6 +18,7 @@ pub mod types;
 pub mod validators;
 pub mod value;
 pub mod wait;
+pub mod write_only;
 
 pub use adapter::{data_source, resource, DynDataSource, DynResource};
 pub use backend::{Backed, BackedDataSource, BackedResource, Backend, LookupBackend, Pick};

@@ -9,6 +9,7 @@
 //! | `computed` | set by the provider only |
 //! | `optional_computed` | set by the user, or by the provider when the user leaves it out |
 //! | `sensitive` | hidden in plan output and logs |
+//! | `write_only` | sent by Terraform 1.11+ at plan and apply, never stored in plan or state (see [`crate::write_only`]) |
 //! | `requires_replace` | a change destroys and re-creates the object |
 //! | `use_state_for_unknown` | a computed value that does not change once known (ids, ARNs) |
 //! | `block` | a nested block (`name { ... }`) instead of an attribute |
@@ -99,6 +100,8 @@ pub struct Attribute {
     pub optional: bool,
     pub computed: bool,
     pub sensitive: bool,
+    /// Never stored: Terraform sends it in the configuration only ([`crate::write_only`]).
+    pub write_only: bool,
     pub requires_replace: bool,
     pub use_state_for_unknown: bool,
     pub default: Option<Json>,
@@ -116,6 +119,7 @@ impl Attribute {
             optional: true,
             computed: false,
             sensitive: false,
+            write_only: false,
             requires_replace: false,
             use_state_for_unknown: false,
             default: None,
@@ -224,7 +228,7 @@ impl Block {
                     sensitive: a.sensitive,
                     description_kind: pb::StringKind::Markdown as i32,
                     deprecated: a.deprecated.is_some(),
-                    write_only: false,
+                    write_only: a.write_only,
                     deprecation_message: a.deprecated.clone().unwrap_or_default(),
                 })
                 .collect(),
@@ -514,6 +518,7 @@ const KNOWN_FLAGS: &[&str] = &[
     "computed",
     "optional_computed",
     "sensitive",
+    "write_only",
     "requires_replace",
     "use_state_for_unknown",
     "block",
@@ -767,6 +772,14 @@ impl<'a> Conv<'a> {
             let computed_only = f.contains("computed");
             let opt_computed = f.contains("optional_computed") || default.is_some();
             let is_required = required.contains(name.as_str()) && !computed_only && !opt_computed;
+            let write_only = f.contains("write_only");
+            if write_only && (computed_only || opt_computed || f.contains("requires_replace")) {
+                return Err(serr(
+                    &here,
+                    "a write_only attribute is never stored, so it cannot be computed, have a \
+                     default or require replacement",
+                ));
+            }
             block.attributes.push(Attribute {
                 name: name.clone(),
                 ty,
@@ -775,6 +788,7 @@ impl<'a> Conv<'a> {
                 optional: !is_required && !computed_only,
                 computed: computed_only || opt_computed,
                 sensitive: f.contains("sensitive"),
+                write_only,
                 requires_replace: f.contains("requires_replace"),
                 use_state_for_unknown: f.contains("use_state_for_unknown"),
                 default,

@@ -127,7 +127,7 @@ impl<P: Provider> ProviderService<P> {
             }),
             server_capabilities: Some(pb::ServerCapabilities {
                 plan_destroy: true,
-                get_provider_schema_optional: false,
+                get_provider_schema_optional: true,
                 move_resource_state: false,
                 generate_resource_config: false,
             }),
@@ -346,8 +346,19 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let r = try_diags!(self.resource(&req.type_name), empty);
                 let ty = r.schema().block.implied_type();
                 let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let mut diags = r.validate(&cfg);
+                let write_only_allowed = req
+                    .client_capabilities
+                    .as_ref()
+                    .is_some_and(|c| c.write_only_attributes_allowed);
+                crate::write_only::refuse_unsupported(
+                    &r.schema().block,
+                    &cfg,
+                    write_only_allowed,
+                    &mut diags,
+                );
                 pb::validate_resource_config::Response {
-                    diagnostics: r.validate(&cfg).to_proto(),
+                    diagnostics: diags.to_proto(),
                 }
             },
             |d| pb::validate_resource_config::Response {
@@ -511,6 +522,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let ty = r.schema().block.implied_type();
                 let prior = try_diags!(decode(req.prior_state.as_ref(), &ty), keep_prior);
                 let planned = try_diags!(decode(req.planned_state.as_ref(), &ty), keep_prior);
+                let config = try_diags!(decode(req.config.as_ref(), &ty), keep_prior);
                 let client = try_diags!(self.client(), keep_prior);
                 let out = r
                     .apply(
@@ -518,6 +530,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                         self.cancel.clone(),
                         prior,
                         planned,
+                        &config,
                         &req.planned_private,
                     )
                     .await;

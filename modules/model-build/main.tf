@@ -30,11 +30,14 @@ resource "mlops_model_package_group" "this" {
   dynamic "on_approval" {
     for_each = var.gitlab_deploy == null ? [] : [var.gitlab_deploy]
     content {
-      project       = on_approval.value.project
-      ref           = on_approval.value.ref
-      gitlab_url    = on_approval.value.gitlab_url
-      variables     = on_approval.value.variables
-      trigger_token = var.gitlab_trigger_token
+      project    = on_approval.value.project
+      ref        = on_approval.value.ref
+      gitlab_url = on_approval.value.gitlab_url
+      variables  = on_approval.value.variables
+      # with a version, the token is write-only (Terraform 1.11+): never stored in the state
+      trigger_token            = var.gitlab_trigger_token_version == null ? var.gitlab_trigger_token : null
+      trigger_token_wo         = var.gitlab_trigger_token_version == null ? null : var.gitlab_trigger_token
+      trigger_token_wo_version = var.gitlab_trigger_token_version
     }
   }
 

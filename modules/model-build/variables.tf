@@ -196,6 +196,12 @@ variable "gitlab_trigger_token" {
   sensitive   = true
 }
 
+variable "gitlab_trigger_token_version" {
+  description = "Set (to any number; Terraform 1.11+) to pass `gitlab_trigger_token` write-only, so it is never stored in the state; change the number to send a rotated token. `null`: the token is stored in the state (sensitive), for older Terraform."
+  type        = number
+  default     = null
+}
+
 variable "force_destroy" {
   description = "Let `terraform destroy` delete the registry group together with its registered versions."
   type        = bool

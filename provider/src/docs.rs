@@ -178,6 +178,9 @@ fn attr_line(a: &Attribute) -> String {
     if a.sensitive {
         notes.push("sensitive".into());
     }
+    if a.write_only {
+        notes.push("write-only: Terraform 1.11+, never stored in plan or state".into());
+    }
     if a.requires_replace {
         notes.push("forces replacement".into());
     }

@@ -30,6 +30,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.utils import unix_time
 from moto.events import models as ev_models
 from moto.events import responses as ev_responses
+from moto.utilities.utils import CamelToUnderscoresWalker
 from moto.events.exceptions import (
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
@@ -405,6 +406,25 @@ def _check_auth(authorization_type: str, auth: dict[str, Any]) -> None:
         )
 
 
+def _store_secret(backend: Any, connection: EmuConnection) -> None:
+    """Keep the connection's Secrets Manager secret in step with its auth parameters, as
+    AWS does on UpdateConnection (moto writes the secret only at creation). The value has
+    the shape moto gives it at creation."""
+    value: dict[str, Any] = {}
+    for key, part in connection.auth_parameters.items():
+        if key == "InvocationHttpParameters":
+            value["InvocationHttpParameters"] = part
+        else:
+            value.update(part)
+    ev_models.get_secrets_manager_backend(backend.account_id, backend.region_name).put_secret_value(
+        secret_id=connection.secret_arn,
+        secret_string=json.dumps(CamelToUnderscoresWalker.parse(value)),
+        secret_binary=None,
+        client_request_token=None,
+        version_stages=["AWSCURRENT"],
+    )
+
+
 def _connection(backend: Any, name: str) -> EmuConnection:
     connection = backend.connections.get(name)
     if connection is None:
@@ -464,6 +484,7 @@ def r_update_connection(self: Any) -> tuple[str, dict[str, Any]]:
         )
     connection.authorization_type = authorization_type
     connection.auth_parameters = auth
+    _store_secret(self.events_backend, connection)
     if "Description" in p:
         connection.description = p["Description"]
     if "KmsKeyIdentifier" in p:

@@ -264,7 +264,7 @@ API_KEY_AUTH = {
 }
 
 
-def test_connection_lifecycle(ev):
+def test_connection_lifecycle(ev, emulator):
     out = ev.create_connection(Name="hook", Description="webhook", AuthorizationType="API_KEY", AuthParameters=API_KEY_AUTH)
     arn = out["ConnectionArn"]
     assert arn.startswith(f"arn:aws:events:{REGION}:{ACCOUNT}:connection/hook/")
@@ -292,6 +292,9 @@ def test_connection_lifecycle(ev):
     assert up["ConnectionArn"] == arn and up["LastModifiedTime"] >= out["LastModifiedTime"]
     desc2 = ev.describe_connection(Name="hook")
     assert desc2["Description"] == "v2"
+    # the secret AWS keeps the parameters in follows the update
+    secret = json.loads(emulator.client("secretsmanager").get_secret_value(SecretId=desc2["SecretArn"])["SecretString"])
+    assert secret["api_key_value"] == "rotated" and secret["api_key_name"] == "x-api-key", secret
     # only the value changed: the key name and the invocation parameters stay
     assert desc2["AuthParameters"] == desc["AuthParameters"]
     assert desc2["LastModifiedTime"] > desc["LastModifiedTime"]

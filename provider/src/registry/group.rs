@@ -43,16 +43,27 @@ use crate::validation::{ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
 /// this group is approved:
 ///
 /// ```hcl
+/// variable "gitlab_trigger_token" {
+///   type      = string
+///   sensitive = true
+///   ephemeral = true # Terraform 1.10+: in no plan or state file
+/// }
+///
 /// resource "mlops_model_package_group" "churn" {
 ///   name = "churn-prediction"
 ///   on_approval {
-///     project       = "ml-platform/churn-deploy"   # or the numeric project ID
-///     ref           = "main"
-///     trigger_token = var.gitlab_trigger_token
-///     variables     = { ENVIRONMENT = "prod" }
+///     project                  = "ml-platform/churn-deploy" # or the numeric project ID
+///     ref                      = "main"
+///     trigger_token_wo         = var.gitlab_trigger_token
+///     trigger_token_wo_version = 1 # bump to send a rotated token
+///     variables                = { ENVIRONMENT = "prod" }
 ///   }
 /// }
 /// ```
+///
+/// `trigger_token_wo` is write-only (Terraform 1.11+): Terraform sends it at plan and apply
+/// and stores it nowhere. Older Terraform versions are refused at validate, and use
+/// `trigger_token` instead: sensitive, but kept in the state.
 ///
 /// An EventBridge rule on `SageMaker Model Package State Change` events with
 /// `ModelPackageGroupName` = this group and `ModelApprovalStatus` = `Approved` calls GitLab's
@@ -69,20 +80,22 @@ use crate::validation::{ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
 /// ```
 ///
 /// GitLab reads `token` from the query string and `ref` and `variables` (the JSON form of
-/// `variables[KEY]=value`) from the body. The token is stored only in the EventBridge
-/// connection, as a secret query parameter (EventBridge keeps it in AWS Secrets Manager);
+/// `variables[KEY]=value`) from the body. The token is sent to the EventBridge connection,
+/// as a secret query parameter (EventBridge keeps it in AWS Secrets Manager), and with
+/// `trigger_token_wo` it is stored nowhere else;
 /// the connection's required API-key header is the fixed, non-secret
 /// `X-Mlops-Source: terraform-provider-mlops`, which GitLab ignores. The rule's target uses
 /// an IAM role that may only call `events:InvokeApiDestination` on this API destination.
 ///
 /// The rule, connection, API destination and role are all named
 /// `mlops_<group>_on-approval` (shortened with a stable hash beyond 64 characters); the
-/// role has the path `/mlops/`. Changes to `ref`, `variables`, `project`, `gitlab_url` and
-/// `trigger_token` are made in place; removing the block deletes them. If one of them is
+/// role has the path `/mlops/`. Changes to `ref`, `variables`, `project`, `gitlab_url`,
+/// `trigger_token` and `trigger_token_wo_version` are made in place; removing the block
+/// deletes them. If one of them is
 /// deleted outside Terraform, the next plan re-creates the block. The event fires on every
 /// state change of an approved version (e.g. a metadata update too). Importing a group
-/// restores this block except `trigger_token`, which cannot be read back: the first apply
-/// after an import sets it (an in-place update).
+/// restores this block except the token, which cannot be read back: the first apply after
+/// an import sets it (an in-place update of `trigger_token` or `trigger_token_wo_version`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ModelPackageGroupState {
     /// Name of the group: 1-63 letters, digits and hyphens, starting and ending with a letter
@@ -169,9 +182,21 @@ pub struct OnApproval {
 
     /// The project's pipeline trigger token (Settings > CI/CD > Pipeline trigger tokens).
     /// Never logged; stored in the EventBridge connection and (like every sensitive value)
-    /// in the Terraform state. Changing it updates the connection in place.
+    /// in the Terraform state. Changing it updates the connection in place. On Terraform
+    /// 1.11 and later prefer `trigger_token_wo`, which is never stored; set one of the two.
     #[schemars(extend("x-tf" = ["sensitive"]), length(min = 1, max = 512))]
-    pub trigger_token: String,
+    pub trigger_token: Option<String>,
+
+    /// The trigger token, write-only (Terraform 1.11+): sent to the EventBridge connection
+    /// and never stored in the plan or the state, so it can come from an `ephemeral`
+    /// variable or resource. Terraform cannot see a change of it: bump
+    /// `trigger_token_wo_version` to send a rotated token.
+    #[schemars(extend("x-tf" = ["sensitive", "write_only"]), length(min = 1, max = 512))]
+    pub trigger_token_wo: Option<String>,
+
+    /// Any number, stored; a change sends the current `trigger_token_wo` to the connection
+    /// (in place). Only with `trigger_token_wo`.
+    pub trigger_token_wo_version: Option<i64>,
 
     /// Extra CI/CD variables for the pipeline (name to value). `MODEL_PACKAGE_ARN`,
     /// `MODEL_PACKAGE_VERSION` and `MODEL_PACKAGE_GROUP` are always passed with the approved

@@ -142,6 +142,29 @@ fn hook_policy(group_arn: &str, name: &str) -> Option<String> {
     )
 }
 
+/// The token to send: the write-only one (from the configuration, at apply) or the stored one.
+fn token(h: &OnApproval) -> Result<&str, Diagnostics> {
+    h.trigger_token_wo
+        .as_deref()
+        .or(h.trigger_token.as_deref())
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "No trigger token",
+                "on_approval needs trigger_token_wo or trigger_token to create or update the \
+                 EventBridge connection.",
+            )
+            .at(AttrPath::attrs(["on_approval", "trigger_token_wo"]))
+            .into()
+        })
+}
+
+/// Must the connection get the token again? The stored token changed, or (write-only) its
+/// version did.
+fn token_changed(prior: &OnApproval, want: &OnApproval) -> bool {
+    prior.trigger_token != want.trigger_token
+        || prior.trigger_token_wo_version != want.trigger_token_wo_version
+}
+
 fn hook_auth_parts(
     h: &OnApproval,
 ) -> Result<
@@ -155,7 +178,7 @@ fn hook_auth_parts(
         .query_string_parameters(
             ConnectionQueryStringParameter::builder()
                 .key("token")
-                .value(&h.trigger_token)
+                .value(token(h)?)
                 .is_value_secret(true)
                 .build(),
         )
@@ -377,7 +400,7 @@ pub(super) async fn ensure_hook(
     // the connection (token)
     let connection_arn = match (&cur.connection_arn, fresh) {
         (Some(arn), false) => {
-            if prior.is_some_and(|p| p.trigger_token != want.trigger_token) {
+            if prior.is_some_and(|p| token_changed(p, want)) {
                 update_connection(c, &name, want)
                     .await
                     .map_err(|d| (Some(cur.clone()), d))?;
@@ -396,6 +419,8 @@ pub(super) async fn ensure_hook(
         }
     };
     cur.trigger_token = want.trigger_token.clone();
+    cur.trigger_token_wo = None;
+    cur.trigger_token_wo_version = want.trigger_token_wo_version;
     // the API destination (endpoint)
     let destination_arn = match (&cur.api_destination_arn, fresh) {
         (Some(arn), false) => {
@@ -494,6 +519,8 @@ pub(super) fn hook_inputs(h: &OnApproval) -> OnApproval {
     OnApproval {
         gitlab_url: Some(gitlab_base(h)),
         variables: h.variables.clone().filter(|v| !v.is_empty()),
+        // never stored, so never compared (its version is)
+        trigger_token_wo: None,
         rule_arn: None,
         connection_arn: None,
         api_destination_arn: None,
@@ -623,6 +650,41 @@ pub(super) async fn read_hook(
 /// Plan-time checks of `on_approval` (the schema checks the rest).
 pub(super) fn validate_hook(config: &Value, diags: &mut Diagnostics) {
     let h = config.attr("on_approval");
+    if h.as_object().is_some() {
+        let at = |name: &str| AttrPath::attrs(["on_approval", name]);
+        let (plain, wo, version) = (
+            h.attr("trigger_token"),
+            h.attr("trigger_token_wo"),
+            h.attr("trigger_token_wo_version"),
+        );
+        // unknown values (module inputs at validate) are neither set nor unset yet
+        let set = |v: &Value| !v.is_null() && !v.is_unknown();
+        let unset = |v: &Value| v.is_null();
+        if set(plain) && set(wo) {
+            diags.error_at(
+                at("trigger_token"),
+                "Two trigger tokens",
+                "Set trigger_token_wo (Terraform 1.11+, never stored) or trigger_token, not both.",
+            );
+        } else if unset(plain) && unset(wo) {
+            diags.error_at(
+                at("trigger_token_wo"),
+                "Missing trigger token",
+                "on_approval needs the project's pipeline trigger token: trigger_token_wo \
+                 (Terraform 1.11+, never stored in the state; pair it with \
+                 trigger_token_wo_version) or trigger_token (sensitive, stored in the state).",
+            );
+        }
+        if set(version) && set(plain) {
+            diags.error_at(
+                at("trigger_token_wo_version"),
+                "Version without a write-only token",
+                "trigger_token_wo_version tells when trigger_token_wo changed; with \
+                 trigger_token, Terraform sees a change itself. Remove it, or move the token \
+                 to trigger_token_wo.",
+            );
+        }
+    }
     if let Value::Map(vars) = h.attr("variables") {
         for k in vars.keys() {
             let path = AttrPath::attrs(["on_approval", "variables"]).key(k);
@@ -646,138 +708,5 @@ pub(super) fn validate_hook(config: &Value, diags: &mut Diagnostics) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hook(url: Option<&str>, project: &str) -> OnApproval {
-        OnApproval {
-            gitlab_url: url.map(String::from),
-            project: project.into(),
-            git_ref: "main".into(),
-            trigger_token: "glptt-secret".into(),
-            variables: Some(
-                [("ENV".to_string(), "prod \"x\"".to_string())]
-                    .into_iter()
-                    .collect(),
-            ),
-            rule_arn: None,
-            connection_arn: None,
-            api_destination_arn: None,
-            role_arn: None,
-        }
-    }
-
-    #[test]
-    fn hook_endpoint_round_trip() {
-        let h = hook(None, "ml-platform/churn deploy");
-        let e = hook_endpoint(&h);
-        assert_eq!(
-            e,
-            "https://gitlab.com/api/v4/projects/ml-platform%2Fchurn%20deploy/trigger/pipeline"
-        );
-        assert_eq!(
-            parse_endpoint(&e),
-            Some((
-                "https://gitlab.com".into(),
-                "ml-platform/churn deploy".into()
-            ))
-        );
-        // a trailing slash is the same GitLab
-        let slash = hook(Some("https://gitlab.example.com/"), "4711");
-        assert_eq!(
-            hook_endpoint(&slash),
-            "https://gitlab.example.com/api/v4/projects/4711/trigger/pipeline"
-        );
-        assert_eq!(
-            hook_inputs(&slash),
-            hook_inputs(&hook(Some("https://gitlab.example.com"), "4711"))
-        );
-        assert_eq!(parse_endpoint("https://example.com/hook"), None);
-    }
-
-    #[test]
-    fn hook_body_round_trip() {
-        let h = hook(None, "1");
-        let body = hook_body(&h);
-        let j: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(j["ref"], "main");
-        assert_eq!(j["variables"]["MODEL_PACKAGE_ARN"], "<model_package_arn>");
-        assert_eq!(
-            j["variables"]["MODEL_PACKAGE_VERSION"],
-            "<model_package_version>"
-        );
-        assert_eq!(j["variables"]["ENV"], "prod \"x\"");
-        assert!(
-            !body.contains("glptt"),
-            "the token never goes into the body"
-        );
-        let (r, vars) = parse_body(&body).unwrap();
-        assert_eq!(r, "main");
-        assert_eq!(Some(vars), h.variables);
-    }
-
-    #[test]
-    fn hook_names_and_policy() {
-        assert_eq!(hook_name("churn"), "mlops_churn_on-approval");
-        let long = "g".repeat(63);
-        assert!(hook_name(&long).len() <= 64);
-        assert_ne!(hook_name(&long), hook_name(&"g".repeat(62)));
-        let p = hook_policy(
-            "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/churn",
-            "mlops_churn_on-approval",
-        )
-        .unwrap();
-        let j: serde_json::Value = serde_json::from_str(&p).unwrap();
-        assert_eq!(j["Statement"][0]["Action"], "events:InvokeApiDestination");
-        assert_eq!(
-            j["Statement"][0]["Resource"],
-            "arn:aws:events:eu-west-1:123456789012:api-destination/mlops_churn_on-approval/*"
-        );
-    }
-
-    #[test]
-    fn hook_validation() {
-        let cfg = Value::Object(
-            [(
-                "on_approval".to_string(),
-                Value::Object(
-                    [(
-                        "variables".to_string(),
-                        Value::Map(
-                            [
-                                ("MODEL_PACKAGE_ARN".to_string(), Value::string("x")),
-                                ("bad-name".to_string(), Value::string("x")),
-                                ("GOOD_1".to_string(), Value::string("x")),
-                            ]
-                            .into_iter()
-                            .collect(),
-                        ),
-                    )]
-                    .into_iter()
-                    .collect(),
-                ),
-            )]
-            .into_iter()
-            .collect(),
-        );
-        let mut d = Diagnostics::new();
-        validate_hook(&cfg, &mut d);
-        let got: Vec<String> =
-            d.0.iter()
-                .map(|x| {
-                    format!(
-                        "{}: {}",
-                        x.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-                        x.summary
-                    )
-                })
-                .collect();
-        assert_eq!(
-            got,
-            vec![
-                "on_approval.variables[\"MODEL_PACKAGE_ARN\"]: Reserved variable".to_string(),
-                "on_approval.variables[\"bad-name\"]: Invalid variable name".to_string(),
-            ]
-        );
-    }
-}
+#[path = "on_approval_tests.rs"]
+mod tests;
