@@ -44,30 +44,6 @@ fn write_repo(dir: &Path, registry: &str) -> Result<()> {
     Ok(())
 }
 
-/// A CA and a server certificate for 127.0.0.1 it signed, written to `dir` as `ca.crt`,
-/// `server.crt` and `server.key`.
-fn write_certificates(dir: &Path) -> Result<()> {
-    let ca_key = rcgen::KeyPair::generate()?;
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "mlops-test-feast-ca");
-    let ca = ca_params.self_signed(&ca_key)?;
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate()?;
-    let mut params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])?;
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "feast-registry");
-    let cert = params.signed_by(&key, &issuer)?;
-    std::fs::write(dir.join("ca.crt"), ca.pem())?;
-    std::fs::write(dir.join("server.crt"), cert.pem())?;
-    std::fs::write(dir.join("server.key"), key.serialize_pem())?;
-    Ok(())
-}
-
 impl FeastServer {
     /// Start a server (plain gRPC) and wait until it listens.
     pub fn start() -> Result<Self> {
@@ -94,7 +70,7 @@ impl FeastServer {
         let port = free_port()?;
         // The SDK side: the same stores, the registry reached through the server.
         let cert = if tls {
-            write_certificates(dir.path())?;
+            crate::server::write_certificates("feast-registry", dir.path())?;
             format!("  cert: {}\n", dir.path().join("ca.crt").display())
         } else {
             String::new()

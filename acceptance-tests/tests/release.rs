@@ -49,30 +49,6 @@ fn same_bytes(a: &Path, b: &Path) -> Result<bool> {
         == std::fs::read(b).with_context(|| b.display().to_string())?)
 }
 
-/// A CA and a server certificate for 127.0.0.1/localhost it signed: `ca.crt`, `server.crt`,
-/// `server.key` in `dir`.
-fn write_certificates(dir: &Path) -> Result<()> {
-    let ca_key = rcgen::KeyPair::generate()?;
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "mlops-test-mirror-ca");
-    let ca = ca_params.self_signed(&ca_key)?;
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let key = rcgen::KeyPair::generate()?;
-    let mut params =
-        rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])?;
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "mlops-test-mirror");
-    let cert = params.signed_by(&key, &issuer)?;
-    std::fs::write(dir.join("ca.crt"), ca.pem())?;
-    std::fs::write(dir.join("server.crt"), cert.pem())?;
-    std::fs::write(dir.join("server.key"), key.serialize_pem())?;
-    Ok(())
-}
-
 /// A static HTTPS file server (python3 http.server in TLS) for `root`; every request is
 /// logged to its `server.log` as `"GET /path HTTP/1.1" 200 -`.
 const HTTPS_SERVER: &str = r#"
@@ -370,7 +346,7 @@ fn release_packaging_and_network_mirror_install() -> Result<()> {
     // ---- install through the network mirror over HTTPS ----------------------------------
     let certs = tmp.path().join("certs");
     std::fs::create_dir(&certs)?;
-    write_certificates(&certs)?;
+    acceptance_tests::server::write_certificates("mlops-test-mirror", &certs)?;
     let ca = certs.join("ca.crt");
     let server = start_mirror(&mirror, &certs)?;
     let cli = tmp.path().join("cli.tfrc");
