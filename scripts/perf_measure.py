@@ -25,6 +25,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -308,6 +309,17 @@ def parse_tf_log(path: str) -> dict | None:
             launches.append(cur)
         elif "using plugin" in line and cur is not None and cur["handshake"] is None:
             cur["handshake"] = t
+        elif "provider process summary" in line and "terraform-provider-mlops" in line:
+            # framework/src/stats.rs, logged by each provider process as it exits: the RPCs
+            # it served and its own CPU time. Processes run one after another in a plan, so
+            # the summary belongs to the latest launch without one.
+            kv = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line.split("provider process summary", 1)[1]))
+            for la in launches:
+                if "rpcs" not in la:
+                    la["rpcs"] = kv.get("rpcs", "").strip('"')
+                    la["cpu_ms"] = float(kv.get("cpu_ms", "nan"))
+                    la["handler_ms"] = float(kv.get("handler_ms", "nan"))
+                    break
         elif "plugin process exited" in line and "terraform-provider-mlops" in line:
             pid = line.rsplit("id=", 1)[-1].strip()
             for la in launches:
@@ -317,6 +329,9 @@ def parse_tf_log(path: str) -> dict | None:
         "span_ms": (stamps[-1] - stamps[0]) * 1e3 if stamps else None,
         "handshake_ms": [(la["handshake"] - la["start"]) * 1e3 for la in launches if la["handshake"]],
         "lifetime_ms": [(la["exit"] - la["start"]) * 1e3 for la in launches if la["exit"]],
+        "rpcs": [la.get("rpcs") for la in launches],
+        "cpu_ms": [la.get("cpu_ms") for la in launches],
+        "handler_ms": [la.get("handler_ms") for la in launches],
     }
 
 
@@ -438,6 +453,18 @@ def build_table(r: dict) -> str:
                      "`plugin started` → `using plugin` in that log (ms timestamps; debug logging on)"))
         rows.append(("  ↳ each provider process's lifetime", f"{life} ms",
                      f"`plugin started` → `plugin process exited`; the log spans {tl['span_ms']:.0f} ms"))
+        for k, (rp, cpu, hd) in enumerate(zip(tl["rpcs"], tl["cpu_ms"], tl["handler_ms"]), 1):
+            if rp is None:
+                continue
+            rpcs = ", ".join(x.replace(":", " × ") for x in rp.split(",") if x)
+            rows.append((f"  ↳ process {k}: RPCs served", rpcs or "none",
+                         f"provider CPU {cpu:.1f} ms (all threads), of which {hd:.1f} ms in RPC handlers "
+                         "(the process's own summary at exit, `framework/src/stats.rs`; debug logging on)"))
+        cpus = [c for c in tl["cpu_ms"] if c is not None]
+        if cpus:
+            rows.append(("  ↳ provider CPU time in the whole plan", f"{sum(cpus):.0f} ms",
+                         "sum over its processes; the rest of the plan's extra time is Terraform's side "
+                         "of the plugin protocol (gRPC, msgpack, schema handling) and process start-up"))
     else:
         rows.append(("Provider processes started by one mlops plan", str(r["launches"]),
                      "`plugin started` lines for the provider in a `TF_LOG=debug` plan (untimed extra run)"))

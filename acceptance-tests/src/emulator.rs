@@ -279,20 +279,29 @@ impl Emulator {
         .map(|_| ())
     }
 
-    /// A SageMaker SDK client for the emulator (for checks and out-of-band changes).
-    pub fn sagemaker(&self, rt: &tokio::runtime::Runtime) -> aws_sdk_sagemaker::Client {
+    /// SDK configuration for the emulator (us-east-1, fake credentials).
+    fn sdk_config(&self, rt: &tokio::runtime::Runtime) -> aws_config::SdkConfig {
         let endpoint = self.endpoint();
         rt.block_on(async move {
-            let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new("us-east-1"))
                 .credentials_provider(aws_credential_types::Credentials::new(
                     "test", "test", None, None, "tests",
                 ))
                 .endpoint_url(endpoint)
                 .load()
-                .await;
-            aws_sdk_sagemaker::Client::new(&conf)
+                .await
         })
+    }
+
+    /// A SageMaker SDK client for the emulator (for checks and out-of-band changes).
+    pub fn sagemaker(&self, rt: &tokio::runtime::Runtime) -> aws_sdk_sagemaker::Client {
+        aws_sdk_sagemaker::Client::new(&self.sdk_config(rt))
+    }
+
+    /// An S3 SDK client for the emulator (buckets addressed by path, as for any IP address).
+    pub fn s3(&self, rt: &tokio::runtime::Runtime) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::new(&self.sdk_config(rt))
     }
 }
 

@@ -323,6 +323,11 @@ impl StepCtx<'_> {
         self.emulator.sagemaker(self.rt)
     }
 
+    /// An S3 client talking to the emulator.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        self.emulator.s3(self.rt)
+    }
+
     /// Set the approval status of the model package at `address` out of band (a human in
     /// the registry).
     pub fn set_approval(

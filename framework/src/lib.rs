@@ -11,6 +11,7 @@ pub mod plugin;
 pub mod resource;
 pub mod schema;
 pub mod server;
+pub mod stats;
 pub mod suggest;
 pub mod timeouts;
 pub mod tls;

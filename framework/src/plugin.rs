@@ -116,6 +116,7 @@ pub fn main<P: Provider>(make_provider: impl FnOnce() -> P, address: &str) -> i3
             _ = async move { stopped.cancelled().await; tokio::time::sleep(Duration::from_millis(500)).await } => Ok(()),
         }
     });
+    crate::stats::log_exit();
     match result {
         Ok(()) => 0,
         Err(e) => {

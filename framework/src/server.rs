@@ -201,11 +201,15 @@ fn encode(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
 }
 
 /// Run a handler body, turning a panic into an error diagnostic instead of a dead provider.
-async fn guarded<T, F>(what: &str, fut: F, on_panic: impl FnOnce(Diagnostics) -> T) -> T
+/// Each call is counted in [`crate::stats`].
+async fn guarded<T, F>(what: &'static str, fut: F, on_panic: impl FnOnce(Diagnostics) -> T) -> T
 where
     F: std::future::Future<Output = T>,
 {
-    match AssertUnwindSafe(fut).catch_unwind().await {
+    let started = std::time::Instant::now();
+    let r = AssertUnwindSafe(fut).catch_unwind().await;
+    crate::stats::record(what, started.elapsed());
+    match r {
         Ok(t) => t,
         Err(p) => {
             let msg = p
@@ -245,6 +249,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         &self,
         _req: Request<pb::get_metadata::Request>,
     ) -> Result<Response<pb::get_metadata::Response>, Status> {
+        crate::stats::record("GetMetadata", std::time::Duration::ZERO);
         let mut resources: Vec<_> = self.resources.keys().cloned().collect();
         resources.sort();
         let mut data: Vec<_> = self.data_sources.keys().cloned().collect();
@@ -268,13 +273,17 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         _req: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         tracing::debug!("serving provider schema");
-        Ok(Response::new(self.schema_response.clone()))
+        let started = std::time::Instant::now();
+        let r = Response::new(self.schema_response.clone());
+        crate::stats::record("GetProviderSchema", started.elapsed());
+        Ok(r)
     }
 
     async fn get_resource_identity_schemas(
         &self,
         _req: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        crate::stats::record("GetResourceIdentitySchemas", std::time::Duration::ZERO);
         Ok(Response::new(Default::default()))
     }
 

@@ -24,6 +24,8 @@ pub struct Clients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// SageMaker Runtime: smoke-test invocations.
     pub runtime: aws_sdk_sagemakerruntime::Client,
+    /// S3: uploads of local pipeline code.
+    pub s3: aws_sdk_s3::Client,
     pub region: String,
     pub default_tags: BTreeMap<String, String>,
     /// Kubernetes (KServe endpoints): configured now, connected on first use.
@@ -143,6 +145,11 @@ pub async fn configure(
     if let Some(url) = endpoints.and_then(|e| e.sagemaker_runtime.as_ref()) {
         rt = rt.endpoint_url(url);
     }
+    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk_config)
+        .force_path_style(cfg.s3_use_path_style.unwrap_or(false));
+    if let Some(url) = endpoints.and_then(|e| e.s3.as_ref()) {
+        s3 = s3.endpoint_url(url);
+    }
     tracing::debug!(region = %region, terraform_version, max_attempts = attempts, "AWS configured");
     Ok(Clients {
         sagemaker: aws_sdk_sagemaker::Client::from_conf(sm.build()),
@@ -152,6 +159,7 @@ pub async fn configure(
         autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(aas.build()),
         cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw.build()),
         runtime: aws_sdk_sagemakerruntime::Client::from_conf(rt.build()),
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
         region,
         default_tags: cfg.default_tags.and_then(|d| d.tags).unwrap_or_default(),
         kube,

@@ -47,6 +47,11 @@ pub struct ProviderConfig {
     #[schemars(regex(pattern = r"^https?://[^\s/]+(/.*)?$"))]
     pub endpoint_url: Option<String>,
 
+    /// Address S3 buckets by path (`https://<endpoint>/<bucket>/<key>`) instead of by host
+    /// name (`https://<bucket>.<endpoint>/<key>`), for S3-compatible stores reached by a DNS
+    /// name. Endpoints given as an IP address are addressed by path anyway. Default false.
+    pub s3_use_path_style: Option<bool>,
+
     /// Maximum attempts for each API call; throttling and transient server errors are retried
     /// with exponential backoff and jitter. Default 10.
     #[schemars(range(min = 1, max = 100))]
@@ -123,6 +128,9 @@ pub struct Endpoints {
     /// SageMaker Runtime endpoint (endpoint smoke tests).
     #[schemars(regex(pattern = r"^https?://\S+$"))]
     pub sagemaker_runtime: Option<String>,
+    /// S3 endpoint (uploads of local pipeline `code`).
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub s3: Option<String>,
 }
 
 /// Tags for every object.

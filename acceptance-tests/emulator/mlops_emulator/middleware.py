@@ -73,6 +73,35 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 UNSIGNED_STS_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 
 
+# (method, addresses an object) -> S3 operation name, for path-style requests (the only
+# style the emulator sees on 127.0.0.1).
+S3_OPERATIONS = {
+    ("PUT", True): "PutObject",
+    ("GET", True): "GetObject",
+    ("HEAD", True): "HeadObject",
+    ("DELETE", True): "DeleteObject",
+    ("PUT", False): "CreateBucket",
+    ("GET", False): "ListObjects",
+    ("HEAD", False): "HeadBucket",
+    ("DELETE", False): "DeleteBucket",
+}
+
+
+def s3_operation(method: str, path: str, query_string: str) -> str:
+    """The S3 operation of a path-style request: the `x-id` the SDKs send where they have
+    one, `<METHOD>?<subresource>` for other subresource requests (tagging, uploads, ...),
+    else from the method and whether an object is addressed."""
+    query = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+    if query.get("x-id"):
+        return query["x-id"][0]
+    bucket, _, key = path.lstrip("/").partition("/")
+    if query:
+        return f"{method}?{sorted(query)[0]}"
+    if not bucket:
+        return "ListBuckets" if method == "GET" else method
+    return S3_OPERATIONS.get((method, bool(key)), method)
+
+
 def classify(environ: dict[str, Any]) -> dict[str, str]:
     """Return {"service", "operation", "protocol"} for an AWS request."""
     target = environ.get("HTTP_X_AMZ_TARGET")
@@ -106,7 +135,7 @@ def classify(environ: dict[str, Any]) -> dict[str, str]:
         )
         return {"service": service, "operation": operation, "protocol": "rest-json"}
     if service == "s3" or service is None:
-        return {"service": service or "s3", "operation": method, "protocol": "s3"}
+        return {"service": service or "s3", "operation": s3_operation(method, path, environ.get("QUERY_STRING", "")), "protocol": "s3"}
     protocol = "rest-json" if "json" in content_type else "rest-xml"
     return {"service": service, "operation": method, "protocol": protocol}
 

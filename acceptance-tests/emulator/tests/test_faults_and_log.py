@@ -166,15 +166,16 @@ def test_request_log(emulator):
     assert [(e["service"], e["operation"], e["status"]) for e in log] == [
         ("sagemaker", "CreateModelPackageGroup", 200),
         ("sagemaker", "DescribeModelPackageGroup", 400),
-        ("s3", "PUT", 200),
-        ("s3", "PUT", 200),
+        ("s3", "CreateBucket", 200),
+        ("s3", "PutObject", 200),
         ("sts", "GetCallerIdentity", 200),
     ]
     assert all(isinstance(e["time"], float) for e in log)
     assert emulator.control("GET", "/_emulator/requests/summary") == {
         "sagemaker.CreateModelPackageGroup": 1,
         "sagemaker.DescribeModelPackageGroup": 1,
-        "s3.PUT": 2,
+        "s3.CreateBucket": 1,
+        "s3.PutObject": 1,
         "sts.GetCallerIdentity": 1,
     }
     emulator.control("DELETE", "/_emulator/requests")

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod iam;
 pub mod naming;
+pub mod s3;
 pub mod sns;
 pub mod tags;
 
@@ -17,5 +18,6 @@ pub use error::*;
 pub use events::*;
 pub use iam::*;
 pub use naming::*;
+pub use s3::*;
 pub use sns::*;
 pub use tags::*;

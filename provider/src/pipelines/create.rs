@@ -19,8 +19,9 @@ use aws_sdk_sagemaker::operation::describe_pipeline::DescribePipelineOutput;
 use aws_sdk_sagemaker::types::PipelineStatus;
 use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Failure, Phase, Want};
 
-use super::definition::same_definition;
+use super::definition::{same_definition, Compiled};
 use super::events::{self, PipelineRef};
+use super::upload::upload_code;
 use super::{set_blocks, Pipeline, PipelineState};
 use crate::aws::{
     api_error, list_all_tags, merge_tags, sdk_tags, stable_hash, timestamp, update_tags, Clients,
@@ -170,7 +171,12 @@ pub(super) async fn create(
     planned: PipelineState,
 ) -> Result<PipelineState, Failure<PipelineState>> {
     let c = ctx.client.clone();
-    let def = p.compiled(&c, &planned)?;
+    let Compiled { json: def, uploads } = p.compiled(&c, &planned)?;
+    // Before the pipeline exists: no execution can start on code that is not there.
+    let planned_def = planned.definition_json.as_deref();
+    upload_code(&c, &ctx.cancel, &uploads, planned_def)
+        .await
+        .map_err(Failure::new)?;
     let tags_all = merge_tags(&c.default_tags, planned.tags.as_ref());
     let tags = marked_tags(&tags_all);
     let (arn, created) = match look(ctx, &planned.name).await.map_err(Failure::new)? {

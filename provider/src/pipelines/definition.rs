@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use mlops_framework::{resource::resource_schema, AttrPath, Diagnostic, Diagnostics, Type, Value};
 use serde_json::Value as Json;
 
-use super::compiler::{self, contains_unknown, Spec, UNKNOWN};
+use super::compiler::{self, contains_unknown, CodeUpload, Spec, UNKNOWN};
 use super::{Pipeline, PipelineState};
 
 static CONFIG_TYPE: LazyLock<Type> =
@@ -54,12 +54,20 @@ pub(super) fn decode_config(config: &Value) -> Option<PipelineState> {
     serde_json::from_value(j).ok()
 }
 
+/// A definition and the local scripts it points at.
+pub(super) struct Compiled {
+    /// Compact JSON.
+    pub json: String,
+    /// Scripts to upload before the definition is used.
+    pub uploads: Vec<CodeUpload>,
+}
+
 /// Compile the definition of a (possibly partly unknown) model: `Ok(None)` when it cannot be
 /// known yet.
 pub(super) fn definition_of(
     m: &PipelineState,
     region: Option<&str>,
-) -> Result<Option<String>, Diagnostics> {
+) -> Result<Option<Compiled>, Diagnostics> {
     // Not framework Rules: empty block lists count as none, and this runs on the model at
     // plan and apply time too.
     let has_blocks = m.step.as_ref().is_some_and(|s| !s.is_empty())
@@ -98,7 +106,10 @@ pub(super) fn definition_of(
                 .at(AttrPath::attr("definition"))
                 .into());
             }
-            Ok(Some(canonical(&j)))
+            Ok(Some(Compiled {
+                json: canonical(&j),
+                uploads: Vec::new(),
+            }))
         }
         (None, true) => {
             let spec = Spec {
@@ -109,11 +120,14 @@ pub(super) fn definition_of(
                 parameters: m.parameter.as_deref().unwrap_or_default(),
                 steps: m.step.as_deref().unwrap_or_default(),
             };
-            let j = compiler::compile(&spec)?;
+            let (j, uploads) = compiler::compile_with_code(&spec)?;
             if contains_unknown(&j) || m.name.contains(UNKNOWN) {
                 return Ok(None);
             }
-            Ok(Some(canonical(&j)))
+            Ok(Some(Compiled {
+                json: canonical(&j),
+                uploads,
+            }))
         }
     }
 }

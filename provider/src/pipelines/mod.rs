@@ -6,6 +6,7 @@
 //! | [`compiler`] | step and parameter blocks -> SageMaker pipeline definition, with its checks |
 //! | `create.rs` | the create: adopting a half-made pipeline, idempotency tokens, the marker |
 //! | `definition.rs` | the definition of a configuration (compiled, or a raw `definition`) |
+//! | `upload.rs` | the upload of local `code` scripts at apply |
 //! | [`events`] | the `trigger` and `notification` blocks and the AWS objects they own |
 //!
 //! SageMaker pipelines are found with [`crate::sagemaker::pipeline::find_pipeline`].
@@ -14,6 +15,7 @@ pub mod compiler;
 mod create;
 mod definition;
 pub mod events;
+mod upload;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -31,7 +33,9 @@ use crate::aws::{
 use crate::sagemaker::pipeline::find_pipeline;
 use crate::validation::{validate_tags, PIPELINE_NAME, ROLE_ARN};
 use compiler::{Parameter, Step};
-use definition::{canonical, declared_names, decode_config, definition_of, same_definition};
+use definition::{
+    canonical, declared_names, decode_config, definition_of, same_definition, Compiled,
+};
 use events::{Notification, PipelineRef, Trigger};
 
 /// A SageMaker pipeline, written as typed `step` blocks that the provider compiles into the
@@ -89,7 +93,8 @@ pub struct PipelineState {
     pub max_parallel_steps: Option<i64>,
 
     /// Bucket for processing outputs without a `destination`
-    /// (`s3://<bucket>/<pipeline>/<execution id>/<step>/output/<output>`).
+    /// (`s3://<bucket>/<pipeline>/<execution id>/<step>/output/<output>`) and for local `code`
+    /// scripts, uploaded at apply to `s3://<bucket>/<pipeline>/code/<sha256>/<file>`.
     #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$"))]
     pub default_bucket: Option<String>,
 
@@ -220,7 +225,8 @@ impl Pipeline {
         Ok(arn)
     }
 
-    fn compiled(&self, c: &Clients, m: &PipelineState) -> Result<String, Diagnostics> {
+    /// The definition to apply and the local scripts it points at.
+    fn compiled(&self, c: &Clients, m: &PipelineState) -> Result<Compiled, Diagnostics> {
         match definition_of(m, Some(&c.region))? {
             Some(d) => Ok(d),
             None => Err(Diagnostic::error(
@@ -260,7 +266,7 @@ impl Resource for Pipeline {
         let region = plan.client.map(|c| c.region.clone());
         let def = match decode_config(plan.config) {
             Some(m) => match definition_of(&m, region.as_deref()) {
-                Ok(d) => d,
+                Ok(d) => d.map(|d| d.json),
                 Err(d) => {
                     plan.diags.extend(d);
                     return;
@@ -346,11 +352,15 @@ impl Resource for Pipeline {
         planned: PipelineState,
     ) -> Result<PipelineState, Failure<PipelineState>> {
         let c = ctx.client.clone();
-        let def = self.compiled(&c, &planned)?;
+        let Compiled { json: def, uploads } = self.compiled(&c, &planned)?;
         let def_changed = prior
             .definition_json
             .as_deref()
             .is_none_or(|p| !same_definition(p, &def));
+        if def_changed {
+            let planned_def = planned.definition_json.as_deref();
+            upload::upload_code(&c, &ctx.cancel, &uploads, planned_def).await?;
+        }
         let attrs_changed = prior.display_name != planned.display_name
             || prior.description != planned.description
             || prior.role_arn != planned.role_arn

@@ -18,6 +18,7 @@
 //! on the typed model, also at apply time, and name the step in their details; the
 //! framework's value-level `Rule`s do not fit them.
 
+pub mod code;
 mod graph;
 mod kind;
 pub mod model;
@@ -30,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use mlops_framework::{AttrPath, Diagnostic, Diagnostics};
 use serde_json::{json, Map, Value as Json};
 
+pub use code::CodeUpload;
 pub use kind::{kinds_of, StepKind};
 pub use model::*;
 
@@ -83,17 +85,25 @@ struct Compiler<'a> {
     diags: Diagnostics,
     /// Steps referenced by the step being compiled.
     referenced: BTreeSet<String>,
+    /// Local scripts the definition points at, to upload before it is used.
+    uploads: Vec<CodeUpload>,
 }
 
 /// Compile the pipeline. Errors carry attribute paths; a definition is returned only when
 /// there are none.
 pub fn compile(spec: &Spec<'_>) -> Result<Json, Diagnostics> {
+    compile_with_code(spec).map(|(j, _)| j)
+}
+
+/// [`compile`], with the local scripts (`code` paths) the definition points at.
+pub fn compile_with_code(spec: &Spec<'_>) -> Result<(Json, Vec<CodeUpload>), Diagnostics> {
     let mut c = Compiler {
         spec,
         steps: HashMap::new(),
         params: BTreeMap::new(),
         diags: Diagnostics::new(),
         referenced: BTreeSet::new(),
+        uploads: Vec::new(),
     };
     c.index();
     let params = c.parameters();
@@ -113,12 +123,13 @@ pub fn compile(spec: &Spec<'_>) -> Result<Json, Diagnostics> {
         return Err(c.diags);
     }
     let top = graph::nest_branches(spec.steps, compiled, &branch_of);
-    Ok(json!({
+    let definition = json!({
         "Version": DEFINITION_VERSION,
         "Metadata": {},
         "Parameters": params,
         "Steps": top,
-    }))
+    });
+    Ok((definition, c.uploads))
 }
 
 impl<'a> Compiler<'a> {

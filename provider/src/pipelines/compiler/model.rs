@@ -177,7 +177,13 @@ pub struct Processing {
     pub max_runtime_seconds: Option<String>,
     /// IAM role of the job; default: the pipeline's `role_arn`.
     pub role_arn: Option<String>,
-    /// S3 URI of a script to run. It is added as the input `code` at
+    /// Script to run: an S3 URI, or a local file (relative to the directory Terraform runs
+    /// in; in a module write `"${path.module}/scripts/preprocess.py"`). A local file is
+    /// uploaded at apply to `s3://<default_bucket>/<pipeline>/code/<sha256>/<file>` (its
+    /// content's SHA-256, as the SageMaker SDK does): a changed script shows in the plan as
+    /// a new key in `definition_json`, and old keys stay for executions still running. A
+    /// missing file is an error at plan; a saved plan whose script changed since is refused
+    /// at apply before anything is written. The script is added as the input `code` at
     /// `/opt/ml/processing/input/code/` and run with `command`.
     pub code: Option<String>,
     /// Interpreter for `code`.

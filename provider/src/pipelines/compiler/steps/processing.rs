@@ -6,6 +6,7 @@ use mlops_framework::AttrPath;
 use serde_json::{json, Map, Value as Json};
 
 use super::processing_input;
+use crate::pipelines::compiler::code;
 use crate::pipelines::compiler::model::Processing;
 use crate::pipelines::compiler::{is_unknown, join, Compiler};
 
@@ -35,7 +36,7 @@ impl Compiler<'_> {
                     "Set `code` (a script run with `command`) or `entrypoint`, not both.",
                 );
             }
-            let file = code.rsplit('/').next().unwrap_or("script");
+            let file = code::file_name(code);
             let mut ep: Vec<Json> = p
                 .command
                 .clone()
@@ -92,7 +93,12 @@ impl Compiler<'_> {
                     "`code` adds an input named \"code\"; rename the other input.",
                 );
             }
-            let src = self.s3(code, &base.clone().field("code"));
+            let at = base.clone().field("code");
+            let src = if code::is_local(code) {
+                self.local_code(code, &at)
+            } else {
+                self.s3(code, &at)
+            };
             inputs.push(processing_input(
                 "code",
                 src.unwrap_or(Json::Null),
