@@ -6,6 +6,8 @@
 #   3. idle memory (VmRSS / VmHWM) after the schema was served and 1 s of idling
 #   4. `terraform plan -refresh=false` wall time, 200 x mlops_model_package_group (against a
 #      started emulator) versus 200 x terraform_data (Terraform core's floor), alternating;
+#      and 200 x minimal_thing (framework/examples/minimal_provider.rs: one resource, no API,
+#      the floor of any provider on our framework), alternating;
 #      plus the same with 1 resource each, the 200 groups with a tag each, provider launches
 #      per plan, and the emulator's request count after all plans (no API calls are expected
 #      at plan time)
@@ -47,6 +49,7 @@ NRES="${PERF_RESOURCES:-200}"
 GRPC_VENV="${PERF_GRPC_VENV:-/tmp/mlops-perf-grpc-venv}"
 PYTHON="${PYTHON:-python3}"
 BIN="$REPO/target/release/terraform-provider-mlops"
+MINBIN="$REPO/target/release/examples/minimal_provider"
 TF="$REPO/scripts/terraform"
 MEASURE="$REPO/scripts/perf_measure.py"
 VPY="$REPO/.venv/bin/python"
@@ -94,7 +97,10 @@ now_ns() { date +%s%N; }
 if [[ "${PERF_SKIP_BUILD:-0}" != "1" ]]; then
     log "cargo build --release -p terraform-provider-mlops"
     run cargo build --release -p terraform-provider-mlops --manifest-path "$REPO/Cargo.toml"
+    log "cargo build --release -p mlops-framework --example minimal_provider"
+    run cargo build --release -p mlops-framework --example minimal_provider --manifest-path "$REPO/Cargo.toml"
 fi
+[[ -x "$MINBIN" ]] || { log "$MINBIN not found (build it or unset PERF_SKIP_BUILD)"; exit 1; }
 [[ -x "$BIN" ]] || { log "$BIN not found (build it or unset PERF_SKIP_BUILD)"; exit 1; }
 SIZE=$(stat -c %s "$BIN")
 T_START=$(date +%s)   # the reported wall time excludes the build
@@ -131,14 +137,17 @@ MIRROR="$WORK/mirror"
 PDIR="$MIRROR/registry.terraform.io/mlops/mlops/0.1.0/linux_amd64"
 mkdir -p "$PDIR"
 cp "$BIN" "$PDIR/terraform-provider-mlops_v0.1.0"
+MDIR="$MIRROR/registry.terraform.io/mlops/minimal/0.1.0/linux_amd64"
+mkdir -p "$MDIR"
+cp "$MINBIN" "$MDIR/terraform-provider-minimal_v0.1.0"
 cat > "$TF_CLI_CONFIG_FILE" <<EOF
 provider_installation {
   filesystem_mirror {
     path    = "$MIRROR"
-    include = ["registry.terraform.io/mlops/mlops"]
+    include = ["registry.terraform.io/mlops/mlops", "registry.terraform.io/mlops/minimal"]
   }
   direct {
-    exclude = ["registry.terraform.io/mlops/mlops"]
+    exclude = ["registry.terraform.io/mlops/mlops", "registry.terraform.io/mlops/minimal"]
   }
 }
 EOF
@@ -188,11 +197,24 @@ provider "mlops" {
   region = "us-east-1"
 }
 EOF
+        elif [[ "$kind" == minimal ]]; then
+            cat <<'EOF'
+terraform {
+  required_providers {
+    minimal = {
+      source  = "mlops/minimal"
+      version = "0.1.0"
+    }
+  }
+}
+EOF
         fi
         for ((i = 1; i <= n; i++)); do
             printf -v id '%03d' "$i"
             if [[ "$kind" == mlops ]]; then
                 printf '\nresource "mlops_model_package_group" "g%s" {\n  name = "g-%s"\n}\n' "$id" "$id"
+            elif [[ "$kind" == minimal ]]; then
+                printf '\nresource "minimal_thing" "g%s" {\n  name = "g-%s"\n}\n' "$id" "$id"
             elif [[ "$kind" == mlops-tags ]]; then
                 printf '\nresource "mlops_model_package_group" "g%s" {\n  name = "g-%s"\n  tags = { team = "ml" }\n}\n' "$id" "$id"
             else
@@ -223,6 +245,7 @@ plan_once() {
 log "terraform init (one working dir per configuration)"
 make_config "$WORK/tfdata" tfdata "$NRES"
 make_config "$WORK/mlops" mlops "$NRES"
+make_config "$WORK/minimal" minimal "$NRES"
 if (( SMALL_REPS > 0 )); then
     make_config "$WORK/tfdata1" tfdata 1
     make_config "$WORK/mlops1" mlops 1
@@ -237,11 +260,12 @@ LAST=""
 log "warm-up plans (untimed)"
 plan_once "$WORK/tfdata" "$NRES"
 plan_once "$WORK/mlops" "$NRES"
+plan_once "$WORK/minimal" "$NRES"
 
-: > "$WORK/plan_tfdata.txt"; : > "$WORK/plan_mlops.txt"
+: > "$WORK/plan_tfdata.txt"; : > "$WORK/plan_mlops.txt"; : > "$WORK/plan_minimal.txt"
 for ((r = 1; r <= REPS; r++)); do
-    # ABBA order, so a drift in machine load does not favour one side.
-    if (( r % 2 )); then order="tfdata mlops"; else order="mlops tfdata"; fi
+    # ABC CBA order, so a drift in machine load does not favour one side.
+    if (( r % 2 )); then order="tfdata minimal mlops"; else order="mlops minimal tfdata"; fi
     for k in $order; do
         plan_once "$WORK/$k" "$NRES" "$WORK/plan_$k.txt"
         log "plan $r/$REPS $k ($NRES resources): $LAST s"

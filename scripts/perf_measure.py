@@ -370,7 +370,7 @@ def load_results(d: str) -> dict:
                 r[f"startup_{mode}"] = json.load(f)
         except FileNotFoundError:
             pass
-    for k in ("mlops", "tfdata", "mlops1", "tfdata1", "mlopstags"):
+    for k in ("mlops", "tfdata", "minimal", "mlops1", "tfdata1", "mlopstags"):
         r[f"plan_{k}"] = read_numbers(os.path.join(d, f"plan_{k}.txt"))
     r["tflog"] = parse_tf_log(os.path.join(d, "tf-debug.log"))
     try:
@@ -419,10 +419,20 @@ def build_table(r: dict) -> str:
         rows.append((f"`terraform plan -refresh=false`, {n} × `terraform_data` (core floor)",
                      fmt_range(t, 2, " s"), f"median (min – max) of {t['n']} runs"))
         rows.append((f"`terraform plan -refresh=false`, {n} × `mlops_model_package_group`",
-                     fmt_range(m, 2, " s"), f"median (min – max) of {m['n']} runs, alternating (ABBA) with the row above"))
+                     fmt_range(m, 2, " s"), f"median (min – max) of {m['n']} runs, rotating (ABC CBA) with the rows around it"))
         rows.append(("  ↳ ratio mlops / terraform_data (medians)",
                      f"{m['median'] / t['median']:.2f}×",
                      f"difference {m['median'] - t['median']:+.2f} s"))
+    mn = stats(r["plan_minimal"])
+    if mn and t:
+        rows.append((f"`terraform plan -refresh=false`, {n} × `minimal_thing` (a provider on our framework with one resource and no API)",
+                     fmt_range(mn, 2, " s"),
+                     f"median (min – max) of {mn['n']} runs, in the same rotation; "
+                     f"{mn['median'] / t['median']:.2f}× terraform_data: what any gRPC plugin costs Terraform"))
+        if m:
+            rows.append(("  ↳ ratio mlops / minimal_thing (medians)",
+                         f"{m['median'] / mn['median']:.2f}×",
+                         f"difference {m['median'] - mn['median']:+.2f} s: what our resources, schema and SDK add"))
     mt = stats(r["plan_mlopstags"])
     if mt and t:
         rows.append((f"`terraform plan -refresh=false`, {n} × `mlops_model_package_group` "

@@ -1,7 +1,7 @@
 //! Type-erased resources and data sources, and the plan/apply algorithm that keeps every
 //! resource within Terraform's plan/apply contract.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
@@ -14,6 +14,7 @@ use crate::resource::{
 };
 use crate::schema::{block_for, Block, Nesting, Schema};
 use crate::timeouts::{Op, TimeoutDefaults, Timeouts};
+use crate::types::Type;
 use crate::value::Value;
 use crate::write_only;
 
@@ -36,7 +37,10 @@ pub struct StateOut {
 #[async_trait]
 pub trait DynResource<C>: Send + Sync {
     fn type_name(&self) -> &'static str;
+    /// Built on first use (a provider process serves a few types of many).
     fn schema(&self) -> &Schema;
+    /// The schema's implied type, built once.
+    fn implied_type(&self) -> &Type;
     fn validate(&self, config: &Value) -> Diagnostics;
     fn upgrade(&self, version: i64, raw_json: &[u8]) -> Result<Value, Diagnostics>;
     fn plan(
@@ -71,43 +75,46 @@ pub trait DynResource<C>: Send + Sync {
 #[async_trait]
 pub trait DynDataSource<C>: Send + Sync {
     fn type_name(&self) -> &'static str;
+    /// Built on first use.
     fn schema(&self) -> &Schema;
+    /// The schema's implied type, built once.
+    fn implied_type(&self) -> &Type;
     fn validate(&self, config: &Value) -> Diagnostics;
     async fn read(&self, client: Arc<C>, cancel: CancellationToken, config: Value) -> StateOut;
 }
 
-/// Register a resource.
+/// Register a resource. Its schema is built when first needed: start-up stays cheap, and a
+/// process that serves one resource type builds one schema.
 pub fn resource<R: Resource>(r: R) -> Box<dyn DynResource<R::Client>> {
-    let schema = resource_schema(&r);
     let timeouts = r.timeouts();
     Box::new(ResourceAdapter {
         r,
-        schema,
+        schema: OnceLock::new(),
+        ty: OnceLock::new(),
         timeouts,
     })
 }
 
-/// Register a data source.
+/// Register a data source (schema built when first needed).
 pub fn data_source<D: DataSource>(d: D) -> Box<dyn DynDataSource<D::Client>> {
-    let block = match block_for::<D::Model>() {
-        Ok(b) => b,
-        Err(e) => panic!("{}: {e}", D::TYPE_NAME),
-    };
     Box::new(DataSourceAdapter {
         d,
-        schema: Schema { version: 0, block },
+        schema: OnceLock::new(),
+        ty: OnceLock::new(),
     })
 }
 
 struct ResourceAdapter<R> {
     r: R,
-    schema: Schema,
+    schema: OnceLock<Schema>,
+    ty: OnceLock<Type>,
     timeouts: TimeoutDefaults,
 }
 
 struct DataSourceAdapter<D> {
     d: D,
-    schema: Schema,
+    schema: OnceLock<Schema>,
+    ty: OnceLock<Type>,
 }
 
 fn decode_private(b: &[u8]) -> PrivateState {
@@ -361,9 +368,9 @@ impl<R: Resource> ResourceAdapter<R> {
     }
 
     fn encode(&self, s: &R::State, timeouts: &Value) -> Result<Value, Diagnostics> {
-        let mut v = from_model(s, &self.schema)?;
+        let mut v = from_model(s, self.implied_type())?;
         if let Some(m) = v.as_object_mut() {
-            if self.schema.block.nested(Timeouts::BLOCK).is_some() {
+            if self.schema().block.nested(Timeouts::BLOCK).is_some() {
                 m.insert(Timeouts::BLOCK.into(), timeouts.clone());
             }
         }
@@ -378,12 +385,16 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        self.schema.get_or_init(|| resource_schema(&self.r))
+    }
+
+    fn implied_type(&self) -> &Type {
+        self.ty.get_or_init(|| self.schema().block.implied_type())
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        self.schema
+        self.schema()
             .block
             .validate(config, &mut AttrPath::root(), &mut diags);
         Timeouts::validate(config, &mut diags);
@@ -414,7 +425,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             j
         };
         // Drop attributes the schema no longer has, so old states keep decoding.
-        Value::from_tf_json(&j, &self.schema.block.implied_type()).map_err(|e| {
+        Value::from_tf_json(&j, self.implied_type()).map_err(|e| {
             Diagnostic::error("Stored state does not fit the schema", e.to_string()).into()
         })
     }
@@ -440,9 +451,9 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         let creating = prior.is_null();
         let mut planned = proposed;
         // never planned, so never a difference from the prior state
-        write_only::strip(&self.schema.block, &mut planned);
+        write_only::strip(&self.schema().block, &mut planned);
         plan_block(
-            &self.schema.block,
+            &self.schema().block,
             &config,
             &prior,
             &mut planned,
@@ -453,7 +464,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         if !creating {
             let mut changed = Vec::new();
             changed_paths(
-                &self.schema.block,
+                &self.schema().block,
                 &prior,
                 &planned,
                 &AttrPath::root(),
@@ -462,7 +473,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             if !changed.is_empty() {
                 // The object will be updated: computed values may change.
                 plan_block(
-                    &self.schema.block,
+                    &self.schema().block,
                     &config,
                     &prior,
                     &mut planned,
@@ -482,7 +493,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             diags: &mut diags,
         });
         keep_config_spelling(&config, &mut planned);
-        write_only::strip(&self.schema.block, &mut planned);
+        write_only::strip(&self.schema().block, &mut planned);
         requires_replace.sort();
         requires_replace.dedup();
         PlanOut {
@@ -505,7 +516,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         let mut out = self
             .apply_inner(client, cancel, prior, planned, config, private)
             .await;
-        write_only::strip(&self.schema.block, &mut out.state);
+        write_only::strip(&self.schema().block, &mut out.state);
         out
     }
 
@@ -517,7 +528,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         private: &[u8],
     ) -> StateOut {
         let mut out = self.read_inner(client, cancel, current, private).await;
-        write_only::strip(&self.schema.block, &mut out.state);
+        write_only::strip(&self.schema().block, &mut out.state);
         out
     }
 
@@ -528,7 +539,7 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         id: &str,
     ) -> StateOut {
         let mut out = self.import_inner(client, cancel, id).await;
-        write_only::strip(&self.schema.block, &mut out.state);
+        write_only::strip(&self.schema().block, &mut out.state);
         out
     }
 }
@@ -576,7 +587,7 @@ impl<R: Resource> ResourceAdapter<R> {
         let mut ctx = self.ctx(client, cancel, op, &tblock, private);
         // the model carries the configuration's write-only values; the state never does
         let mut with_secrets = planned.clone();
-        write_only::merge(&self.schema.block, config, &mut with_secrets);
+        write_only::merge(&self.schema().block, config, &mut with_secrets);
         let planned_model = match to_model::<R::State>(&with_secrets) {
             Ok(m) => m,
             Err(d) => {
@@ -734,12 +745,19 @@ impl<D: DataSource> DynDataSource<D::Client> for DataSourceAdapter<D> {
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        self.schema.get_or_init(|| match block_for::<D::Model>() {
+            Ok(block) => Schema { version: 0, block },
+            Err(e) => panic!("{}: {e}", D::TYPE_NAME),
+        })
+    }
+
+    fn implied_type(&self) -> &Type {
+        self.ty.get_or_init(|| self.schema().block.implied_type())
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        self.schema
+        self.schema()
             .block
             .validate(config, &mut AttrPath::root(), &mut diags);
         self.d.validate(config, &mut diags);
@@ -769,7 +787,7 @@ impl<D: DataSource> DynDataSource<D::Client> for DataSourceAdapter<D> {
             }
         };
         match self.d.read(&mut ctx, model).await {
-            Ok(m) => match from_model(&m, &self.schema) {
+            Ok(m) => match from_model(&m, self.implied_type()) {
                 Ok(v) => {
                     // configured values stay exactly as written
                     let v = overlay_config(&config, &v);

@@ -16,6 +16,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::path::AttrPath;
 use crate::schema::{block_for, Schema};
 use crate::timeouts::{TimeoutDefaults, Timeouts};
+use crate::types::Type;
 use crate::value::Value;
 
 /// Anything usable as a resource, data source or provider configuration model.
@@ -217,15 +218,15 @@ pub fn to_model<M: Model>(v: &Value) -> Result<M, Diagnostics> {
     })
 }
 
-/// Encode a model as a value of the given schema.
-pub fn from_model<M: Model>(m: &M, schema: &Schema) -> Result<Value, Diagnostics> {
+/// Encode a model as a value of a schema's implied type.
+pub fn from_model<M: Model>(m: &M, ty: &Type) -> Result<Value, Diagnostics> {
     let j = serde_json::to_value(m).map_err(|e| {
         Diagnostics::from(Diagnostic::error(
             "Provider could not encode a value",
             e.to_string(),
         ))
     })?;
-    Value::from_model_json(&j, &schema.block.implied_type()).map_err(|e| {
+    Value::from_model_json(&j, ty).map_err(|e| {
         Diagnostic::error(
             "Provider produced a value that does not fit its schema",
             format!("{e}. This is a bug in the provider."),

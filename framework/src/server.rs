@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_trait::async_trait;
 use futures::FutureExt;
@@ -78,25 +78,29 @@ pub fn schemas<P: Provider>(p: &P) -> Schemas {
     }
 }
 
-/// The gRPC service state.
+/// The gRPC service state. Schemas are built when first needed: Terraform starts the
+/// provider several times per command and, with `get_provider_schema_optional`, asks one of
+/// those processes for the schema; the others only validate or plan a few resource types.
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
-    provider_schema: Schema,
-    provider_type: Type,
+    provider_schema: OnceLock<(Schema, Type)>,
     resources: HashMap<String, Box<dyn DynResource<P::Client>>>,
     data_sources: HashMap<String, Box<dyn DynDataSource<P::Client>>>,
-    schema_response: pb::get_provider_schema::Response,
+    schema_response: OnceLock<pb::get_provider_schema::Response>,
     client: RwLock<Option<Arc<P::Client>>>,
     cancel: CancellationToken,
 }
 
+const SERVER_CAPABILITIES: pb::ServerCapabilities = pb::ServerCapabilities {
+    plan_destroy: true,
+    get_provider_schema_optional: true,
+    move_resource_state: false,
+    generate_resource_config: false,
+};
+
 impl<P: Provider> ProviderService<P> {
     pub fn new(provider: P, cancel: CancellationToken) -> Self {
         crate::schema::set_pattern_help(P::PATTERN_HELP);
-        let provider_schema = Schema {
-            version: 0,
-            block: block_for::<P::Config>().unwrap_or_else(|e| panic!("provider config: {e}")),
-        };
         let resources: HashMap<_, _> = provider
             .resources()
             .into_iter()
@@ -107,42 +111,56 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|d| (d.type_name().to_string(), d))
             .collect();
-        let to_pb = |s: &Schema| pb::Schema {
-            version: s.version,
-            block: Some(s.block.to_proto()),
-        };
-        let schema_response = pb::get_provider_schema::Response {
-            provider: Some(to_pb(&provider_schema)),
-            resource_schemas: resources
-                .iter()
-                .map(|(k, r)| (k.clone(), to_pb(r.schema())))
-                .collect(),
-            data_source_schemas: data_sources
-                .iter()
-                .map(|(k, d)| (k.clone(), to_pb(d.schema())))
-                .collect(),
-            provider_meta: Some(pb::Schema {
-                version: 0,
-                block: Some(pb::schema::Block::default()),
-            }),
-            server_capabilities: Some(pb::ServerCapabilities {
-                plan_destroy: true,
-                get_provider_schema_optional: true,
-                move_resource_state: false,
-                generate_resource_config: false,
-            }),
-            ..Default::default()
-        };
         ProviderService {
-            provider_type: provider_schema.block.implied_type(),
             provider: Arc::new(provider),
-            provider_schema,
+            provider_schema: OnceLock::new(),
             resources,
             data_sources,
-            schema_response,
+            schema_response: OnceLock::new(),
             client: RwLock::new(None),
             cancel,
         }
+    }
+
+    /// The provider block's schema and implied type.
+    fn provider_schema(&self) -> &(Schema, Type) {
+        self.provider_schema.get_or_init(|| {
+            let schema = Schema {
+                version: 0,
+                block: block_for::<P::Config>().unwrap_or_else(|e| panic!("provider config: {e}")),
+            };
+            let ty = schema.block.implied_type();
+            (schema, ty)
+        })
+    }
+
+    /// The GetProviderSchema response, built on the first call.
+    fn schema_response(&self) -> &pb::get_provider_schema::Response {
+        self.schema_response.get_or_init(|| {
+            let to_pb = |s: &Schema| pb::Schema {
+                version: s.version,
+                block: Some(s.block.to_proto()),
+            };
+            pb::get_provider_schema::Response {
+                provider: Some(to_pb(&self.provider_schema().0)),
+                resource_schemas: self
+                    .resources
+                    .iter()
+                    .map(|(k, r)| (k.clone(), to_pb(r.schema())))
+                    .collect(),
+                data_source_schemas: self
+                    .data_sources
+                    .iter()
+                    .map(|(k, d)| (k.clone(), to_pb(d.schema())))
+                    .collect(),
+                provider_meta: Some(pb::Schema {
+                    version: 0,
+                    block: Some(pb::schema::Block::default()),
+                }),
+                server_capabilities: Some(SERVER_CAPABILITIES),
+                ..Default::default()
+            }
+        })
     }
 
     fn resource(&self, name: &str) -> Result<&dyn DynResource<P::Client>, Diagnostics> {
@@ -255,7 +273,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         let mut data: Vec<_> = self.data_sources.keys().cloned().collect();
         data.sort();
         Ok(Response::new(pb::get_metadata::Response {
-            server_capabilities: self.schema_response.server_capabilities,
+            server_capabilities: Some(SERVER_CAPABILITIES),
             resources: resources
                 .into_iter()
                 .map(|type_name| pb::get_metadata::ResourceMetadata { type_name })
@@ -273,10 +291,17 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         _req: Request<pb::get_provider_schema::Request>,
     ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         tracing::debug!("serving provider schema");
-        let started = std::time::Instant::now();
-        let r = Response::new(self.schema_response.clone());
-        crate::stats::record("GetProviderSchema", started.elapsed());
-        Ok(r)
+        // Built on the first call: a schema bug becomes a diagnostic, not a dead plugin.
+        let resp = guarded(
+            "GetProviderSchema",
+            async { self.schema_response().clone() },
+            |d| pb::get_provider_schema::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
     }
 
     async fn get_resource_identity_schemas(
@@ -296,9 +321,13 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             "ValidateProviderConfig",
             async {
                 let empty = pb::validate_provider_config::Response::default();
-                let cfg = try_diags!(decode(req.config.as_ref(), &self.provider_type), empty);
+                let cfg = try_diags!(
+                    decode(req.config.as_ref(), &self.provider_schema().1),
+                    empty
+                );
                 let mut diags = Diagnostics::new();
-                self.provider_schema
+                self.provider_schema()
+                    .0
                     .block
                     .validate(&cfg, &mut AttrPath::root(), &mut diags);
                 self.provider.validate(&cfg, &mut diags);
@@ -323,7 +352,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             "ConfigureProvider",
             async {
                 let empty = pb::configure_provider::Response::default();
-                let cfg = try_diags!(decode(req.config.as_ref(), &self.provider_type), empty);
+                let cfg = try_diags!(
+                    decode(req.config.as_ref(), &self.provider_schema().1),
+                    empty
+                );
                 let model: P::Config = try_diags!(to_model(&cfg), empty);
                 tracing::debug!(terraform_version = %req.terraform_version, "configuring provider");
                 let client = try_diags!(
@@ -353,8 +385,8 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             async {
                 let empty = pb::validate_resource_config::Response::default();
                 let r = try_diags!(self.resource(&req.type_name), empty);
-                let ty = r.schema().block.implied_type();
-                let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let ty = r.implied_type();
+                let cfg = try_diags!(decode(req.config.as_ref(), ty), empty);
                 let mut diags = r.validate(&cfg);
                 let write_only_allowed = req
                     .client_capabilities
@@ -388,8 +420,8 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             async {
                 let empty = pb::validate_data_resource_config::Response::default();
                 let d = try_diags!(self.data_source(&req.type_name), empty);
-                let ty = d.schema().block.implied_type();
-                let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let ty = d.implied_type();
+                let cfg = try_diags!(decode(req.config.as_ref(), ty), empty);
                 pb::validate_data_resource_config::Response {
                     diagnostics: d.validate(&cfg).to_proto(),
                 }
@@ -412,17 +444,17 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             async {
                 let empty = pb::upgrade_resource_state::Response::default();
                 let r = try_diags!(self.resource(&req.type_name), empty);
-                let ty = r.schema().block.implied_type();
+                let ty = r.implied_type();
                 let raw = req.raw_state.map(|s| s.json).unwrap_or_default();
                 if raw.is_empty() {
                     return pb::upgrade_resource_state::Response {
-                        upgraded_state: encode(&Value::Null, &ty),
+                        upgraded_state: encode(&Value::Null, ty),
                         diagnostics: vec![],
                     };
                 }
                 let v = try_diags!(r.upgrade(req.version, &raw), empty);
                 pb::upgrade_resource_state::Response {
-                    upgraded_state: encode(&v, &ty),
+                    upgraded_state: encode(&v, ty),
                     diagnostics: vec![],
                 }
             },
@@ -449,12 +481,12 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     ..Default::default()
                 };
                 let r = try_diags!(self.resource(&req.type_name), passthrough);
-                let ty = r.schema().block.implied_type();
-                let cur = try_diags!(decode(req.current_state.as_ref(), &ty), passthrough);
+                let ty = r.implied_type();
+                let cur = try_diags!(decode(req.current_state.as_ref(), ty), passthrough);
                 let client = try_diags!(self.client(), passthrough);
                 let out = r.read(client, self.cancel.clone(), cur, &req.private).await;
                 pb::read_resource::Response {
-                    new_state: encode(&out.state, &ty),
+                    new_state: encode(&out.state, ty),
                     private: out.private,
                     diagnostics: out.diags.to_proto(),
                     ..Default::default()
@@ -481,10 +513,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             async {
                 let empty = pb::plan_resource_change::Response::default();
                 let r = try_diags!(self.resource(&req.type_name), empty);
-                let ty = r.schema().block.implied_type();
-                let prior = try_diags!(decode(req.prior_state.as_ref(), &ty), empty);
-                let proposed = try_diags!(decode(req.proposed_new_state.as_ref(), &ty), empty);
-                let config = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let ty = r.implied_type();
+                let prior = try_diags!(decode(req.prior_state.as_ref(), ty), empty);
+                let proposed = try_diags!(decode(req.proposed_new_state.as_ref(), ty), empty);
+                let config = try_diags!(decode(req.config.as_ref(), ty), empty);
                 let client = self.client().ok();
                 let out = r.plan(
                     client.as_deref(),
@@ -494,7 +526,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     &req.prior_private,
                 );
                 pb::plan_resource_change::Response {
-                    planned_state: encode(&out.planned, &ty),
+                    planned_state: encode(&out.planned, ty),
                     requires_replace: out
                         .requires_replace
                         .iter()
@@ -528,10 +560,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     ..Default::default()
                 };
                 let r = try_diags!(self.resource(&req.type_name), keep_prior);
-                let ty = r.schema().block.implied_type();
-                let prior = try_diags!(decode(req.prior_state.as_ref(), &ty), keep_prior);
-                let planned = try_diags!(decode(req.planned_state.as_ref(), &ty), keep_prior);
-                let config = try_diags!(decode(req.config.as_ref(), &ty), keep_prior);
+                let ty = r.implied_type();
+                let prior = try_diags!(decode(req.prior_state.as_ref(), ty), keep_prior);
+                let planned = try_diags!(decode(req.planned_state.as_ref(), ty), keep_prior);
+                let config = try_diags!(decode(req.config.as_ref(), ty), keep_prior);
                 let client = try_diags!(self.client(), keep_prior);
                 let out = r
                     .apply(
@@ -544,7 +576,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     )
                     .await;
                 pb::apply_resource_change::Response {
-                    new_state: encode(&out.state, &ty),
+                    new_state: encode(&out.state, ty),
                     private: out.private,
                     diagnostics: out.diags.to_proto(),
                     ..Default::default()
@@ -572,7 +604,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             async {
                 let empty = pb::import_resource_state::Response::default();
                 let r = try_diags!(self.resource(&req.type_name), empty);
-                let ty = r.schema().block.implied_type();
+                let ty = r.implied_type();
                 let client = try_diags!(self.client(), empty);
                 let out = r.import(client, self.cancel.clone(), &req.id).await;
                 if out.diags.has_errors() || out.state.is_null() {
@@ -584,7 +616,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 pb::import_resource_state::Response {
                     imported_resources: vec![pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
-                        state: encode(&out.state, &ty),
+                        state: encode(&out.state, ty),
                         private: out.private,
                         identity: None,
                     }],
@@ -611,15 +643,15 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             async {
                 let empty = pb::read_data_source::Response::default();
                 let d = try_diags!(self.data_source(&req.type_name), empty);
-                let ty = d.schema().block.implied_type();
-                let cfg = try_diags!(decode(req.config.as_ref(), &ty), empty);
+                let ty = d.implied_type();
+                let cfg = try_diags!(decode(req.config.as_ref(), ty), empty);
                 let client = try_diags!(self.client(), empty);
                 let out = d.read(client, self.cancel.clone(), cfg).await;
                 pb::read_data_source::Response {
                     state: if out.diags.has_errors() {
                         None
                     } else {
-                        encode(&out.state, &ty)
+                        encode(&out.state, ty)
                     },
                     diagnostics: out.diags.to_proto(),
                     deferred: None,
