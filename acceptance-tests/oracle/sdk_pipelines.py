@@ -18,9 +18,10 @@ Nothing here talks to AWS:
   named by SAGEMAKER_USER_CONFIG_OVERRIDE), and any other HTTP(S) request
   is sent to a dead proxy so it fails fast instead of reaching the internet.
 
-The output is deterministic: the code files in code/ are hashed by the SDK
-together with the path string it is given, so the script works from this
-directory and passes relative paths ("code/preprocess.py").
+The output is deterministic: the processing scripts are the examples' own
+(examples/pipelines/<example>/scripts/), hashed by the SDK together with the
+path string it is given, so the script works from examples/pipelines and passes
+relative paths ("training/scripts/preprocess.py").
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+EXAMPLES = HERE.parent.parent / "examples" / "pipelines"
 DEFAULT_OUT = HERE / "sdk"
 PIPELINE_NAMES = ("training", "hpo_training", "batch_inference")
 
@@ -189,7 +191,7 @@ def _preprocess_step(session, pipeline_name, processing_instance_type, processin
             ProcessingOutput(output_name="validation", source="/opt/ml/processing/validation"),
             ProcessingOutput(output_name="test", source="/opt/ml/processing/test"),
         ],
-        code="code/preprocess.py",
+        code="training/scripts/preprocess.py",
     )
     return ProcessingStep(name="PreprocessAbaloneData", step_args=step_args)
 
@@ -250,7 +252,7 @@ def _evaluate_step(session, name, processing_instance_type, model_data, step_pro
             ),
         ],
         outputs=[ProcessingOutput(output_name="evaluation", source="/opt/ml/processing/evaluation")],
-        code="code/evaluate.py",
+        code="training/scripts/evaluate.py",
     )
     return ProcessingStep(name=name, step_args=step_args, property_files=[evaluation_report])
 
@@ -682,7 +684,7 @@ def build_batch_inference(session):
                     ),
                 )
             ],
-            code="code/preprocess_inference.py",
+            code="batch-inference/scripts/preprocess_inference.py",
         ),
         cache_config=CacheConfig(enable_caching=True, expire_after="PT12H"),
         description="Encode the new abalone data like training did (label first)",
@@ -856,7 +858,7 @@ def generate(names=PIPELINE_NAMES, endpoint: str | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="oracle-sdk-") as config_dir, _emulator(endpoint) as url:
         _prepare_environment(url, config_dir)
         _quiet_sdk()
-        os.chdir(HERE)  # relative code paths -> location-independent code hashes
+        os.chdir(EXAMPLES)  # relative code paths -> location-independent code hashes
         session = _session()
         out = {}
         for name in names:

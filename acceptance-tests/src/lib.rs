@@ -374,7 +374,7 @@ pub struct Step {
     pub check: Option<Check>,
 }
 
-/// Copy a directory's `.tf` files into the workspace, `../../modules/` sources made absolute
+/// Copy a directory's `.tf` files (and its `scripts/`) into the workspace, `../../modules/` sources made absolute
 /// (the workspace lives in a temporary directory).
 pub fn load_dir(ws: &Workspace, dir: &Path) -> Result<()> {
     let modules = repo_root().join("modules");
@@ -387,6 +387,26 @@ pub fn load_dir(ws: &Workspace, dir: &Path) -> Result<()> {
             .replace("\"../../modules/", &format!("\"{}/", modules.display()));
         let name = path.file_name().context("file name")?;
         std::fs::write(ws.work().join(name), text)?;
+    }
+    // Files the configuration reads (local pipeline `code`).
+    let scripts = dir.join("scripts");
+    if scripts.is_dir() {
+        copy_dir(&scripts, &ws.work().join("scripts"))?;
+    }
+    Ok(())
+}
+
+/// Copy the files of `from` (recursively) to `to`.
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from).with_context(|| from.display().to_string())? {
+        let path = entry?.path();
+        let dest = to.join(path.file_name().context("file name")?);
+        if path.is_dir() {
+            copy_dir(&path, &dest)?;
+        } else {
+            std::fs::copy(&path, &dest)?;
+        }
     }
     Ok(())
 }

@@ -453,9 +453,22 @@ fn compare_with_sdk(example: &str, output: &str, sdk_file: &str) -> Result<()> {
     ));
     let out2 = out.clone();
     let output = output.to_string();
+    let scripts = repo_root()
+        .join("examples/pipelines")
+        .join(example)
+        .join("scripts");
     TestCase::new(&format!("oracle {example}"))
         .step(Step {
             config: hcl,
+            // Local `code` (scripts/ beside the example) is uploaded to the default bucket.
+            before: Some(Box::new(move |ctx| {
+                if scripts.is_dir() {
+                    acceptance_tests::copy_dir(&scripts, &ctx.ws.work().join("scripts"))?;
+                }
+                ctx.rt
+                    .block_on(ctx.s3().create_bucket().bucket("mlops-ref").send())?;
+                Ok(())
+            })),
             check: Some(Box::new(move |ctx| {
                 let r = ctx.ws.tf_ok(&["output", "-raw", &output])?;
                 let def: Json = serde_json::from_str(&r.stdout)?;

@@ -39,8 +39,9 @@ resource "mlops_model_package_group" "abalone" {
 }
 
 resource "mlops_pipeline" "batch" {
-  name     = "BatchInferencePipeline"
-  role_arn = var.role_arn
+  name           = "BatchInferencePipeline"
+  role_arn       = var.role_arn
+  default_bucket = var.bucket # where scripts/ is uploaded (content-addressed) at apply
 
   parameter {
     name    = "ProcessingInstanceType"
@@ -106,7 +107,7 @@ resource "mlops_pipeline" "batch" {
       image_uri      = local.sklearn
       instance_type  = "{{ parameters.ProcessingInstanceType }}"
       instance_count = "{{ parameters.ProcessingInstanceCount }}"
-      code           = "s3://${var.bucket}/BatchInferencePipeline/code/preprocess_inference.py"
+      code           = "${path.module}/scripts/preprocess_inference.py"
       input {
         name        = "raw"
         source      = "{{ parameters.InputDataUrl }}"

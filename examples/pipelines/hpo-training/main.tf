@@ -2,6 +2,8 @@
 # hyperparameter tuning -> evaluate the best model -> condition (MSE threshold) -> register
 # the best model for review by a human board, or fail. The same pipeline as
 # acceptance-tests/oracle/sdk/hpo_training.json (SageMaker Python SDK 2.257.7 output).
+# Its scripts are S3 URIs (uploaded by other means); training/ and batch-inference/ keep theirs
+# in scripts/ and let the provider upload them.
 
 variable "role_arn" {
   type        = string

@@ -1,6 +1,9 @@
 # Training pipeline of the reference architecture: preprocess -> data-quality baseline ->
 # train -> evaluate -> condition (MSE threshold) -> register (PendingManualApproval) or fail.
 # The same pipeline as acceptance-tests/oracle (SageMaker Python SDK 2.257.7 output).
+# The processing scripts live in scripts/ beside this file: `code` names them, and the provider
+# uploads each to s3://<bucket>/TrainingPipeline/code/<sha256>/<file> at apply (a changed
+# script is a new key in the plan; old keys stay for running executions).
 
 variable "role_arn" {
   type        = string
@@ -70,7 +73,7 @@ resource "mlops_pipeline" "training" {
       image_uri      = local.sklearn
       instance_type  = "{{ parameters.ProcessingInstanceType }}"
       instance_count = "{{ parameters.ProcessingInstanceCount }}"
-      code           = "s3://${var.bucket}/TrainingPipeline/code/preprocess.py"
+      code           = "${path.module}/scripts/preprocess.py"
       input {
         source      = "{{ parameters.InputDataUrl }}"
         destination = "/opt/ml/processing/input"
@@ -137,7 +140,7 @@ resource "mlops_pipeline" "training" {
     processing {
       image_uri     = local.xgboost
       instance_type = "{{ parameters.ProcessingInstanceType }}"
-      code          = "s3://${var.bucket}/TrainingPipeline/code/evaluate.py"
+      code          = "${path.module}/scripts/evaluate.py"
       input {
         source      = "{{ steps.TrainAbaloneModel.model_artifacts }}"
         destination = "/opt/ml/processing/model"

@@ -1,7 +1,7 @@
 """Abalone preprocessing (training): split the raw CSV into train/validation/test.
 
-Only its bytes matter to the oracle (the SDK uploads it under a content hash);
-it is kept runnable so the pipelines describe a real job.
+The pipeline's `code` names this file; the provider uploads it at apply under its
+content hash (s3://<bucket>/TrainingPipeline/code/<sha256>/preprocess.py).
 """
 import os
 
