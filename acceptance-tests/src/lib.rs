@@ -710,3 +710,84 @@ pub fn ensure_rejected(
     );
     Ok(())
 }
+
+/// API calls one refresh makes, per resource type: how many resources were read and which
+/// operations their reads called (from the provider's per-process summaries in the debug
+/// log, `framework/src/stats.rs`).
+#[derive(Debug, Default, Clone)]
+pub struct Reads {
+    pub resources: u64,
+    pub operations: BTreeMap<String, u64>,
+}
+
+impl Reads {
+    pub fn calls(&self) -> u64 {
+        self.operations.values().sum()
+    }
+}
+
+/// Run `terraform plan` (which refreshes) with `extra` arguments and return the API calls of
+/// each resource type's ReadResource, with a printed table.
+pub fn refresh_reads(ws: &Workspace, extra: &[&str]) -> Result<BTreeMap<String, Reads>> {
+    let log = ws.dir.path().join("terraform.log");
+    let before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0) as usize;
+    let mut args = vec!["plan", "-no-color", "-input=false", "-detailed-exitcode"];
+    args.extend_from_slice(extra);
+    let r = ws.tf(&args)?;
+    ensure!(r.code == 0, "plan after apply is not empty:\n{}", r.all());
+    let text = std::fs::read(&log)?;
+    let text = String::from_utf8_lossy(&text[before.min(text.len())..]).into_owned();
+    let field = |line: &str, k: &str| -> Option<String> {
+        let i = line.find(&format!("{k}="))? + k.len() + 1;
+        let rest = &line[i..];
+        let v = if let Some(q) = rest.strip_prefix('"') {
+            q.split('"').next().unwrap_or_default()
+        } else {
+            rest.split_whitespace().next().unwrap_or_default()
+        };
+        Some(v.to_string())
+    };
+    let mut out: BTreeMap<String, Reads> = BTreeMap::new();
+    for line in text.lines().filter(|l| l.contains("provider api calls")) {
+        if field(line, "rpc").as_deref() != Some("ReadResource") {
+            continue;
+        }
+        let ty = field(line, "resource_type").context("resource_type")?;
+        let e = out.entry(ty).or_default();
+        e.resources += field(line, "rpc_calls")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        for op in field(line, "operations").unwrap_or_default().split(',') {
+            if let Some((k, v)) = op.rsplit_once(':') {
+                *e.operations.entry(k.to_string()).or_default() += v.parse::<u64>().unwrap_or(0);
+            }
+        }
+    }
+    eprintln!("refresh reads per resource type:");
+    for (ty, r) in &out {
+        eprintln!(
+            "  {ty}: {} resources, {} calls ({:.1} per resource): {:?}",
+            r.resources,
+            r.calls(),
+            r.calls() as f64 / r.resources.max(1) as f64,
+            r.operations
+        );
+    }
+    Ok(out)
+}
+
+/// Every listed type was read, with at most `budget` API calls per resource on average.
+pub fn ensure_reads_within(reads: &BTreeMap<String, Reads>, budget: &[(&str, f64)]) -> Result<()> {
+    for (ty, max) in budget {
+        let r = reads
+            .get(*ty)
+            .with_context(|| format!("no refresh of {ty} recorded: {reads:?}"))?;
+        let per = r.calls() as f64 / r.resources.max(1) as f64;
+        ensure!(
+            per <= *max,
+            "{ty}: {per:.1} API calls per resource on refresh (budget {max}): {:?}",
+            r.operations
+        );
+    }
+    Ok(())
+}

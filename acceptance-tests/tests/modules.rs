@@ -101,6 +101,15 @@ fn batch_inference_retraining_example() -> Result<()> {
         plan.extend_from_slice(&token);
         let r = ws.tf(&plan)?;
         ensure!(r.code == 0, "plan not empty after apply:\n{}", r.stdout);
+        // What a refresh reads (2026-12-07): a group with an on_approval hook 9 calls (the
+        // group, its policy and tags, the rule, its target, the connection, the API
+        // destination, the role and its policy); a pipeline 2 plus 2 per trigger or
+        // notification rule, 2 per trigger role and 1 per notification topic.
+        let reads = acceptance_tests::refresh_reads(&ws, &token)?;
+        acceptance_tests::ensure_reads_within(
+            &reads,
+            &[("mlops_model_package_group", 9.0), ("mlops_pipeline", 12.5)],
+        )?;
 
         let inv = emulator.inventory()?;
         let pipelines = &inv["sagemaker"]["pipelines"];
@@ -265,6 +274,18 @@ fn realtime_serving_example_rolls_out_a_new_approved_version() -> Result<()> {
         ws.init()?;
         apply(&ws, &[])?;
         ws.assert_plan_empty()?;
+        // What a refresh reads per resource (2026-12-07): each object once, with its tags;
+        // the monitor only the check it has (its model-quality schedule is not probed).
+        let reads = acceptance_tests::refresh_reads(&ws, &[])?;
+        acceptance_tests::ensure_reads_within(
+            &reads,
+            &[
+                ("mlops_endpoint", 2.0),
+                ("mlops_model_package", 2.0),
+                ("mlops_model_package_group", 3.0),
+                ("mlops_monitor", 5.0),
+            ],
+        )?;
         let inv = emulator.inventory()?;
         ensure!(
             inv["sagemaker"]["endpoints"] == serde_json::json!(["churn"]),
@@ -401,6 +422,18 @@ module "features" {{
         ws.init()?;
         apply(&ws, &[])?;
         ws.assert_plan_empty()?;
+        // What a refresh reads per resource (2026-12-07): each object once, with its tags;
+        // the monitor only the check it has (its model-quality schedule is not probed).
+        let reads = acceptance_tests::refresh_reads(&ws, &[])?;
+        acceptance_tests::ensure_reads_within(
+            &reads,
+            &[
+                ("mlops_endpoint", 2.0),
+                ("mlops_model_package", 2.0),
+                ("mlops_model_package_group", 3.0),
+                ("mlops_monitor", 5.0),
+            ],
+        )?;
         let inv = emulator.inventory()?;
         ensure!(
             inv["sagemaker"]["feature_groups"] == serde_json::json!(["customers", "orders"]),

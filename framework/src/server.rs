@@ -472,9 +472,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         req: Request<pb::read_resource::Request>,
     ) -> Result<Response<pb::read_resource::Response>, Status> {
         let req = req.into_inner();
+        let type_name = req.type_name.clone();
         let resp = guarded(
             "ReadResource",
-            async {
+            crate::stats::serving("ReadResource", &type_name, async {
                 let passthrough = pb::read_resource::Response {
                     new_state: req.current_state.clone(),
                     private: req.private.clone(),
@@ -491,7 +492,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     diagnostics: out.diags.to_proto(),
                     ..Default::default()
                 }
-            },
+            }),
             |d| pb::read_resource::Response {
                 new_state: req.current_state.clone(),
                 private: req.private.clone(),
@@ -508,9 +509,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         req: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let req = req.into_inner();
+        let type_name = req.type_name.clone();
         let resp = guarded(
             "PlanResourceChange",
-            async {
+            crate::stats::serving("PlanResourceChange", &type_name, async {
                 let empty = pb::plan_resource_change::Response::default();
                 let r = try_diags!(self.resource(&req.type_name), empty);
                 let ty = r.implied_type();
@@ -536,7 +538,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     diagnostics: out.diags.to_proto(),
                     ..Default::default()
                 }
-            },
+            }),
             |d| pb::plan_resource_change::Response {
                 diagnostics: d.to_proto(),
                 ..Default::default()
@@ -551,9 +553,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let req = req.into_inner();
+        let type_name = req.type_name.clone();
         let resp = guarded(
             "ApplyResourceChange",
-            async {
+            crate::stats::serving("ApplyResourceChange", &type_name, async {
                 let keep_prior = pb::apply_resource_change::Response {
                     new_state: req.prior_state.clone(),
                     private: req.planned_private.clone(),
@@ -581,7 +584,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     diagnostics: out.diags.to_proto(),
                     ..Default::default()
                 }
-            },
+            }),
             |d| pb::apply_resource_change::Response {
                 // keep tracking whatever existed before
                 new_state: req.prior_state.clone(),
@@ -599,9 +602,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         req: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let req = req.into_inner();
+        let type_name = req.type_name.clone();
         let resp = guarded(
             "ImportResourceState",
-            async {
+            crate::stats::serving("ImportResourceState", &type_name, async {
                 let empty = pb::import_resource_state::Response::default();
                 let r = try_diags!(self.resource(&req.type_name), empty);
                 let ty = r.implied_type();
@@ -623,7 +627,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     diagnostics: out.diags.to_proto(),
                     deferred: None,
                 }
-            },
+            }),
             |d| pb::import_resource_state::Response {
                 diagnostics: d.to_proto(),
                 ..Default::default()
@@ -638,9 +642,10 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         req: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let req = req.into_inner();
+        let type_name = req.type_name.clone();
         let resp = guarded(
             "ReadDataSource",
-            async {
+            crate::stats::serving("ReadDataSource", &type_name, async {
                 let empty = pb::read_data_source::Response::default();
                 let d = try_diags!(self.data_source(&req.type_name), empty);
                 let ty = d.implied_type();
@@ -656,7 +661,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     diagnostics: out.diags.to_proto(),
                     deferred: None,
                 }
-            },
+            }),
             |d| pb::read_data_source::Response {
                 diagnostics: d.to_proto(),
                 ..Default::default()

@@ -38,6 +38,32 @@ pub struct Clients {
 
 const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 
+/// Counts every AWS operation (once per operation, not per retry) for the resource type
+/// whose RPC makes it ([`mlops_framework::stats`]): a `TF_LOG=debug` run then shows the
+/// reads each resource type's refresh costs.
+#[derive(Debug)]
+struct CountApiCalls;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CountApiCalls {
+    fn name(&self) -> &'static str {
+        "CountApiCalls"
+    }
+
+    // Not read_before_execution: for client-level interceptors that runs before the
+    // operation's configuration (and its Metadata) is in the bag.
+    fn read_before_serialization(
+        &self,
+        _ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(m) = cfg.load::<aws_smithy_runtime_api::client::orchestrator::Metadata>() {
+            mlops_framework::stats::record_api_call(m.service(), m.name());
+        }
+        Ok(())
+    }
+}
+
 /// Build the clients from the provider block and the standard AWS chain.
 pub async fn configure(
     mut cfg: ProviderConfig,
@@ -117,35 +143,39 @@ pub async fn configure(
         None => base,
     };
     let endpoints = cfg.endpoints.as_ref();
-    let mut sm = aws_sdk_sagemaker::config::Builder::from(&sdk_config);
+    let mut sm = aws_sdk_sagemaker::config::Builder::from(&sdk_config).interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.sagemaker.as_ref()) {
         sm = sm.endpoint_url(url);
     }
-    let mut events = aws_sdk_eventbridge::config::Builder::from(&sdk_config);
+    let mut events =
+        aws_sdk_eventbridge::config::Builder::from(&sdk_config).interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.events.as_ref()) {
         events = events.endpoint_url(url);
     }
-    let mut sns = aws_sdk_sns::config::Builder::from(&sdk_config);
+    let mut sns = aws_sdk_sns::config::Builder::from(&sdk_config).interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.sns.as_ref()) {
         sns = sns.endpoint_url(url);
     }
-    let mut iam = aws_sdk_iam::config::Builder::from(&sdk_config);
+    let mut iam = aws_sdk_iam::config::Builder::from(&sdk_config).interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.iam.as_ref()) {
         iam = iam.endpoint_url(url);
     }
-    let mut aas = aws_sdk_applicationautoscaling::config::Builder::from(&sdk_config);
+    let mut aas = aws_sdk_applicationautoscaling::config::Builder::from(&sdk_config)
+        .interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.application_autoscaling.as_ref()) {
         aas = aas.endpoint_url(url);
     }
-    let mut cw = aws_sdk_cloudwatch::config::Builder::from(&sdk_config);
+    let mut cw = aws_sdk_cloudwatch::config::Builder::from(&sdk_config).interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.cloudwatch.as_ref()) {
         cw = cw.endpoint_url(url);
     }
-    let mut rt = aws_sdk_sagemakerruntime::config::Builder::from(&sdk_config);
+    let mut rt =
+        aws_sdk_sagemakerruntime::config::Builder::from(&sdk_config).interceptor(CountApiCalls);
     if let Some(url) = endpoints.and_then(|e| e.sagemaker_runtime.as_ref()) {
         rt = rt.endpoint_url(url);
     }
     let mut s3 = aws_sdk_s3::config::Builder::from(&sdk_config)
+        .interceptor(CountApiCalls)
         .force_path_style(cfg.s3_use_path_style.unwrap_or(false));
     if let Some(url) = endpoints.and_then(|e| e.s3.as_ref()) {
         s3 = s3.endpoint_url(url);

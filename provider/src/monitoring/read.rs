@@ -19,7 +19,23 @@ pub(super) async fn read_remote(
     let mut s = prior.clone();
     let mut arns = vec![];
     let mut exists = false;
+    // An imported monitor (no check block yet) is probed for both checks; otherwise a check
+    // that is neither configured nor recorded has nothing to read (one DescribeMonitoringSchedule
+    // less per refresh for a monitor with one check).
+    let imported = prior.data_quality.is_none() && prior.model_quality.is_none();
     for kind in CheckKind::ALL {
+        let configured = match kind {
+            CheckKind::Data => prior.data_quality.is_some(),
+            CheckKind::Model => prior.model_quality.is_some(),
+        };
+        if !imported
+            && !configured
+            && prior.job_definition(kind).is_none()
+            && prior.schedule_arn(kind).is_none()
+        {
+            s.set_check(kind, None, None);
+            continue;
+        }
         let arn = match read_schedule(c, &mut s, kind).await? {
             None => None,
             Some(scheduled) => {
