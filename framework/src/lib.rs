@@ -5,6 +5,7 @@
 pub mod adapter;
 pub mod backend;
 pub mod diag;
+pub mod function;
 pub mod logging;
 pub mod path;
 pub mod plugin;

@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 
 use crate::adapter::{DynDataSource, DynResource};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::function::{self, Function};
 use crate::path::AttrPath;
 use crate::resource::{to_model, Model};
 use crate::schema::{block_for, Schema};
@@ -44,6 +45,11 @@ pub trait Provider: Send + Sync + 'static {
 
     fn resources(&self) -> Vec<Box<dyn DynResource<Self::Client>>>;
     fn data_sources(&self) -> Vec<Box<dyn DynDataSource<Self::Client>>>;
+
+    /// Provider-defined functions (Terraform 1.8+); called without configuring the provider.
+    fn functions(&self) -> Vec<Box<dyn Function>> {
+        Vec::new()
+    }
 }
 
 /// The provider's schema and all resource/data-source schemas, for docs and tests.
@@ -86,6 +92,7 @@ pub struct ProviderService<P: Provider> {
     provider_schema: OnceLock<(Schema, Type)>,
     resources: HashMap<String, Box<dyn DynResource<P::Client>>>,
     data_sources: HashMap<String, Box<dyn DynDataSource<P::Client>>>,
+    functions: HashMap<&'static str, Box<dyn Function>>,
     schema_response: OnceLock<pb::get_provider_schema::Response>,
     client: RwLock<Option<Arc<P::Client>>>,
     cancel: CancellationToken,
@@ -111,11 +118,17 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|d| (d.type_name().to_string(), d))
             .collect();
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|f| (f.name(), f))
+            .collect();
         ProviderService {
             provider: Arc::new(provider),
             provider_schema: OnceLock::new(),
             resources,
             data_sources,
+            functions,
             schema_response: OnceLock::new(),
             client: RwLock::new(None),
             cancel,
@@ -158,9 +171,59 @@ impl<P: Provider> ProviderService<P> {
                     block: Some(pb::schema::Block::default()),
                 }),
                 server_capabilities: Some(SERVER_CAPABILITIES),
+                functions: self.function_definitions(),
                 ..Default::default()
             }
         })
+    }
+
+    fn function_definitions(&self) -> HashMap<String, pb::Function> {
+        self.functions
+            .iter()
+            .map(|(name, f)| (name.to_string(), function::to_proto(&f.signature())))
+            .collect()
+    }
+
+    /// Decode a call's arguments and run the function.
+    fn call_function(
+        &self,
+        req: &pb::call_function::Request,
+    ) -> Result<Value, function::FunctionError> {
+        let f = self
+            .functions
+            .get(req.name.as_str())
+            .ok_or_else(|| function::FunctionError {
+                text: format!("This provider has no function named {:?}.", req.name),
+                argument: None,
+            })?;
+        let sig = f.signature();
+        if req.arguments.len() != sig.params.len() {
+            return Err(function::FunctionError {
+                text: format!(
+                    "{} takes {} argument(s), got {}.",
+                    req.name,
+                    sig.params.len(),
+                    req.arguments.len()
+                ),
+                argument: None,
+            });
+        }
+        let mut args = Vec::with_capacity(sig.params.len());
+        for (i, (dv, p)) in req.arguments.iter().zip(&sig.params).enumerate() {
+            let v = Value::from_dynamic(&dv.msgpack, &dv.json, &p.ty).map_err(|e| {
+                function::FunctionError::arg(i, format!("{}: {}", p.name, e.message))
+            })?;
+            args.push(v);
+        }
+        let out = f.call(args)?;
+        // What the function promised, or its own bug, named as such.
+        if let Err(e) = Value::from_model_json(&out.to_model_json(), &sig.ret) {
+            return Err(function::FunctionError {
+                text: format!("{} returned a value that is not its return type: {e}. This is a bug in the provider.", req.name),
+                argument: None,
+            });
+        }
+        Ok(out)
     }
 
     fn resource(&self, name: &str) -> Result<&dyn DynResource<P::Client>, Diagnostics> {
@@ -281,6 +344,13 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             data_sources: data
                 .into_iter()
                 .map(|type_name| pb::get_metadata::DataSourceMetadata { type_name })
+                .collect(),
+            functions: self
+                .functions
+                .keys()
+                .map(|name| pb::get_metadata::FunctionMetadata {
+                    name: name.to_string(),
+                })
                 .collect(),
             ..Default::default()
         }))
@@ -665,6 +735,73 @@ impl<P: Provider> PbProvider for ProviderService<P> {
             |d| pb::read_data_source::Response {
                 diagnostics: d.to_proto(),
                 ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn get_functions(
+        &self,
+        _req: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        let resp = guarded(
+            "GetFunctions",
+            async {
+                pb::get_functions::Response {
+                    functions: self.function_definitions(),
+                    diagnostics: vec![],
+                }
+            },
+            |d| pb::get_functions::Response {
+                functions: HashMap::new(),
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "CallFunction",
+            async {
+                match self.call_function(&req) {
+                    Ok(v) => {
+                        let ty = self
+                            .functions
+                            .get(req.name.as_str())
+                            .map(|f| f.signature().ret)
+                            .unwrap_or(Type::Dynamic);
+                        pb::call_function::Response {
+                            result: encode(&v, &ty),
+                            error: None,
+                        }
+                    }
+                    Err(e) => pb::call_function::Response {
+                        result: None,
+                        error: Some(pb::FunctionError {
+                            // Terraform ends the sentence itself.
+                            text: e.text.trim_end().trim_end_matches('.').to_string(),
+                            function_argument: e.argument.map(|i| i as i64),
+                        }),
+                    },
+                }
+            },
+            |d| pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text: d
+                        .0
+                        .first()
+                        .map(|d| format!("{}: {}", d.summary, d.detail))
+                        .unwrap_or_default(),
+                    function_argument: None,
+                }),
             },
         )
         .await;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use mlops_framework::{schemas, Attribute, Block, NestedBlock, Nesting, Schema, Type};
+use mlops_framework::function::Function;
+use mlops_framework::{schemas, Attribute, Block, NestedBlock, Nesting, Provider, Schema, Type};
 
 use crate::MlopsProvider;
 
@@ -47,6 +48,16 @@ pub fn render_all(examples_dir: &Path) -> BTreeMap<String, String> {
                 "data source",
                 schema,
                 read_example(&examples_dir.join(format!("data-sources/{name}/data-source.tf"))),
+            ),
+        );
+    }
+    for f in MlopsProvider.functions() {
+        let name = f.name();
+        out.insert(
+            format!("functions/{name}.md"),
+            function_page(
+                f.as_ref(),
+                read_example(&examples_dir.join(format!("functions/{name}/function.tf"))),
             ),
         );
     }
@@ -159,6 +170,76 @@ fn page(title: &str, kind: &str, schema: &Schema, example: Option<String>) -> St
         block_doc(&mut md, b, false, &anchor);
     }
     md.trim_end().to_string() + "\n"
+}
+
+/// `docs/functions/<name>.md` of a provider function, with `examples/functions/<name>/function.tf`.
+fn function_page(f: &dyn Function, example: Option<String>) -> String {
+    let sig = f.signature();
+    let name = f.name();
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "---\npage_title: \"{name} function\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        sig.summary.replace('"', "'")
+    );
+    let _ = writeln!(md, "# {name} (Function)\n");
+    let _ = writeln!(md, "{}.\n", sig.summary);
+    let _ = writeln!(md, "{}\n", sig.description.trim());
+    let _ = writeln!(
+        md,
+        "Provider functions need Terraform 1.8 or later; Terraform 1.0-1.7 stop at the `provider::` syntax with \"Missing newline after argument\".\n"
+    );
+    if let Some(ex) = example {
+        let _ = writeln!(md, "## Example Usage\n\n```hcl\n{}\n```\n", ex.trim_end());
+    }
+    let params: Vec<String> = sig
+        .params
+        .iter()
+        .map(|p| format!("{} {}", p.name, constraint(&p.ty)))
+        .collect();
+    let _ = writeln!(
+        md,
+        "## Signature\n\n```text\nprovider::mlops::{name}({}) {}\n```\n",
+        params.join(", "),
+        constraint(&sig.ret)
+    );
+    let _ = writeln!(md, "## Arguments\n");
+    for (i, p) in sig.params.iter().enumerate() {
+        let _ = writeln!(
+            md,
+            "{}. `{}` ({}) {}",
+            i + 1,
+            p.name,
+            constraint(&p.ty),
+            p.description
+        );
+    }
+    md.trim_end().to_string() + "\n"
+}
+
+/// A type as a Terraform type constraint.
+fn constraint(ty: &Type) -> String {
+    match ty {
+        Type::Bool => "bool".into(),
+        Type::Number => "number".into(),
+        Type::String => "string".into(),
+        Type::Dynamic => "any".into(),
+        Type::List(t) => format!("list({})", constraint(t)),
+        Type::Set(t) => format!("set({})", constraint(t)),
+        Type::Map(t) => format!("map({})", constraint(t)),
+        Type::Tuple(ts) => format!(
+            "tuple([{}])",
+            ts.iter().map(constraint).collect::<Vec<_>>().join(", ")
+        ),
+        Type::Object { attrs, .. } => format!(
+            "object({{ {} }})",
+            attrs
+                .iter()
+                .map(|(k, t)| format!("{k} = {}", constraint(t)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 fn collect_nested<'a>(b: &'a Block, prefix: &str, out: &mut Vec<(String, &'a Block)>) {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod docs;
 pub mod feast;
 pub mod features;
+pub mod functions;
 pub mod kubernetes;
 pub mod mlflow;
 pub mod monitoring;
@@ -67,5 +68,9 @@ impl Provider for MlopsProvider {
             data_source(serving::data_source::EndpointLookup),
             data_source(Backed(features::lookup::FeatureViewLookup)),
         ]
+    }
+
+    fn functions(&self) -> Vec<Box<dyn mlops_framework::function::Function>> {
+        functions::all()
     }
 }

@@ -3,6 +3,7 @@
 //! provider owns on behalf of a resource: IAM service roles ([`iam`]), EventBridge rules
 //! ([`events`]), SNS topics ([`sns`]) and CloudWatch alarms ([`cloudwatch`]).
 
+pub mod arn;
 pub mod cloudwatch;
 pub mod error;
 pub mod events;

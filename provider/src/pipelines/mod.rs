@@ -15,6 +15,7 @@ pub mod compiler;
 mod create;
 mod definition;
 pub mod events;
+pub mod function;
 mod upload;
 
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@
 //! aliases ([`mlflow`]), chosen per resource by its `mlflow` block (an import ID
 //! `mlflow:...` for imports).
 
+pub mod function;
 pub mod group;
 pub mod lookup;
 pub mod mlflow;
