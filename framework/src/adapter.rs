@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::identity::IdentitySchema;
 use crate::path::{AttrPath, PathStep};
 use crate::resource::{
     from_model, resource_schema, to_model, Ctx, DataSource, Failure, PlanCtx, PrivateState,
@@ -69,6 +70,12 @@ pub trait DynResource<C>: Send + Sync {
         private: &[u8],
     ) -> StateOut;
     async fn import(&self, client: Arc<C>, cancel: CancellationToken, id: &str) -> StateOut;
+    /// Identity (Terraform 1.12+), when the resource declares one.
+    fn identity_schema(&self) -> Option<&IdentitySchema>;
+    /// The identity of a wholly known, non-null state.
+    fn identity_of(&self, state: &Value) -> Option<Value>;
+    /// The import ID an identity given at import stands for.
+    fn import_id_of(&self, identity: &Value) -> Result<String, Diagnostics>;
 }
 
 /// A data source as the server sees it.
@@ -91,6 +98,7 @@ pub fn resource<R: Resource>(r: R) -> Box<dyn DynResource<R::Client>> {
         r,
         schema: OnceLock::new(),
         ty: OnceLock::new(),
+        identity: OnceLock::new(),
         timeouts,
     })
 }
@@ -108,6 +116,7 @@ struct ResourceAdapter<R> {
     r: R,
     schema: OnceLock<Schema>,
     ty: OnceLock<Type>,
+    identity: OnceLock<Option<IdentitySchema>>,
     timeouts: TimeoutDefaults,
 }
 
@@ -541,6 +550,28 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
         let mut out = self.import_inner(client, cancel, id).await;
         write_only::strip(&self.schema().block, &mut out.state);
         out
+    }
+
+    fn identity_schema(&self) -> Option<&IdentitySchema> {
+        self.identity
+            .get_or_init(|| self.r.identity_schema())
+            .as_ref()
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let schema = self.identity_schema()?;
+        if state.is_null() || !state.is_wholly_known() {
+            return None;
+        }
+        let m: R::State = to_model(state).ok()?;
+        schema.value_of(&self.r.identity(&m)?)
+    }
+
+    fn import_id_of(&self, identity: &Value) -> Result<String, Diagnostics> {
+        let Some(schema) = self.identity_schema() else {
+            return self.r.import_id(&serde_json::Value::Null);
+        };
+        self.r.import_id(&schema.import_json(identity)?)
     }
 }
 

@@ -15,10 +15,12 @@
 use async_trait::async_trait;
 
 use crate::diag::Diagnostics;
+use crate::identity::IdentitySchema;
 use crate::path::AttrPath;
 use crate::resource::{Ctx, DataSource, Failure, Model, PlanCtx, Resource};
 use crate::timeouts::TimeoutDefaults;
 use crate::value::Value;
+use serde_json::Value as Json;
 
 /// One platform's create/read/update/delete/import (and plan-time checks) of a resource
 /// with state `S`. The operations mean exactly what they mean on
@@ -83,6 +85,26 @@ pub trait BackedResource: Send + Sync + 'static {
     /// removing it replaces the object (it lives on another platform).
     fn backend_selector(&self) -> Option<&'static str> {
         None
+    }
+
+    /// As [`Resource::identity_schema`](crate::Resource::identity_schema).
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// As [`Resource::identity`](crate::Resource::identity).
+    fn identity(&self, _state: &Self::State) -> Option<Json> {
+        None
+    }
+
+    /// As [`Resource::import_id`](crate::Resource::import_id).
+    fn import_id(&self, identity: &Json) -> Result<String, Diagnostics> {
+        let _ = identity;
+        Err(crate::Diagnostic::error(
+            "Import by identity not supported",
+            "Import this resource by its ID (`import { id = \"...\" }`).",
+        )
+        .into())
     }
 }
 
@@ -182,6 +204,18 @@ impl<R: BackedResource> Resource for Backed<R> {
 
     async fn import(&self, ctx: &mut Ctx<R::Client>, id: &str) -> Result<R::State, Diagnostics> {
         self.0.backend(Pick::ImportId(id)).import(ctx, id).await
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        self.0.identity_schema()
+    }
+
+    fn identity(&self, state: &R::State) -> Option<Json> {
+        self.0.identity(state)
+    }
+
+    fn import_id(&self, identity: &Json) -> Result<String, Diagnostics> {
+        self.0.import_id(identity)
     }
 }
 

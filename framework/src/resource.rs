@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::identity::IdentitySchema;
 use crate::path::AttrPath;
 use crate::schema::{block_for, Schema};
 use crate::timeouts::{TimeoutDefaults, Timeouts};
@@ -164,6 +165,27 @@ pub trait Resource: Send + Sync + 'static {
     /// Upgrade a raw JSON state written with an older schema version.
     fn upgrade(&self, _from_version: i64, raw: Json) -> Result<Json, Diagnostics> {
         Ok(raw)
+    }
+
+    /// Resource identity (Terraform 1.12+): the attributes that name the remote object.
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of a state, as a JSON object of the identity attributes (`None` when
+    /// the state does not name an object yet).
+    fn identity(&self, _state: &Self::State) -> Option<Json> {
+        None
+    }
+
+    /// The import ID an identity given at import (`import { identity = {...} }`) stands for;
+    /// its required attributes are set.
+    fn import_id(&self, _identity: &Json) -> Result<String, Diagnostics> {
+        Err(Diagnostic::error(
+            "Import by identity not supported",
+            "Import this resource by its ID (`import { id = \"...\" }`).",
+        )
+        .into())
     }
 }
 

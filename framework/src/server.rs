@@ -14,6 +14,7 @@ use tonic::{Request, Response, Status};
 use crate::adapter::{DynDataSource, DynResource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::function::{self, Function};
+use crate::identity;
 use crate::path::AttrPath;
 use crate::resource::{to_model, Model};
 use crate::schema::{block_for, Schema};
@@ -274,6 +275,13 @@ fn decode(dv: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diagnostics
     }
 }
 
+/// The identity of a state, for a resource that has one.
+fn identity_data<C>(r: &dyn DynResource<C>, state: &Value) -> Option<pb::ResourceIdentityData> {
+    let schema = r.identity_schema()?;
+    r.identity_of(state)
+        .map(|v| identity::to_proto(&v, schema.implied_type()))
+}
+
 fn encode(v: &Value, ty: &Type) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
         msgpack: v.to_msgpack(ty),
@@ -378,8 +386,66 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         &self,
         _req: Request<pb::get_resource_identity_schemas::Request>,
     ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
-        crate::stats::record("GetResourceIdentitySchemas", std::time::Duration::ZERO);
-        Ok(Response::new(Default::default()))
+        let resp = guarded(
+            "GetResourceIdentitySchemas",
+            async {
+                pb::get_resource_identity_schemas::Response {
+                    identity_schemas: self
+                        .resources
+                        .iter()
+                        .filter_map(|(k, r)| Some((k.clone(), r.identity_schema()?.to_proto())))
+                        .collect(),
+                    diagnostics: vec![],
+                }
+            },
+            |d| pb::get_resource_identity_schemas::Response {
+                identity_schemas: HashMap::new(),
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn upgrade_resource_identity(
+        &self,
+        req: Request<pb::upgrade_resource_identity::Request>,
+    ) -> Result<Response<pb::upgrade_resource_identity::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "UpgradeResourceIdentity",
+            async {
+                let empty = pb::upgrade_resource_identity::Response::default();
+                let r = try_diags!(self.resource(&req.type_name), empty);
+                let Some(schema) = r.identity_schema() else {
+                    return empty;
+                };
+                // One identity version so far: what was stored is what is current.
+                let raw = req.raw_identity.map(|s| s.json).unwrap_or_default();
+                if raw.is_empty() {
+                    return empty;
+                }
+                let j: serde_json::Value = try_diags!(
+                    serde_json::from_slice(&raw).map_err(|e| Diagnostics::from(Diagnostic::error(
+                        "Malformed identity in state",
+                        e.to_string()
+                    ))),
+                    empty
+                );
+                pb::upgrade_resource_identity::Response {
+                    upgraded_identity: schema
+                        .value_of(&j)
+                        .map(|v| identity::to_proto(&v, schema.implied_type())),
+                    diagnostics: vec![],
+                }
+            },
+            |d| pb::upgrade_resource_identity::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
     }
 
     async fn validate_provider_config(
@@ -549,6 +615,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let passthrough = pb::read_resource::Response {
                     new_state: req.current_state.clone(),
                     private: req.private.clone(),
+                    new_identity: req.current_identity.clone(),
                     ..Default::default()
                 };
                 let r = try_diags!(self.resource(&req.type_name), passthrough);
@@ -556,10 +623,16 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let cur = try_diags!(decode(req.current_state.as_ref(), ty), passthrough);
                 let client = try_diags!(self.client(), passthrough);
                 let out = r.read(client, self.cancel.clone(), cur, &req.private).await;
+                let new_identity = if out.state.is_null() {
+                    None
+                } else {
+                    identity_data(r, &out.state).or_else(|| req.current_identity.clone())
+                };
                 pb::read_resource::Response {
                     new_state: encode(&out.state, ty),
                     private: out.private,
                     diagnostics: out.diags.to_proto(),
+                    new_identity,
                     ..Default::default()
                 }
             }),
@@ -567,6 +640,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 new_state: req.current_state.clone(),
                 private: req.private.clone(),
                 diagnostics: d.to_proto(),
+                new_identity: req.current_identity.clone(),
                 ..Default::default()
             },
         )
@@ -590,6 +664,11 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let proposed = try_diags!(decode(req.proposed_new_state.as_ref(), ty), empty);
                 let config = try_diags!(decode(req.config.as_ref(), ty), empty);
                 let client = self.client().ok();
+                let prior_identity = if prior.is_null() {
+                    None
+                } else {
+                    identity_data(r, &prior).or_else(|| req.prior_identity.clone())
+                };
                 let out = r.plan(
                     client.as_deref(),
                     prior,
@@ -597,7 +676,17 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     config,
                     &req.prior_private,
                 );
+                // An update keeps the object and its identity; a create or replacement has
+                // the planned object's once it is known (Terraform allows it unknown then).
+                let planned_identity = if out.planned.is_null() {
+                    None
+                } else if prior_identity.is_some() && out.requires_replace.is_empty() {
+                    prior_identity
+                } else {
+                    identity_data(r, &out.planned)
+                };
                 pb::plan_resource_change::Response {
+                    planned_identity,
                     planned_state: encode(&out.planned, ty),
                     requires_replace: out
                         .requires_replace
@@ -630,6 +719,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let keep_prior = pb::apply_resource_change::Response {
                     new_state: req.prior_state.clone(),
                     private: req.planned_private.clone(),
+                    new_identity: req.planned_identity.clone(),
                     ..Default::default()
                 };
                 let r = try_diags!(self.resource(&req.type_name), keep_prior);
@@ -652,6 +742,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                     new_state: encode(&out.state, ty),
                     private: out.private,
                     diagnostics: out.diags.to_proto(),
+                    new_identity: identity_data(r, &out.state),
                     ..Default::default()
                 }
             }),
@@ -660,6 +751,7 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 new_state: req.prior_state.clone(),
                 private: req.planned_private.clone(),
                 diagnostics: d.to_proto(),
+                new_identity: req.planned_identity.clone(),
                 ..Default::default()
             },
         )
@@ -680,7 +772,18 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 let r = try_diags!(self.resource(&req.type_name), empty);
                 let ty = r.implied_type();
                 let client = try_diags!(self.client(), empty);
-                let out = r.import(client, self.cancel.clone(), &req.id).await;
+                let id = match (&req.identity, r.identity_schema()) {
+                    // `import { identity = {...} }`: Terraform sends no ID.
+                    (Some(given), Some(schema)) if req.id.is_empty() => {
+                        let v = try_diags!(
+                            decode(given.identity_data.as_ref(), schema.implied_type()),
+                            empty
+                        );
+                        try_diags!(r.import_id_of(&v), empty)
+                    }
+                    _ => req.id.clone(),
+                };
+                let out = r.import(client, self.cancel.clone(), &id).await;
                 if out.diags.has_errors() || out.state.is_null() {
                     return pb::import_resource_state::Response {
                         diagnostics: out.diags.to_proto(),
@@ -690,9 +793,9 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 pb::import_resource_state::Response {
                     imported_resources: vec![pb::import_resource_state::ImportedResource {
                         type_name: req.type_name.clone(),
+                        identity: identity_data(r, &out.state),
                         state: encode(&out.state, ty),
                         private: out.private,
-                        identity: None,
                     }],
                     diagnostics: out.diags.to_proto(),
                     deferred: None,

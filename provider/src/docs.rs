@@ -36,7 +36,8 @@ pub fn render_all(examples_dir: &Path) -> BTreeMap<String, String> {
             ) + &more_examples(
                 examples_dir,
                 &examples_dir.join(format!("resources/{name}/more-examples.txt")),
-            ) + &import_section(&examples_dir.join(format!("resources/{name}/import.sh"))),
+            ) + &import_section(&examples_dir.join(format!("resources/{name}/import.sh")))
+                + &identity_section(name),
         );
     }
     for (name, schema) in &s.data_sources {
@@ -100,6 +101,54 @@ fn import_section(script: &Path) -> String {
                 "\n```hcl\nimport {{\n  to = {address}\n  id = \"{id}\"\n}}\n```\n\nor, with the CLI:\n\n```shell\n{line}\n```"
             );
         }
+    }
+    md
+}
+
+/// Import by identity (Terraform 1.12+), from the resource's identity schema.
+fn identity_section(type_name: &str) -> String {
+    let resources = MlopsProvider.resources();
+    let Some(schema) = resources
+        .iter()
+        .find(|r| r.type_name() == type_name)
+        .and_then(|r| r.identity_schema())
+    else {
+        return String::new();
+    };
+    let mut md = String::from(
+        "\n### Import by identity\n\nTerraform 1.12 and later record the resource's identity in state and can import by it instead of an ID:\n",
+    );
+    let required: Vec<String> = schema
+        .attributes
+        .iter()
+        .filter(|a| a.required_for_import)
+        .map(|a| {
+            let v = if a.ty == Type::Number {
+                "1".to_string()
+            } else {
+                "\"...\"".to_string()
+            };
+            format!("{} = {v}", a.name)
+        })
+        .collect();
+    let _ = writeln!(
+        md,
+        "\n```hcl\nimport {{\n  to       = {type_name}.example\n  identity = {{ {} }}\n}}\n```\n",
+        required.join(", ")
+    );
+    for a in &schema.attributes {
+        let need = if a.required_for_import {
+            "required"
+        } else {
+            "optional"
+        };
+        let _ = writeln!(
+            md,
+            "- `{}` ({}, {need}) {}",
+            a.name,
+            a.ty.friendly(),
+            a.description
+        );
     }
     md
 }

@@ -12,6 +12,9 @@ use mlops_framework::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
+use serde_json::{json, Value as Json};
+
 use crate::clients::Clients;
 use crate::validation::{FEAST_NAME, FEAST_PROJECT, ROLE_ARN};
 
@@ -264,6 +267,44 @@ impl BackedResource for FeatureView {
 
     fn backend_selector(&self) -> Option<&'static str> {
         Some("feast")
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![
+                IdentityAttr::required(
+                    "name",
+                    "The feature group's (or Feast feature view's) name.",
+                ),
+                IdentityAttr::optional(
+                    "project",
+                    "The Feast project (null: the provider's `feast.project`; null on SageMaker).",
+                ),
+                IdentityAttr::optional("platform", "`sagemaker` (the default) or `feast`."),
+            ],
+        ))
+    }
+
+    fn identity(&self, s: &FeatureViewState) -> Option<Json> {
+        let project = s.feast.as_ref().and_then(|f| f.project.clone());
+        let platform = if s.feast.is_some() {
+            "feast"
+        } else {
+            "sagemaker"
+        };
+        Some(json!({"name": s.name, "project": project, "platform": platform}))
+    }
+
+    fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
+        let name = identity::attr(id, "name").unwrap_or_default();
+        Ok(match identity::platform(id, &["sagemaker", "feast"])? {
+            "feast" => match identity::attr(id, "project") {
+                Some(p) => format!("{}{p}/{name}", super::feast::IMPORT_PREFIX),
+                None => format!("{}{name}", super::feast::IMPORT_PREFIX),
+            },
+            _ => name.to_string(),
+        })
     }
 }
 

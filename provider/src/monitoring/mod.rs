@@ -36,7 +36,9 @@ mod validate;
 
 use std::time::Duration;
 
+use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
 use mlops_framework::{BackedResource, Backend, Diagnostic, Diagnostics, Pick, TimeoutDefaults};
+use serde_json::{json, Value as Json};
 
 use crate::clients::Clients;
 pub use model::{
@@ -91,5 +93,41 @@ impl BackedResource for Monitor {
 
     fn backend_selector(&self) -> Option<&'static str> {
         Some("prometheus")
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![
+                IdentityAttr::required("name", "The monitor's name (its schedules' and job definitions' prefix, or the PrometheusRule's name)."),
+                IdentityAttr::optional("namespace", "The PrometheusRule's Kubernetes namespace (null on SageMaker)."),
+                IdentityAttr::optional("platform", "`sagemaker` (the default) or `prometheus`."),
+            ],
+        ))
+    }
+
+    fn identity(&self, s: &MonitorState) -> Option<Json> {
+        let namespace = s.prometheus.as_ref().map(|p| p.namespace.clone());
+        let platform = if namespace.is_some() {
+            "prometheus"
+        } else {
+            "sagemaker"
+        };
+        Some(json!({"name": s.name, "namespace": namespace, "platform": platform}))
+    }
+
+    fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
+        let name = identity::attr(id, "name").unwrap_or_default();
+        if identity::platform(id, &["sagemaker", "prometheus"])? == "sagemaker" {
+            return Ok(name.to_string());
+        }
+        match identity::attr(id, "namespace") {
+            Some(ns) => Ok(format!("{}{ns}/{name}", prometheus::IMPORT_PREFIX)),
+            None => Err(Diagnostic::error(
+                "Incomplete import identity",
+                "A Prometheus monitor's identity needs its `namespace`.",
+            )
+            .into()),
+        }
     }
 }

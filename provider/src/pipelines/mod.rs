@@ -245,6 +245,26 @@ impl Resource for Pipeline {
     type State = PipelineState;
     const TYPE_NAME: &'static str = "mlops_pipeline";
 
+    fn identity_schema(&self) -> Option<mlops_framework::IdentitySchema> {
+        Some(mlops_framework::IdentitySchema::new(
+            0,
+            vec![mlops_framework::IdentityAttr::required(
+                "name",
+                "The pipeline's name.",
+            )],
+        ))
+    }
+
+    fn identity(&self, s: &PipelineState) -> Option<Json> {
+        Some(serde_json::json!({ "name": s.name }))
+    }
+
+    fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
+        Ok(mlops_framework::identity::attr(id, "name")
+            .unwrap_or_default()
+            .to_string())
+    }
+
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         let Some(m) = decode_config(config) else {

@@ -5,9 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use mlops_framework::{BackedResource, Backend, Pick, TimeoutDefaults};
+use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
+use mlops_framework::{BackedResource, Backend, Diagnostics, Pick, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
 
 use crate::clients::Clients;
 use crate::validation::{ACCOUNT_ID, ENTITY_DESCRIPTION, ENTITY_NAME};
@@ -249,5 +251,30 @@ impl BackedResource for ModelPackageGroup {
 
     fn backend_selector(&self) -> Option<&'static str> {
         Some("mlflow")
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![
+                IdentityAttr::required(
+                    "name",
+                    "The group's name (for MLflow, the registered model's name).",
+                ),
+                IdentityAttr::optional("platform", super::PLATFORM_DOC),
+            ],
+        ))
+    }
+
+    fn identity(&self, s: &ModelPackageGroupState) -> Option<Json> {
+        Some(json!({"name": s.name, "platform": super::platform_of(s.mlflow.is_some())}))
+    }
+
+    fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
+        let name = identity::attr(id, "name").unwrap_or_default();
+        Ok(match identity::platform(id, super::PLATFORMS)? {
+            "mlflow" => format!("{}{name}", super::mlflow::IMPORT_PREFIX),
+            _ => name.to_string(),
+        })
     }
 }

@@ -25,6 +25,14 @@ use mlflow::MlflowRegistry;
 use sagemaker::SageMakerRegistry;
 use version::ModelPackageState;
 
+/// The platforms a registry object lives on (the first is the default), in identities.
+pub(crate) const PLATFORMS: &[&str] = &["sagemaker", "mlflow"];
+pub(crate) const PLATFORM_DOC: &str = "`sagemaker` (the default) or `mlflow`.";
+
+pub(crate) fn platform_of(in_mlflow: bool) -> &'static str {
+    PLATFORMS[usize::from(in_mlflow)]
+}
+
 /// Whether an import ID names an MLflow object (`mlflow:churn`, `mlflow:churn/3`).
 pub(crate) fn in_mlflow(import_id: &str) -> bool {
     import_id.starts_with(mlflow::IMPORT_PREFIX)

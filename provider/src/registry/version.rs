@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mlops_framework::{BackedResource, Backend, Pick, TimeoutDefaults};
+use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
+use mlops_framework::{BackedResource, Backend, Diagnostics, Pick, TimeoutDefaults, Type};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
 
 use crate::clients::Clients;
 use crate::validation::{CONTAINER_IMAGE, ENTITY_DESCRIPTION, GROUP_ARN_OR_NAME, S3_OR_HTTPS_URL};
@@ -250,5 +252,43 @@ impl BackedResource for ModelPackage {
 
     fn backend_selector(&self) -> Option<&'static str> {
         Some("mlflow")
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![
+                IdentityAttr::required(
+                    "group",
+                    "The name of the version's group (for MLflow, the registered model).",
+                ),
+                IdentityAttr::required("version", "The version number (1, 2, ...).")
+                    .of_type(Type::Number),
+                IdentityAttr::optional("platform", super::PLATFORM_DOC),
+            ],
+        ))
+    }
+
+    fn identity(&self, s: &ModelPackageState) -> Option<Json> {
+        // The group may be given by ARN: the identity names it.
+        let g = &s.model_package_group_name;
+        let group = g
+            .rsplit_once("model-package-group/")
+            .map_or(g.as_str(), |(_, n)| n);
+        Some(json!({
+            "group": group,
+            "version": s.version?,
+            "platform": super::platform_of(s.mlflow.is_some()),
+        }))
+    }
+
+    fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
+        let group = identity::attr(id, "group").unwrap_or_default();
+        let version = id.get("version").map(Json::to_string).unwrap_or_default();
+        Ok(match identity::platform(id, super::PLATFORMS)? {
+            "mlflow" => format!("{}{group}/{version}", super::mlflow::IMPORT_PREFIX),
+            // Resolved to the version's ARN by the SageMaker import.
+            _ => format!("{group}/{version}"),
+        })
     }
 }

@@ -31,6 +31,9 @@ use mlops_framework::{
     async_trait, AttrPath, Ctx, Diagnostics, Failure, PlanCtx, Resource, TimeoutDefaults, Value,
 };
 
+use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
+use serde_json::{json, Value as Json};
+
 pub use backend::ServingBackend;
 pub use model::EndpointState;
 
@@ -121,6 +124,47 @@ impl Resource for Endpoint {
     type Client = Clients;
     type State = EndpointState;
     const TYPE_NAME: &'static str = "mlops_endpoint";
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![
+                IdentityAttr::required("name", "The endpoint's name (SageMaker endpoint, InferenceService or SeldonDeployment)."),
+                IdentityAttr::optional("namespace", "The Kubernetes namespace (KServe and Seldon Core; null on SageMaker)."),
+                IdentityAttr::optional("platform", "`sagemaker` (the default), `kserve` or `seldon`."),
+            ],
+        ))
+    }
+
+    fn identity(&self, s: &EndpointState) -> Option<Json> {
+        let (platform, namespace) = match BackendKind::of_state(s) {
+            BackendKind::SageMaker => ("sagemaker", None),
+            BackendKind::KServe => ("kserve", s.kubernetes.as_ref().map(|k| k.namespace.clone())),
+            BackendKind::Seldon => ("seldon", s.seldon.as_ref().map(|k| k.namespace.clone())),
+        };
+        Some(json!({"name": s.name, "namespace": namespace, "platform": platform}))
+    }
+
+    fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
+        let name = identity::attr(id, "name").unwrap_or_default();
+        let platform = identity::platform(id, &["sagemaker", "kserve", "seldon"])?;
+        if platform == "sagemaker" {
+            return Ok(name.to_string());
+        }
+        let Some(ns) = identity::attr(id, "namespace") else {
+            return Err(mlops_framework::Diagnostic::error(
+                "Incomplete import identity",
+                format!("A {platform} endpoint's identity needs its `namespace`."),
+            )
+            .into());
+        };
+        let prefix = if platform == "seldon" {
+            seldon::IMPORT_PREFIX
+        } else {
+            ""
+        };
+        Ok(format!("{prefix}{ns}/{name}"))
+    }
 
     fn timeouts(&self) -> TimeoutDefaults {
         TimeoutDefaults {

@@ -22,7 +22,9 @@ use crate::clients::Clients;
 use crate::registry::version::{
     warn_description_without_status, ApprovalStatus, Metrics, ModelPackageState,
 };
-use crate::sagemaker::model_package::{find_model_package, package_phase};
+use crate::sagemaker::model_package::{
+    find_model_package, find_model_package_group, package_phase,
+};
 use crate::validation::{validate_tags, MODEL_PACKAGE_ARN_RE};
 
 /// SageMaker cannot change a registered version's image, artifact, environment, content
@@ -498,10 +500,30 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
         ctx: &mut Ctx<Clients>,
         id: &str,
     ) -> Result<ModelPackageState, Diagnostics> {
+        // `<group>/<version>` (an identity): the version's ARN is its group's, renamed.
+        let resolved = match group_and_version(id) {
+            Some((group, v)) => match find_model_package_group(&ctx.client, group).await? {
+                Some(g) => g.model_package_group_arn().map(|a| {
+                    format!(
+                        "{}/{v}",
+                        a.replacen(":model-package-group/", ":model-package/", 1)
+                    )
+                }),
+                None => {
+                    return Err(Diagnostic::error(
+                        "Cannot import non-existent model version",
+                        format!("There is no model package group {group:?}."),
+                    )
+                    .into())
+                }
+            },
+            None => None,
+        };
+        let id = resolved.as_deref().unwrap_or(id);
         if id.len() > 2048 || !MODEL_PACKAGE_ARN_RE.is_match(id) {
             return Err(Diagnostic::error(
                 "Invalid import ID",
-                format!("Import a model version by its ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>); got {id:?}."),
+                format!("Import a model version by its ARN (arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>) or as <group>/<version>; got {id:?}."),
             )
             .into());
         }
@@ -514,4 +536,15 @@ impl Backend<Clients, ModelPackageState> for SageMakerRegistry {
             .into()),
         }
     }
+}
+
+/// `("churn", 3)` of an import ID `churn/3`.
+fn group_and_version(id: &str) -> Option<(&str, u64)> {
+    let (group, v) = id.split_once('/')?;
+    let valid = !group.is_empty()
+        && group.len() <= 63
+        && group
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    Some((group, v.parse().ok()?)).filter(|_| valid)
 }
