@@ -76,6 +76,8 @@ pub trait DynResource<C>: Send + Sync {
     fn identity_of(&self, state: &Value) -> Option<Value>;
     /// The import ID an identity given at import stands for.
     fn import_id_of(&self, identity: &Value) -> Result<String, Diagnostics>;
+    /// Cross-type `moved`: the state taken over from another resource type's.
+    fn moved_from(&self, source: &crate::moved::MovedFrom<'_>) -> StateOut;
 }
 
 /// A data source as the server sees it.
@@ -572,6 +574,36 @@ impl<R: Resource> DynResource<R::Client> for ResourceAdapter<R> {
             return self.r.import_id(&serde_json::Value::Null);
         };
         self.r.import_id(&schema.import_json(identity)?)
+    }
+
+    fn moved_from(&self, source: &crate::moved::MovedFrom<'_>) -> StateOut {
+        let failed = |diags: Diagnostics| StateOut {
+            state: Value::Null,
+            private: Vec::new(),
+            diags,
+        };
+        let (state, private) = match self.r.moved_from(source) {
+            None => {
+                return failed(crate::moved::unsupported(
+                    R::TYPE_NAME,
+                    source,
+                    self.r.moves_from(),
+                ))
+            }
+            Some(Err(d)) => return failed(d),
+            Some(Ok(sp)) => sp,
+        };
+        match from_model(&state, self.implied_type()) {
+            Ok(mut v) => {
+                write_only::strip(&self.schema().block, &mut v);
+                StateOut {
+                    state: v,
+                    private: encode_private(&private),
+                    diags: Diagnostics::new(),
+                }
+            }
+            Err(d) => failed(d),
+        }
     }
 }
 

@@ -16,7 +16,9 @@ use async_trait::async_trait;
 
 use crate::diag::Diagnostics;
 use crate::identity::IdentitySchema;
+use crate::moved::MovedFrom;
 use crate::path::AttrPath;
+use crate::resource::PrivateState;
 use crate::resource::{Ctx, DataSource, Failure, Model, PlanCtx, Resource};
 use crate::timeouts::TimeoutDefaults;
 use crate::value::Value;
@@ -94,6 +96,20 @@ pub trait BackedResource: Send + Sync + 'static {
 
     /// As [`Resource::identity`](crate::Resource::identity).
     fn identity(&self, _state: &Self::State) -> Option<Json> {
+        None
+    }
+
+    /// As [`Resource::moves_from`](crate::Resource::moves_from).
+    fn moves_from(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// As [`Resource::moved_from`](crate::Resource::moved_from).
+    #[allow(clippy::type_complexity)]
+    fn moved_from(
+        &self,
+        _source: &MovedFrom<'_>,
+    ) -> Option<Result<(Self::State, PrivateState), Diagnostics>> {
         None
     }
 
@@ -216,6 +232,17 @@ impl<R: BackedResource> Resource for Backed<R> {
 
     fn import_id(&self, identity: &Json) -> Result<String, Diagnostics> {
         self.0.import_id(identity)
+    }
+
+    fn moves_from(&self) -> &'static [&'static str] {
+        self.0.moves_from()
+    }
+
+    fn moved_from(
+        &self,
+        source: &MovedFrom<'_>,
+    ) -> Option<Result<(R::State, PrivateState), Diagnostics>> {
+        self.0.moved_from(source)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod diag;
 pub mod function;
 pub mod identity;
 pub mod logging;
+pub mod moved;
 pub mod path;
 pub mod plugin;
 pub mod resource;

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::identity::IdentitySchema;
+use crate::moved::MovedFrom;
 use crate::path::AttrPath;
 use crate::schema::{block_for, Schema};
 use crate::timeouts::{TimeoutDefaults, Timeouts};
@@ -186,6 +187,21 @@ pub trait Resource: Send + Sync + 'static {
             "Import this resource by its ID (`import { id = \"...\" }`).",
         )
         .into())
+    }
+
+    /// The resource types whose state [`Resource::moved_from`] takes over.
+    fn moves_from(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Cross-type `moved` (Terraform 1.8+): the state an import would start from for the
+    /// object another resource type's state names. No client: no API calls. `None` when
+    /// the source is not one this resource takes over.
+    fn moved_from(
+        &self,
+        _source: &MovedFrom<'_>,
+    ) -> Option<Result<(Self::State, PrivateState), Diagnostics>> {
+        None
     }
 }
 

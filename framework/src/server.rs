@@ -102,7 +102,7 @@ pub struct ProviderService<P: Provider> {
 const SERVER_CAPABILITIES: pb::ServerCapabilities = pb::ServerCapabilities {
     plan_destroy: true,
     get_provider_schema_optional: true,
-    move_resource_state: false,
+    move_resource_state: true,
     generate_resource_config: false,
 };
 
@@ -836,6 +836,56 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 }
             }),
             |d| pb::read_data_source::Response {
+                diagnostics: d.to_proto(),
+                ..Default::default()
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn move_resource_state(
+        &self,
+        req: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "MoveResourceState",
+            async {
+                let empty = pb::move_resource_state::Response::default();
+                let r = try_diags!(self.resource(&req.target_type_name), empty);
+                let raw = req.source_state.map(|s| s.json).unwrap_or_default();
+                let state: serde_json::Value = try_diags!(
+                    serde_json::from_slice(&raw).map_err(|e| Diagnostics::from(
+                        Diagnostic::error(
+                            "Cannot move this state",
+                            format!("The {} state is not JSON: {e}.", req.source_type_name)
+                        )
+                    )),
+                    empty
+                );
+                let source = crate::moved::MovedFrom {
+                    provider: &req.source_provider_address,
+                    type_name: &req.source_type_name,
+                    schema_version: req.source_schema_version,
+                    state: &state,
+                };
+                let out = r.moved_from(&source);
+                if out.diags.has_errors() {
+                    return pb::move_resource_state::Response {
+                        diagnostics: out.diags.to_proto(),
+                        ..Default::default()
+                    };
+                }
+                tracing::info!(from = %req.source_type_name, to = %req.target_type_name, "state moved");
+                pb::move_resource_state::Response {
+                    target_identity: identity_data(r, &out.state),
+                    target_state: encode(&out.state, r.implied_type()),
+                    target_private: out.private,
+                    diagnostics: out.diags.to_proto(),
+                }
+            },
+            |d| pb::move_resource_state::Response {
                 diagnostics: d.to_proto(),
                 ..Default::default()
             },

@@ -296,6 +296,20 @@ impl BackedResource for FeatureView {
         Some(json!({"name": s.name, "project": project, "platform": platform}))
     }
 
+    fn moves_from(&self) -> &'static [&'static str] {
+        &["aws_sagemaker_feature_group"]
+    }
+
+    fn moved_from(
+        &self,
+        src: &mlops_framework::moved::MovedFrom<'_>,
+    ) -> Option<Result<(FeatureViewState, mlops_framework::PrivateState), Diagnostics>> {
+        src.is("aws", "aws_sagemaker_feature_group").then(|| {
+            let name = src.required("feature_group_name")?;
+            Ok((FeatureViewState::named(name), Default::default()))
+        })
+    }
+
     fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
         let name = identity::attr(id, "name").unwrap_or_default();
         Ok(match identity::platform(id, &["sagemaker", "feast"])? {

@@ -265,6 +265,22 @@ impl Resource for Pipeline {
             .to_string())
     }
 
+    fn moves_from(&self) -> &'static [&'static str] {
+        &["aws_sagemaker_pipeline"]
+    }
+
+    /// The pipeline an `aws_sagemaker_pipeline` names; the read that follows fills in its
+    /// definition, role and tags, and the plan compares them with the configuration.
+    fn moved_from(
+        &self,
+        src: &mlops_framework::moved::MovedFrom<'_>,
+    ) -> Option<Result<(PipelineState, mlops_framework::PrivateState), Diagnostics>> {
+        src.is("aws", "aws_sagemaker_pipeline").then(|| {
+            let name = src.required("pipeline_name")?;
+            Ok((stub(name), Default::default()))
+        })
+    }
+
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         validate_tags(config, "tags", diags);
         let Some(m) = decode_config(config) else {

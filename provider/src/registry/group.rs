@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
-use mlops_framework::{BackedResource, Backend, Diagnostics, Pick, TimeoutDefaults};
+use mlops_framework::moved::MovedFrom;
+use mlops_framework::{BackedResource, Backend, Diagnostics, Pick, PrivateState, TimeoutDefaults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
@@ -268,6 +269,19 @@ impl BackedResource for ModelPackageGroup {
 
     fn identity(&self, s: &ModelPackageGroupState) -> Option<Json> {
         Some(json!({"name": s.name, "platform": super::platform_of(s.mlflow.is_some())}))
+    }
+
+    fn moves_from(&self) -> &'static [&'static str] {
+        &["aws_sagemaker_model_package_group"]
+    }
+
+    fn moved_from(
+        &self,
+        src: &MovedFrom<'_>,
+    ) -> Option<Result<(ModelPackageGroupState, PrivateState), Diagnostics>> {
+        src.is("aws", "aws_sagemaker_model_package_group").then(|| {
+            super::sagemaker::group::import_start(src.required("model_package_group_name")?)
+        })
     }
 
     fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {

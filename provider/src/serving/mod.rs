@@ -145,6 +145,27 @@ impl Resource for Endpoint {
         Some(json!({"name": s.name, "namespace": namespace, "platform": platform}))
     }
 
+    fn moves_from(&self) -> &'static [&'static str] {
+        &["aws_sagemaker_endpoint"]
+    }
+
+    /// The endpoint an `aws_sagemaker_endpoint` names; the read that follows finds its
+    /// configuration and models (made by `aws_sagemaker_endpoint_configuration` and
+    /// `aws_sagemaker_model`), and the plan rolls it onto this resource's own.
+    fn moved_from(
+        &self,
+        src: &mlops_framework::moved::MovedFrom<'_>,
+    ) -> Option<Result<(EndpointState, mlops_framework::PrivateState), Diagnostics>> {
+        src.is("aws", "aws_sagemaker_endpoint").then(|| {
+            let name = src.required("name")?;
+            let state = EndpointState {
+                name: name.to_string(),
+                ..Default::default()
+            };
+            Ok((state, Default::default()))
+        })
+    }
+
     fn import_id(&self, id: &Json) -> Result<String, Diagnostics> {
         let name = identity::attr(id, "name").unwrap_or_default();
         let platform = identity::platform(id, &["sagemaker", "kserve", "seldon"])?;

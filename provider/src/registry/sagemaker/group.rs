@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_sagemaker::types::ModelPackageGroupStatus;
 use mlops_framework::{
     async_trait, wait_for, wait_until, AttrPath, Backend, Backoff, Check, Ctx, Diagnostic,
-    Diagnostics, Failure, PlanCtx, Value, Waited, Want,
+    Diagnostics, Failure, PlanCtx, PrivateState, Value, Waited, Want,
 };
 
 use super::on_approval::{
@@ -501,28 +501,39 @@ impl Backend<Clients, ModelPackageGroupState> for SageMakerRegistry {
         ctx: &mut Ctx<Clients>,
         id: &str,
     ) -> Result<ModelPackageGroupState, Diagnostics> {
-        if !(1..=63).contains(&id.len()) || !ENTITY_NAME_RE.is_match(id) {
-            return Err(Diagnostic::error(
-                "Invalid import ID",
-                format!("Import a model package group by its name (1-63 letters, digits and hyphens); got {id:?}."),
-            )
-            .into());
-        }
-        // the next read looks for an on_approval hook of this group
-        ctx.private
-            .insert(DISCOVER_HOOK.into(), serde_json::Value::Bool(true));
-        Ok(ModelPackageGroupState {
-            name: id.to_string(),
-            description: None,
-            shared_with_accounts: None,
-            force_destroy: Some(false),
-            tags: None,
-            tags_all: None,
-            arn: None,
-            created_time: None,
-            resource_policy: None,
-            on_approval: None,
-            mlflow: None,
-        })
+        let (state, private) = import_start(id)?;
+        ctx.private.extend(private);
+        Ok(state)
     }
+}
+
+/// The state an import (or a `moved` from `aws_sagemaker_model_package_group`) of group
+/// `id` starts from, and the private flag that makes the next read look for the group's
+/// on_approval hook.
+pub(crate) fn import_start(
+    id: &str,
+) -> Result<(ModelPackageGroupState, PrivateState), Diagnostics> {
+    if !(1..=63).contains(&id.len()) || !ENTITY_NAME_RE.is_match(id) {
+        return Err(Diagnostic::error(
+            "Invalid import ID",
+            format!("Import a model package group by its name (1-63 letters, digits and hyphens); got {id:?}."),
+        )
+        .into());
+    }
+    let mut private = PrivateState::new();
+    private.insert(DISCOVER_HOOK.into(), serde_json::Value::Bool(true));
+    let state = ModelPackageGroupState {
+        name: id.to_string(),
+        description: None,
+        shared_with_accounts: None,
+        force_destroy: Some(false),
+        tags: None,
+        tags_all: None,
+        arn: None,
+        created_time: None,
+        resource_policy: None,
+        on_approval: None,
+        mlflow: None,
+    };
+    Ok((state, private))
 }
