@@ -1124,6 +1124,29 @@ fn docs_example_applies_and_cleans_up() -> Result<()> {
                 .state
                 .str("mlops_monitor.churn", "baselining_job_name")?;
             ensure!(job.starts_with("churn-baseline-"), "{job}");
+            // `terraform query` for the endpoint's monitors: `churn` once (its data- and
+            // model-quality schedules), not the batch transform monitor.
+            let q = acceptance_tests::Workspace::new(
+                ctx.emulator,
+                acceptance_tests::Install::DevOverride,
+            )?;
+            q.write_config(&acceptance_tests::provider_block(""))?;
+            std::fs::copy(
+                acceptance_tests::repo_root()
+                    .join("examples/list-resources/mlops_monitor/query.tfquery.hcl"),
+                q.work().join("monitors.tfquery.hcl"),
+            )?;
+            let found = q.tf_ok(&["query", "-no-color"])?.all();
+            ensure!(
+                found.contains(
+                    "list.mlops_monitor.churn name=churn,namespace=<null>,platform=sagemaker churn"
+                ) && !found.contains("churn-batch"),
+                "{found}"
+            );
+            ensure!(
+                found.matches("list.mlops_monitor.churn").count() == 1,
+                "{found}"
+            );
             Ok(())
         })),
         ..Default::default()

@@ -7,6 +7,7 @@ pub mod backend;
 pub mod diag;
 pub mod function;
 pub mod identity;
+pub mod list;
 pub mod logging;
 pub mod moved;
 pub mod path;

@@ -15,6 +15,7 @@ use crate::adapter::{DynDataSource, DynResource};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::function::{self, Function};
 use crate::identity;
+use crate::list::DynLister;
 use crate::path::AttrPath;
 use crate::resource::{to_model, Model};
 use crate::schema::{block_for, Schema};
@@ -49,6 +50,12 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Provider-defined functions (Terraform 1.8+); called without configuring the provider.
     fn functions(&self) -> Vec<Box<dyn Function>> {
+        Vec::new()
+    }
+
+    /// List resources (Terraform 1.14+, `terraform query`), each named after the managed
+    /// resource type it finds objects of.
+    fn list_resources(&self) -> Vec<Box<dyn DynLister<Self::Client>>> {
         Vec::new()
     }
 }
@@ -94,6 +101,7 @@ pub struct ProviderService<P: Provider> {
     resources: HashMap<String, Box<dyn DynResource<P::Client>>>,
     data_sources: HashMap<String, Box<dyn DynDataSource<P::Client>>>,
     functions: HashMap<&'static str, Box<dyn Function>>,
+    listers: HashMap<&'static str, Box<dyn DynLister<P::Client>>>,
     schema_response: OnceLock<pb::get_provider_schema::Response>,
     client: RwLock<Option<Arc<P::Client>>>,
     cancel: CancellationToken,
@@ -124,12 +132,18 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|f| (f.name(), f))
             .collect();
+        let listers = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| (l.type_name(), l))
+            .collect();
         ProviderService {
             provider: Arc::new(provider),
             provider_schema: OnceLock::new(),
             resources,
             data_sources,
             functions,
+            listers,
             schema_response: OnceLock::new(),
             client: RwLock::new(None),
             cancel,
@@ -173,9 +187,88 @@ impl<P: Provider> ProviderService<P> {
                 }),
                 server_capabilities: Some(SERVER_CAPABILITIES),
                 functions: self.function_definitions(),
+                list_resource_schemas: self
+                    .listers
+                    .iter()
+                    .map(|(k, l)| (k.to_string(), to_pb(l.schema())))
+                    .collect(),
                 ..Default::default()
             }
         })
+    }
+
+    fn lister(&self, name: &str) -> Result<&dyn DynLister<P::Client>, Diagnostics> {
+        self.listers
+            .get(name)
+            .map(|b| b.as_ref())
+            .ok_or_else(|| unknown_type("list resource", name))
+    }
+
+    /// What a `list` block finds: each object adopted as `terraform import` would (the
+    /// resource's import, then its read when Terraform wants the object), with its identity.
+    async fn list_events(&self, req: &pb::list_resource::Request) -> Vec<pb::list_resource::Event> {
+        let fail = |d: Diagnostics| {
+            vec![pb::list_resource::Event {
+                diagnostic: d.to_proto(),
+                ..Default::default()
+            }]
+        };
+        let (l, r) = match (self.lister(&req.type_name), self.resource(&req.type_name)) {
+            (Ok(l), Ok(r)) => (l, r),
+            (Err(d), _) | (_, Err(d)) => return fail(d),
+        };
+        let cfg = match decode(req.config.as_ref(), l.implied_type()) {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        };
+        let client = match self.client() {
+            Ok(c) => c,
+            Err(d) => return fail(d),
+        };
+        let limit = usize::try_from(req.limit)
+            .ok()
+            .filter(|l| *l > 0)
+            .unwrap_or(100);
+        let found = match l.list(&client, &cfg, limit).await {
+            Ok(f) => f,
+            Err(d) => return fail(d),
+        };
+        tracing::info!(list = %req.type_name, found = found.len(), "listed");
+        let mut events = Vec::with_capacity(found.len());
+        for item in found {
+            let mut out = r
+                .import(client.clone(), self.cancel.clone(), &item.import_id)
+                .await;
+            if req.include_resource_object && !out.diags.has_errors() && !out.state.is_null() {
+                let private = out.private.clone();
+                let state = std::mem::replace(&mut out.state, Value::Null);
+                out = r
+                    .read(client.clone(), self.cancel.clone(), state, &private)
+                    .await;
+            }
+            if out.diags.has_errors() {
+                events.push(pb::list_resource::Event {
+                    diagnostic: out.diags.to_proto(),
+                    ..Default::default()
+                });
+                break;
+            }
+            // Gone between the list and the read.
+            let Some(identity) = identity_data(r, &out.state) else {
+                continue;
+            };
+            events.push(pb::list_resource::Event {
+                identity: Some(identity),
+                display_name: item.display_name,
+                resource_object: if req.include_resource_object {
+                    encode(&out.state, r.implied_type())
+                } else {
+                    None
+                },
+                diagnostic: out.diags.to_proto(),
+            });
+        }
+        events
     }
 
     fn function_definitions(&self) -> HashMap<String, pb::Function> {
@@ -358,6 +451,13 @@ impl<P: Provider> PbProvider for ProviderService<P> {
                 .keys()
                 .map(|name| pb::get_metadata::FunctionMetadata {
                     name: name.to_string(),
+                })
+                .collect(),
+            list_resources: self
+                .listers
+                .keys()
+                .map(|t| pb::get_metadata::ListResourceMetadata {
+                    type_name: t.to_string(),
                 })
                 .collect(),
             ..Default::default()
@@ -892,6 +992,50 @@ impl<P: Provider> PbProvider for ProviderService<P> {
         )
         .await;
         Ok(Response::new(resp))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> Result<Response<pb::validate_list_resource_config::Response>, Status> {
+        let req = req.into_inner();
+        let resp = guarded(
+            "ValidateListResourceConfig",
+            async {
+                let empty = pb::validate_list_resource_config::Response::default();
+                let l = try_diags!(self.lister(&req.type_name), empty);
+                let cfg = try_diags!(decode(req.config.as_ref(), l.implied_type()), empty);
+                pb::validate_list_resource_config::Response {
+                    diagnostics: l.validate(&cfg).to_proto(),
+                }
+            },
+            |d| pb::validate_list_resource_config::Response {
+                diagnostics: d.to_proto(),
+            },
+        )
+        .await;
+        Ok(Response::new(resp))
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> Result<Response<tonic::codegen::BoxStream<pb::list_resource::Event>>, Status> {
+        let req = req.into_inner();
+        let type_name = req.type_name.clone();
+        let events = guarded(
+            "ListResource",
+            crate::stats::serving("ListResource", &type_name, self.list_events(&req)),
+            |d| {
+                vec![pb::list_resource::Event {
+                    diagnostic: d.to_proto(),
+                    ..Default::default()
+                }]
+            },
+        )
+        .await;
+        let stream = futures::stream::iter(events.into_iter().map(Ok));
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn get_functions(

@@ -52,6 +52,28 @@ pub fn render_all(examples_dir: &Path) -> BTreeMap<String, String> {
             ),
         );
     }
+    for l in MlopsProvider.list_resources() {
+        let name = l.type_name();
+        let short = name.trim_start_matches("mlops_");
+        let example =
+            read_example(&examples_dir.join(format!("list-resources/{name}/query.tfquery.hcl")));
+        let mut schema = l.schema().clone();
+        schema.block.description = format!(
+            "Finds existing objects that `{name}` can manage, for `terraform query` (Terraform 1.14+): \
+             each with its identity, and with `-generate-config-out=FILE` a resource and an `import` \
+             block that adopt it. The filters go in the `list` block's `config` block; `limit` \
+             (default 100) caps the objects returned, following the API's pages."
+        );
+        out.insert(
+            format!("list-resources/{short}.md"),
+            page(
+                &format!("{name} (List Resource)"),
+                "list resource",
+                &schema,
+                example,
+            ),
+        );
+    }
     for f in MlopsProvider.functions() {
         let name = f.name();
         out.insert(

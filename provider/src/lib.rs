@@ -17,6 +17,7 @@ pub mod sagemaker;
 pub mod serving;
 pub mod validation;
 
+use mlops_framework::list::{lister, DynLister};
 use mlops_framework::{
     async_trait, data_source, resource, Backed, Diagnostics, DynDataSource, DynResource, Provider,
     Value,
@@ -72,5 +73,16 @@ impl Provider for MlopsProvider {
 
     fn functions(&self) -> Vec<Box<dyn mlops_framework::function::Function>> {
         functions::all()
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn DynLister<Clients>>> {
+        vec![
+            lister(registry::list::GroupLister),
+            lister(registry::list::VersionLister),
+            lister(pipelines::list::PipelineLister),
+            lister(serving::list::EndpointLister),
+            lister(features::list::FeatureViewLister),
+            lister(monitoring::list::MonitorLister),
+        ]
     }
 }

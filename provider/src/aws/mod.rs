@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod iam;
 pub mod naming;
+pub mod pages;
 pub mod s3;
 pub mod sns;
 pub mod tags;

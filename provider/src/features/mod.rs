@@ -8,6 +8,7 @@
 //! for imports).
 
 pub mod feast;
+pub mod list;
 pub mod lookup;
 pub mod sagemaker;
 pub mod view;

@@ -25,6 +25,7 @@ mod apply;
 mod baseline;
 mod definitions;
 mod leftovers;
+pub mod list;
 pub mod model;
 mod network;
 mod plan;

@@ -16,6 +16,7 @@ mod create;
 mod definition;
 pub mod events;
 pub mod function;
+pub mod list;
 mod upload;
 
 use std::collections::BTreeMap;
@@ -176,6 +177,13 @@ impl Pipeline {
                 .or_else(|| Some(remote_def.to_string())),
         };
         let name = d.pipeline_name().unwrap_or(&prior.name).to_string();
+        // Imported (or moved, or found by a query): typed steps cannot be read back, so the
+        // state holds the definition as a raw `definition`, which a generated configuration
+        // then carries; a configuration with steps replaces it in place with no API call.
+        let definition = match (&prior.definition, &prior.step) {
+            (None, None) => definition_json.clone(),
+            _ => prior.definition.clone(),
+        };
         // SageMaker shows the name as display name when none was set.
         let display_name = d
             .pipeline_display_name()
@@ -195,6 +203,7 @@ impl Pipeline {
             tags_all: Some(remote_tags),
             arn: Some(arn),
             definition_json,
+            definition,
             name,
             ..prior.clone()
         }))

@@ -11,6 +11,7 @@
 
 pub mod function;
 pub mod group;
+pub mod list;
 pub mod lookup;
 pub mod mlflow;
 pub mod sagemaker;

@@ -143,3 +143,22 @@ mod tests {
         );
     }
 }
+
+/// Names of the endpoints whose name contains `name_contains`, newest first, at most `limit`.
+pub async fn list_endpoint_names(
+    c: &Clients,
+    name_contains: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_endpoints()
+        .set_name_contains(name_contains.map(String::from))
+        .max_results(100)
+        .into_paginator();
+    let items = crate::aws::pages::take_items!(pages, limit, "ListEndpoints", "endpoints")?;
+    Ok(items
+        .iter()
+        .map(|e| e.endpoint_name().unwrap_or_default().to_string())
+        .collect())
+}

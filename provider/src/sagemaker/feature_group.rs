@@ -143,6 +143,26 @@ pub async fn wait_for_feature_group(
     }
 }
 
+/// Names of the feature groups whose name contains `name_contains`, at most `limit`.
+pub async fn list_feature_group_names(
+    c: &Clients,
+    name_contains: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_feature_groups()
+        .set_name_contains(name_contains.map(String::from))
+        .max_results(100)
+        .into_paginator();
+    let items =
+        crate::aws::pages::take_items!(pages, limit, "ListFeatureGroups", "feature groups")?;
+    Ok(items
+        .iter()
+        .filter_map(|g| g.feature_group_name().map(String::from))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

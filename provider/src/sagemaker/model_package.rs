@@ -97,6 +97,54 @@ pub fn package_phase(d: &DescribeModelPackageOutput) -> Phase {
     }
 }
 
+/// Names of the model package groups whose name contains `name_contains`, at most `limit`.
+pub async fn list_group_names(
+    c: &Clients,
+    name_contains: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_model_package_groups()
+        .set_name_contains(name_contains.map(String::from))
+        .max_results(100)
+        .into_paginator();
+    let items = crate::aws::pages::take_items!(
+        pages,
+        limit,
+        "ListModelPackageGroups",
+        "model package groups"
+    )?;
+    Ok(items
+        .iter()
+        .map(|g| g.model_package_group_name().unwrap_or_default().to_string())
+        .collect())
+}
+
+/// ARNs of the versions of `group` (newest first), only those with `status` if given, at
+/// most `limit`.
+pub async fn list_version_arns(
+    c: &Clients,
+    group: &str,
+    status: Option<ModelApprovalStatus>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_model_packages()
+        .model_package_group_name(group)
+        .set_model_approval_status(status)
+        .sort_by(ModelPackageSortBy::CreationTime)
+        .sort_order(SortOrder::Descending)
+        .max_results(100)
+        .into_paginator();
+    let items = crate::aws::pages::take_items!(pages, limit, "ListModelPackages", group)?;
+    Ok(items
+        .iter()
+        .filter_map(|p| p.model_package_arn().map(String::from))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

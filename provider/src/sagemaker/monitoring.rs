@@ -149,6 +149,33 @@ where
     }
 }
 
+/// Names of the monitoring schedules whose name contains `name_contains` (of `endpoint`'s
+/// only, if given), at most `limit`.
+pub async fn list_schedule_names(
+    c: &Clients,
+    name_contains: Option<&str>,
+    endpoint: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_monitoring_schedules()
+        .set_name_contains(name_contains.map(String::from))
+        .set_endpoint_name(endpoint.map(String::from))
+        .max_results(100)
+        .into_paginator();
+    let items = crate::aws::pages::take_items!(
+        pages,
+        limit,
+        "ListMonitoringSchedules",
+        "monitoring schedules"
+    )?;
+    Ok(items
+        .iter()
+        .filter_map(|s| s.monitoring_schedule_name().map(String::from))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

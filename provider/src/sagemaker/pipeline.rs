@@ -21,3 +21,22 @@ pub async fn find_pipeline(
             .await,
     )
 }
+
+/// Names of the pipelines whose name starts with `prefix`, newest first, at most `limit`.
+pub async fn list_pipeline_names(
+    c: &Clients,
+    prefix: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_pipelines()
+        .set_pipeline_name_prefix(prefix.map(String::from))
+        .max_results(100)
+        .into_paginator();
+    let items = crate::aws::pages::take_items!(pages, limit, "ListPipelines", "pipelines")?;
+    Ok(items
+        .iter()
+        .filter_map(|p| p.pipeline_name().map(String::from))
+        .collect())
+}

@@ -34,6 +34,8 @@ use mlops_framework::{
 use mlops_framework::identity::{self, IdentityAttr, IdentitySchema};
 use serde_json::{json, Value as Json};
 
+pub mod list;
+
 pub use backend::ServingBackend;
 pub use model::EndpointState;
 

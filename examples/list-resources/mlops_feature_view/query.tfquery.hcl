@@ -1,0 +1,6 @@
+list "mlops_feature_view" "customers" {
+  provider = mlops
+  config {
+    name_contains = "customers"
+  }
+}

@@ -1,0 +1,3 @@
+list "mlops_model_package_group" "all" {
+  provider = mlops
+}

@@ -1,0 +1,6 @@
+list "mlops_pipeline" "training" {
+  provider = mlops
+  config {
+    name_prefix = "churn"
+  }
+}
