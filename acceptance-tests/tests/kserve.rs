@@ -939,3 +939,48 @@ fn api_server_down_or_slow_gives_a_clear_error_and_keeps_state() -> Result<()> {
     ensure!(in_state(&ws)?, "state lost");
     Ok(())
 }
+
+/// `terraform query` lists a namespace's InferenceServices (made by someone else), page by
+/// page, filtered by name, each with its KServe identity; `-generate-config-out` writes the
+/// resource and `import` blocks.
+#[test]
+fn query_lists_inference_services_of_a_namespace() -> Result<()> {
+    let Some(k) = start("query_lists_inference_services_of_a_namespace")? else {
+        return Ok(());
+    };
+    for name in ["churn-a", "churn-b", "fraud"] {
+        k.apply_as(
+            "someone-else",
+            NAMESPACE,
+            name,
+            sklearn_object("s3://models/v1/model.tar.gz", json!({})),
+        )?;
+    }
+    let emulator = Emulator::start()?;
+    let mut ws = Workspace::new(&emulator, Install::DevOverride)?;
+    // One object per page: the lister follows the continue tokens.
+    ws.env.push(("MLOPS_LIST_PAGE_SIZE".into(), "1".into()));
+    ws.write_config(&provider_block(&k.provider_kubernetes("")))?;
+    std::fs::write(
+        ws.work().join("isvc.tfquery.hcl"),
+        format!("list \"mlops_endpoint\" \"kserve\" {{\n  provider = mlops\n  config {{\n    kserve_namespace = \"{NAMESPACE}\"\n    name_contains    = \"churn\"\n  }}\n}}\n"),
+    )?;
+    let all = ws.tf_ok(&["query", "-no-color"])?.all();
+    for name in ["churn-a", "churn-b"] {
+        ensure!(
+            all.contains(&format!(
+                "name={name},namespace={NAMESPACE},platform=kserve {NAMESPACE}/{name}"
+            )),
+            "{name} not listed:\n{all}"
+        );
+    }
+    ensure!(!all.contains("fraud"), "name_contains ignored:\n{all}");
+    ws.tf_ok(&["query", "-no-color", "-generate-config-out=generated.tf"])?;
+    let generated = std::fs::read_to_string(ws.work().join("generated.tf"))?;
+    ensure!(
+        generated.contains("kubernetes {")
+            && generated.contains(&format!("namespace = \"{NAMESPACE}\"")),
+        "{generated}"
+    );
+    Ok(())
+}

@@ -109,7 +109,9 @@ fn query_finds_objects_and_generates_config_that_imports_them() -> Result<()> {
     other.write_config(&format!("{}{}", provider_block(""), elsewhere()))?;
     other.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
 
-    let ws = Workspace::new(&emulator, Install::DevOverride)?;
+    let mut ws = Workspace::new(&emulator, Install::DevOverride)?;
+    // One object per page: the listers follow SageMaker's NextToken.
+    ws.env.push(("MLOPS_LIST_PAGE_SIZE".into(), "1".into()));
     ws.write_config(&provider_block(""))?;
     std::fs::write(ws.work().join("discover.tfquery.hcl"), QUERY)?;
     let q = ws.tf_ok(&["query", "-no-color"])?;

@@ -19,6 +19,16 @@ use crate::schema::{block_for, Schema};
 use crate::types::Type;
 use crate::value::Value;
 
+/// Objects asked for per API page: 100, or `MLOPS_LIST_PAGE_SIZE` (1-100; tests use small
+/// pages to follow several).
+pub fn page_size() -> i32 {
+    std::env::var("MLOPS_LIST_PAGE_SIZE")
+        .ok()
+        .and_then(|s| s.parse::<i32>().ok())
+        .filter(|n| (1..=100).contains(n))
+        .unwrap_or(100)
+}
+
 /// One object found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {

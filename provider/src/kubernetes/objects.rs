@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
 use mlops_framework::{wait_until, AttrPath, Ctx, Diagnostic, Diagnostics, Phase, Want};
 use regex::Regex;
 use serde_json::Value as Json;
@@ -85,6 +85,40 @@ impl Family {
             Ok(o) => Ok(o.map(|o| serde_json::to_value(o).unwrap_or(Json::Null))),
             Err(e) => Err(k.error("read", &self.subject(at), &e).into()),
         }
+    }
+
+    /// Names of the family's objects in `namespace`, at most `limit`, following the API
+    /// server's pages (`continue` tokens).
+    pub async fn list_names(
+        &self,
+        k: &Kube,
+        namespace: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, Diagnostics> {
+        let api = self.api(k, namespace);
+        let page = u32::try_from(mlops_framework::list::page_size()).unwrap_or(100);
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut params = ListParams::default().limit(page);
+            if let Some(t) = &token {
+                params = params.continue_token(t);
+            }
+            let list = k.call(api.list(&params)).await.map_err(|e| {
+                k.error(
+                    "list",
+                    &format!("{}s in namespace {namespace}", self.kind),
+                    &e,
+                )
+            })?;
+            names.extend(list.items.iter().filter_map(|o| o.metadata.name.clone()));
+            token = list.metadata.continue_.filter(|t| !t.is_empty());
+            if token.is_none() || names.len() >= limit {
+                break;
+            }
+        }
+        names.truncate(limit);
+        Ok(names)
     }
 
     /// Server-side apply of `obj` as our field manager (forced only when the user takes

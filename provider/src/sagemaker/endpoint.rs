@@ -154,7 +154,7 @@ pub async fn list_endpoint_names(
         .sagemaker
         .list_endpoints()
         .set_name_contains(name_contains.map(String::from))
-        .max_results(100)
+        .max_results(mlops_framework::list::page_size())
         .into_paginator();
     let items = crate::aws::pages::take_items!(pages, limit, "ListEndpoints", "endpoints")?;
     Ok(items

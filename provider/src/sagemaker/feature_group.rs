@@ -153,7 +153,7 @@ pub async fn list_feature_group_names(
         .sagemaker
         .list_feature_groups()
         .set_name_contains(name_contains.map(String::from))
-        .max_results(100)
+        .max_results(mlops_framework::list::page_size())
         .into_paginator();
     let items =
         crate::aws::pages::take_items!(pages, limit, "ListFeatureGroups", "feature groups")?;

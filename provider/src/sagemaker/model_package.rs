@@ -107,7 +107,7 @@ pub async fn list_group_names(
         .sagemaker
         .list_model_package_groups()
         .set_name_contains(name_contains.map(String::from))
-        .max_results(100)
+        .max_results(mlops_framework::list::page_size())
         .into_paginator();
     let items = crate::aws::pages::take_items!(
         pages,
@@ -136,7 +136,7 @@ pub async fn list_version_arns(
         .set_model_approval_status(status)
         .sort_by(ModelPackageSortBy::CreationTime)
         .sort_order(SortOrder::Descending)
-        .max_results(100)
+        .max_results(mlops_framework::list::page_size())
         .into_paginator();
     let items = crate::aws::pages::take_items!(pages, limit, "ListModelPackages", group)?;
     Ok(items

@@ -162,7 +162,7 @@ pub async fn list_schedule_names(
         .list_monitoring_schedules()
         .set_name_contains(name_contains.map(String::from))
         .set_endpoint_name(endpoint.map(String::from))
-        .max_results(100)
+        .max_results(mlops_framework::list::page_size())
         .into_paginator();
     let items = crate::aws::pages::take_items!(
         pages,

@@ -32,7 +32,7 @@ pub async fn list_pipeline_names(
         .sagemaker
         .list_pipelines()
         .set_pipeline_name_prefix(prefix.map(String::from))
-        .max_results(100)
+        .max_results(mlops_framework::list::page_size())
         .into_paginator();
     let items = crate::aws::pages::take_items!(pages, limit, "ListPipelines", "pipelines")?;
     Ok(items
