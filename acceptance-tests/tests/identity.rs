@@ -1,7 +1,7 @@
 //! Resource identity (Terraform 1.12+) with the real Terraform 1.15 CLI: every resource
 //! records its identity in state, `import { identity = {...} }` adopts existing objects
 //! (with `-generate-config-out` too), a bad identity is refused with the attribute named,
-//! and Terraform 1.0.3 works on as before, without identities.
+//! and Terraform 1.0.3 works on as before, without identities (and ignores query files).
 
 use acceptance_tests::{provider_block, repo_root, Emulator, Install, Workspace};
 use anyhow::{ensure, Context, Result};
@@ -237,6 +237,11 @@ fn terraform_1_0_applies_without_identities() -> Result<()> {
         repo_root().join("scripts/terraform-1.0"),
     )?;
     ws.write_config(&format!("{}{}", provider_block(""), resources()))?;
+    // A query file beside the configuration is not Terraform 1.0's business.
+    std::fs::write(
+        ws.work().join("all.tfquery.hcl"),
+        "list \"mlops_endpoint\" \"all\" {\n  provider = mlops\n}\n",
+    )?;
     ws.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
     let ids = identities(&ws)?;
     ensure!(
