@@ -109,6 +109,25 @@ pub async fn wait_deleted(ctx: &Ctx<Clients>, name: &str) -> Result<(), Diagnost
     Ok(())
 }
 
+/// Names of the endpoints whose name contains `name_contains`, newest first, at most `limit`.
+pub async fn list_endpoint_names(
+    c: &Clients,
+    name_contains: Option<&str>,
+    limit: usize,
+) -> Result<Vec<String>, Diagnostics> {
+    let pages = c
+        .sagemaker
+        .list_endpoints()
+        .set_name_contains(name_contains.map(String::from))
+        .max_results(mlops_framework::list::page_size())
+        .into_paginator();
+    let items = crate::aws::pages::take_items!(pages, limit, "ListEndpoints", "endpoints")?;
+    Ok(items
+        .iter()
+        .map(|e| e.endpoint_name().unwrap_or_default().to_string())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,23 +161,4 @@ mod tests {
             Phase::Pending("status Failed".into())
         );
     }
-}
-
-/// Names of the endpoints whose name contains `name_contains`, newest first, at most `limit`.
-pub async fn list_endpoint_names(
-    c: &Clients,
-    name_contains: Option<&str>,
-    limit: usize,
-) -> Result<Vec<String>, Diagnostics> {
-    let pages = c
-        .sagemaker
-        .list_endpoints()
-        .set_name_contains(name_contains.map(String::from))
-        .max_results(mlops_framework::list::page_size())
-        .into_paginator();
-    let items = crate::aws::pages::take_items!(pages, limit, "ListEndpoints", "endpoints")?;
-    Ok(items
-        .iter()
-        .map(|e| e.endpoint_name().unwrap_or_default().to_string())
-        .collect())
 }
