@@ -907,25 +907,44 @@ async fn unimplemented_rpcs_return_unimplemented_and_server_keeps_serving() {
         let mut client = provider_client(ch.clone());
 
         let e = client
-            .get_functions(pb::get_functions::Request {})
+            .open_ephemeral_resource(pb::open_ephemeral_resource::Request::default())
             .await
-            .expect_err("GetFunctions is not implemented");
+            .expect_err("OpenEphemeralResource is not implemented");
         assert_eq!(e.code(), tonic::Code::Unimplemented, "{e:?}");
 
         let e = client
+            .plan_action(pb::plan_action::Request::default())
+            .await
+            .expect_err("PlanAction is not implemented");
+        assert_eq!(e.code(), tonic::Code::Unimplemented, "{e:?}");
+
+        // Implemented, and answering an unknown name with an error, not a dead server.
+        let f = client
             .call_function(pb::call_function::Request {
                 name: "nope".into(),
                 arguments: vec![],
             })
             .await
-            .expect_err("CallFunction is not implemented");
-        assert_eq!(e.code(), tonic::Code::Unimplemented, "{e:?}");
+            .expect("CallFunction answers")
+            .into_inner();
+        let text = f.error.map(|e| e.text).unwrap_or_default();
+        assert!(text.contains("no function named \"nope\""), "{text}");
 
-        let e = client
-            .move_resource_state(pb::move_resource_state::Request::default())
+        let m = client
+            .move_resource_state(pb::move_resource_state::Request {
+                target_type_name: "nope".into(),
+                ..Default::default()
+            })
             .await
-            .expect_err("MoveResourceState is not implemented");
-        assert_eq!(e.code(), tonic::Code::Unimplemented, "{e:?}");
+            .expect("MoveResourceState answers")
+            .into_inner();
+        assert!(
+            m.diagnostics
+                .iter()
+                .any(|d| d.summary == "Unknown resource type"),
+            "{:?}",
+            m.diagnostics
+        );
 
         assert_schema_ok(&get_schema(ch).await.expect("GetProviderSchema afterwards"));
         assert!(!run.handle.is_finished(), "serve ended");

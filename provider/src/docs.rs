@@ -250,7 +250,14 @@ fn function_page(f: &dyn Function, example: Option<String>) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "---\npage_title: \"{name} function\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n",
+        "---\npage_title: \"{name} function\"\nsubcategory: \"{}\"\ndescription: |-\n  {}\n---\n",
+        if name.starts_with("model_package") {
+            subcategory("mlops_model_package")
+        } else if name.starts_with("pipeline") {
+            subcategory("mlops_pipeline")
+        } else {
+            "Utilities"
+        },
         sig.summary.replace('"', "'")
     );
     let _ = writeln!(md, "# {name} (Function)\n");

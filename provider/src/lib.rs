@@ -72,7 +72,11 @@ impl Provider for MlopsProvider {
     }
 
     fn functions(&self) -> Vec<Box<dyn mlops_framework::function::Function>> {
-        functions::all()
+        vec![
+            Box::new(registry::function::ModelPackageArnParse),
+            Box::new(pipelines::function::PipelineDefinition),
+            Box::new(functions::s3_uri::S3UriParse),
+        ]
     }
 
     fn list_resources(&self) -> Vec<Box<dyn DynLister<Clients>>> {

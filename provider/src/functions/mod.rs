@@ -1,22 +1,12 @@
 //! Provider-defined functions (`provider::mlops::<name>(...)`, Terraform 1.8+): the glue
-//! users otherwise write with `regex` and `split`. Each function lives with its concept;
-//! this module lists them and holds the generic ones.
+//! users otherwise write with `regex` and `split`. Each function lives with its concept
+//! (the provider lists them all); this module holds the generic ones and their helpers.
 
-mod s3_uri;
+pub mod s3_uri;
 
 use std::collections::BTreeMap;
 
-use mlops_framework::function::Function;
 use mlops_framework::{Type, Value};
-
-/// Every function the provider offers.
-pub fn all() -> Vec<Box<dyn Function>> {
-    vec![
-        Box::new(crate::registry::function::ModelPackageArnParse),
-        Box::new(crate::pipelines::function::PipelineDefinition),
-        Box::new(s3_uri::S3UriParse),
-    ]
-}
 
 /// An object type of string attributes (and the given others).
 pub(crate) fn object_type(strings: &[&str], others: &[(&str, Type)]) -> Type {
