@@ -132,6 +132,9 @@ s._get_provider().update_infra(
     project=s.project, tables_to_delete=[], tables_to_keep=[fv],
     entities_to_delete=[], entities_to_keep=[s.get_entity("customer")], partial=True)
 s.materialize(start_date=now - timedelta(days=1), end_date=now)
+# The online read resolves features from the SDK's registry cache: load it now, after
+# the view evolved (under load it was seen stale, without the new feature).
+s.refresh_registry()
 names = [f"customer_stats:{f.name}" for f in fv.features]
 r = s.get_online_features(features=names, entity_rows=[{"customer_id": 2}]).to_dict()
 print(json.dumps(r, default=str))
