@@ -10,6 +10,7 @@ pub mod feast;
 pub mod http;
 pub mod kube;
 pub mod mlflow;
+pub mod objects;
 pub mod promtool;
 pub mod raw;
 pub mod server;

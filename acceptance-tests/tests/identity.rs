@@ -7,58 +7,8 @@ use acceptance_tests::{provider_block, repo_root, Emulator, Install, Workspace};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value as Json};
 
-const IMAGE: &str = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
-
 fn resources() -> String {
-    format!(
-        r#"resource "mlops_model_package_group" "g" {{
-  name = "id-churn"
-}}
-
-resource "mlops_model_package" "v" {{
-  model_package_group_name = mlops_model_package_group.g.name
-  image                    = "{IMAGE}"
-  model_data_url           = "s3://mlops-test/models/model.tar.gz"
-  approval_status          = "Approved"
-}}
-
-resource "mlops_endpoint" "e" {{
-  name     = "id-churn"
-  role_arn = "arn:aws:iam::123456789012:role/SageMakerExecution"
-  model {{
-    model_package_arn = mlops_model_package.v.arn
-    instance_type     = "ml.m5.large"
-  }}
-}}
-
-resource "mlops_pipeline" "p" {{
-  name     = "id-pipeline"
-  role_arn = "arn:aws:iam::123456789012:role/pipeline"
-  step {{
-    name = "Stop"
-    fail {{
-      error_message = "stop"
-    }}
-  }}
-}}
-
-resource "mlops_feature_view" "f" {{
-  name       = "id-customers"
-  entity_key = "customer_id"
-  event_time = "event_time"
-  role_arn   = "arn:aws:iam::123456789012:role/FeatureStore"
-  feature {{
-    name = "customer_id"
-    type = "String"
-  }}
-  feature {{
-    name = "event_time"
-    type = "Fractional"
-  }}
-  online_store {{}}
-}}
-"#
-    )
+    acceptance_tests::objects::one_of_each("id")
 }
 
 /// Identities as the state file records them, by address.
@@ -82,7 +32,7 @@ fn expected() -> Json {
         "mlops_model_package_group.g": {"name": "id-churn", "platform": "sagemaker"},
         "mlops_model_package.v": {"group": "id-churn", "version": 1, "platform": "sagemaker"},
         "mlops_endpoint.e": {"name": "id-churn", "namespace": null, "platform": "sagemaker"},
-        "mlops_pipeline.p": {"name": "id-pipeline"},
+        "mlops_pipeline.p": {"name": "id-training"},
         "mlops_feature_view.f": {"name": "id-customers", "project": null, "platform": "sagemaker"},
     })
 }
@@ -102,7 +52,7 @@ import {
 }
 import {
   to       = mlops_pipeline.p
-  identity = { name = "id-pipeline" }
+  identity = { name = "id-training" }
 }
 import {
   to       = mlops_feature_view.f

@@ -11,77 +11,29 @@ use acceptance_tests::{provider_bin, provider_block, Emulator, Install, Workspac
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value as Json};
 
-const IMAGE: &str = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+const IMAGE: &str = acceptance_tests::objects::IMAGE;
 const AWS: &str = "provider[\"registry.terraform.io/hashicorp/aws\"]";
 
 fn resources() -> String {
-    format!(
-        r#"resource "mlops_model_package_group" "churn" {{
-  name = "mv-churn"
-}}
-
-resource "mlops_model_package" "v" {{
-  model_package_group_name = mlops_model_package_group.churn.name
-  image                    = "{IMAGE}"
-  model_data_url           = "s3://mlops-test/models/model.tar.gz"
-  approval_status          = "Approved"
-}}
-
-resource "mlops_endpoint" "churn" {{
-  name     = "mv-churn"
-  role_arn = "arn:aws:iam::123456789012:role/SageMakerExecution"
-  model {{
-    model_package_arn = mlops_model_package.v.arn
-    instance_type     = "ml.m5.large"
-  }}
-}}
-
-resource "mlops_pipeline" "training" {{
-  name     = "mv-training"
-  role_arn = "arn:aws:iam::123456789012:role/pipeline"
-  definition = jsonencode({{
-    Version = "2020-12-01"
-    Steps   = [{{ Name = "Stop", Type = "Fail", Arguments = {{ ErrorMessage = "stop" }} }}]
-  }})
-}}
-
-resource "mlops_feature_view" "customers" {{
-  name       = "mv-customers"
-  entity_key = "customer_id"
-  event_time = "event_time"
-  role_arn   = "arn:aws:iam::123456789012:role/FeatureStore"
-  feature {{
-    name = "customer_id"
-    type = "String"
-  }}
-  feature {{
-    name = "event_time"
-    type = "Fractional"
-  }}
-  online_store {{
-    ttl_unit = "Days"
-  }}
-}}
-"#
-    )
+    acceptance_tests::objects::one_of_each("mv")
 }
 
 const MOVES: &str = r#"
 moved {
-  from = aws_sagemaker_model_package_group.churn
-  to   = mlops_model_package_group.churn
+  from = aws_sagemaker_model_package_group.g
+  to   = mlops_model_package_group.g
 }
 moved {
-  from = aws_sagemaker_endpoint.churn
-  to   = mlops_endpoint.churn
+  from = aws_sagemaker_endpoint.e
+  to   = mlops_endpoint.e
 }
 moved {
-  from = aws_sagemaker_pipeline.training
-  to   = mlops_pipeline.training
+  from = aws_sagemaker_pipeline.p
+  to   = mlops_pipeline.p
 }
 moved {
-  from = aws_sagemaker_feature_group.customers
-  to   = mlops_feature_view.customers
+  from = aws_sagemaker_feature_group.f
+  to   = mlops_feature_view.f
 }
 "#;
 
@@ -185,15 +137,12 @@ fn moved_blocks_take_over_aws_provider_state() -> Result<()> {
     let all = plan.all();
     for (from, to) in [
         (
-            "aws_sagemaker_model_package_group.churn",
-            "mlops_model_package_group.churn",
+            "aws_sagemaker_model_package_group.g",
+            "mlops_model_package_group.g",
         ),
-        ("aws_sagemaker_endpoint.churn", "mlops_endpoint.churn"),
-        ("aws_sagemaker_pipeline.training", "mlops_pipeline.training"),
-        (
-            "aws_sagemaker_feature_group.customers",
-            "mlops_feature_view.customers",
-        ),
+        ("aws_sagemaker_endpoint.e", "mlops_endpoint.e"),
+        ("aws_sagemaker_pipeline.p", "mlops_pipeline.p"),
+        ("aws_sagemaker_feature_group.f", "mlops_feature_view.f"),
     ] {
         // "has moved to", or "(moved from ...)" on a resource the plan also updates in place
         // (a pipeline's `definition` and a feature view's defaults are recorded, as after an
@@ -213,10 +162,10 @@ fn moved_blocks_take_over_aws_provider_state() -> Result<()> {
     ws.tf_ok(&["apply", "-auto-approve", "-no-color"])?;
     let state = ws.state()?;
     for a in [
-        "mlops_model_package_group.churn",
-        "mlops_endpoint.churn",
-        "mlops_pipeline.training",
-        "mlops_feature_view.customers",
+        "mlops_model_package_group.g",
+        "mlops_endpoint.e",
+        "mlops_pipeline.p",
+        "mlops_feature_view.f",
     ] {
         ensure!(state.has(a), "{a} not in state after the move");
     }
