@@ -5,64 +5,22 @@
 use acceptance_tests::{provider_block, Emulator, Install, Workspace};
 use anyhow::{ensure, Result};
 
-const IMAGE: &str = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+const IMAGE: &str = acceptance_tests::objects::IMAGE;
 
-/// Objects another team made (here: another workspace), none managed by the query's.
+/// Objects another team made (here: another workspace), none managed by the query's: one of
+/// each, two more groups and an unapproved version 2.
 fn elsewhere() -> String {
-    let mut hcl = String::new();
-    for g in ["q-churn", "q-fraud", "other"] {
+    let mut hcl = acceptance_tests::objects::one_of_each("q");
+    for g in ["q-fraud", "other"] {
         hcl +=
             &format!("resource \"mlops_model_package_group\" \"{g}\" {{\n  name = \"{g}\"\n}}\n");
     }
     hcl += &format!(
-        r#"resource "mlops_model_package" "v1" {{
-  model_package_group_name = mlops_model_package_group.q-churn.name
-  image                    = "{IMAGE}"
-  model_data_url           = "s3://mlops-test/models/1.tar.gz"
-  approval_status          = "Approved"
-}}
-
-resource "mlops_model_package" "v2" {{
-  model_package_group_name = mlops_model_package_group.q-churn.name
+        r#"resource "mlops_model_package" "v2" {{
+  model_package_group_name = mlops_model_package_group.g.name
   image                    = "{IMAGE}"
   model_data_url           = "s3://mlops-test/models/2.tar.gz"
-  depends_on               = [mlops_model_package.v1]
-}}
-
-resource "mlops_endpoint" "e" {{
-  name     = "q-churn"
-  role_arn = "arn:aws:iam::123456789012:role/SageMakerExecution"
-  model {{
-    model_package_arn = mlops_model_package.v1.arn
-    instance_type     = "ml.m5.large"
-  }}
-}}
-
-resource "mlops_pipeline" "p" {{
-  name     = "q-training"
-  role_arn = "arn:aws:iam::123456789012:role/pipeline"
-  definition = jsonencode({{
-    Version = "2020-12-01"
-    Steps   = [{{ Name = "Stop", Type = "Fail", Arguments = {{ ErrorMessage = "stop" }} }}]
-  }})
-}}
-
-resource "mlops_feature_view" "f" {{
-  name       = "q-customers"
-  entity_key = "customer_id"
-  event_time = "event_time"
-  role_arn   = "arn:aws:iam::123456789012:role/FeatureStore"
-  feature {{
-    name = "customer_id"
-    type = "String"
-  }}
-  feature {{
-    name = "event_time"
-    type = "Fractional"
-  }}
-  online_store {{
-    ttl_unit = "Days"
-  }}
+  depends_on               = [mlops_model_package.v]
 }}
 "#
     );
